@@ -1,0 +1,159 @@
+"""The ASGI application: the Monk API and the Events API, one error envelope, the in-process worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from monk.kit.clock import Clock
+from monk.kit.db import create_engine, session_factory
+from monk.kit.errors import MonkError, ServiceUnavailable
+from monk.settings import Settings, get_settings
+
+log = structlog.get_logger("monk")
+
+_HTTP_CODES = {400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+               405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 429: "RATE_LIMITED"}
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    only: str | None = None,
+    run_worker: bool = True,
+) -> FastAPI:
+    """Build the app.
+
+    ``only="events"`` serves the Events API alone (its own ingestion tier); ``run_worker`` starts
+    the worker inside the server process (the embedded default). ``clock`` is injectable for tests.
+    """
+    settings = settings or get_settings()
+    engine = create_engine(settings.database_url, pool_size=settings.pool_size)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if run_worker:
+            from monk.worker.runner import Worker
+
+            app.state.worker = Worker(app.state.sessions, clock=app.state.clock, settings=settings)
+            task = asyncio.create_task(app.state.worker.run_forever())
+        try:
+            yield
+        finally:
+            if task is not None:
+                app.state.worker.stop()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=10)
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Monk",
+        version="0.1.0",
+        description="Usage-based billing: meters, pricing, plans, contracts, events and invoices.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.clock = clock or Clock()
+    app.state.worker = None
+    _install_error_handlers(app)
+    _include_routers(app, only=only)
+    return app
+
+
+def _include_routers(app: FastAPI, *, only: str | None) -> None:
+    from monk.events.endpoints import router as events_router
+    from monk.health import router as health_router
+
+    app.include_router(health_router)
+    app.include_router(events_router)
+    if only == "events":
+        return
+    from monk.contracts.endpoints import router as contracts_router
+    from monk.customers.endpoints import router as customers_router
+    from monk.invoices.endpoints import router as invoices_router
+    from monk.meters.endpoints import router as meters_router
+    from monk.plans.endpoints import router as plans_router
+    from monk.pricing.endpoints import router as pricing_router
+
+    for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
+                   invoices_router):
+        app.include_router(router)
+
+
+def _error(status: int, code: str, message: str, *, details: Any = None,
+           headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"message": message, "code": code}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _describe(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    out = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        out.append({"field": ".".join(loc) or "body", "message": e.get("msg", "invalid")})
+    return out
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MonkError)
+    async def _monk(_: Request, exc: MonkError) -> JSONResponse:
+        return _error(exc.status_code, exc.code, exc.message, details=exc.details, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _describe(list(exc.errors()))
+        first = details[0] if details else {"field": "body", "message": "invalid request"}
+        return _error(400, "VALIDATION_ERROR", f"{first['field']}: {first['message']}", details=details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "ERROR")
+        message = "Not found" if exc.status_code == 404 else str(exc.detail)
+        return _error(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(OSError)
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable", error=str(exc)[:200])
+        err = ServiceUnavailable("The database is unavailable; retry later", headers={"Retry-After": "1"})
+        return _error(503, err.code, err.message, headers=err.headers)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        if _is_connection_failure(exc):
+            return await _unavailable(_, exc)
+        log.exception("unhandled error", error=str(exc)[:500])
+        return _error(500, "INTERNAL_ERROR", "Internal error")
+
+
+def _is_connection_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (ConnectionError, OSError, InterfaceError)):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        name = type(seen).__name__
+        if name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "PostgresConnectionError",
+                    "TooManyConnectionsError", "InterfaceError"}:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -1,0 +1,62 @@
+"""Invoice lines and totals.
+
+Line amounts are dollars already at cents precision (as returned by ``rate_usage``); the invoice total
+is the sum of the lines' integer cents, so it always equals what the lines display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from monk.billing.money import format_decimal, format_quantity, round_money, to_cents
+from monk.billing.periods import Period
+
+__all__ = ["Line", "invoice_total_cents", "usage_description"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One invoice line; ``unit_price`` and ``amount`` in dollars, ``amount`` already at cents precision.
+
+    ``is_metered`` marks usage lines (billed in arrears, ``service_period`` = measured period);
+    ``dimensions`` are the ``((group_key, value), ...)`` the usage was split by.
+    """
+
+    name: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    is_metered: bool
+    price_id: str | None = None
+    service_period: Period | None = None
+    description: str | None = None
+    dimensions: tuple[tuple[str, str], ...] = ()
+
+
+def invoice_total_cents(lines: Iterable[Line]) -> int:
+    """Return the invoice total in integer cents: the sum of ``to_cents(line.amount)``.
+
+    Raises ``TypeError`` if a line amount is not a ``Decimal``, ``ValueError`` if it is NaN or infinite.
+    """
+    return sum(to_cents(line.amount) for line in lines)
+
+
+def _dollars(amount: Decimal, text: str) -> str:
+    return f"-${text[1:]}" if text.startswith("-") else f"${text}"
+
+
+def usage_description(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> str:
+    """Human description of a usage line, e.g. ``"5,350 units × $0.01/unit = $53.50"``.
+
+    The quantity keeps its significant decimals and gets thousands separators (``1234.5`` ->
+    ``"1,234.5"``; exactly 1 reads ``"1 unit"``); the unit price is shown via ``format_decimal``
+    (at least 2 decimals, never rounded: ``$0.045/unit``); the amount is rounded to 2 decimals
+    (HALF_UP). Negative money reads ``-$5.00``. Raises ``ValueError`` on non-finite input.
+    """
+    qty_text = format(Decimal(format_quantity(quantity)), ",f")
+    unit_word = "unit" if quantity == 1 else "units"
+    price_text = _dollars(unit_price, format_decimal(unit_price))
+    amount_text = _dollars(amount, format_decimal(round_money(amount)))
+    return f"{qty_text} {unit_word} × {price_text}/unit = {amount_text}"

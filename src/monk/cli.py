@@ -1,0 +1,176 @@
+"""The ``monk`` command: serve, worker, migrate, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import typer
+
+from monk.kit.clock import Clock
+from monk.settings import get_settings
+
+app = typer.Typer(help="Monk: usage-based billing.", no_args_is_help=True, add_completion=False)
+keys = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+
+
+def _die(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code=1)
+
+
+async def _check_migrated(url: str) -> None:
+    from monk.kit.db import create_engine
+    from monk.kit.migrate import current_revision, head_revision
+
+    engine = create_engine(url)
+    try:
+        current = await current_revision(engine)
+    finally:
+        await engine.dispose()
+    if current != head_revision():
+        state = "is not migrated" if current is None else f"is at revision {current}, not {head_revision()}"
+        _die(f"error: the database {state}. Run `monk migrate` first (MONK_DATABASE_URL={url}).")
+
+
+async def _bootstrap(url: str) -> list[str]:
+    """On first start: the default organization and one live and one test key (all scopes)."""
+    from sqlalchemy import func, select
+
+    from monk.kit.auth import create_key, default_organization
+    from monk.kit.db import create_engine, session_factory
+    from monk.models import ApiKey
+
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as s:
+            now = Clock().now()
+            org, created = await default_organization(s, name=None, now=now)
+            has_keys = (await s.execute(select(func.count()).select_from(ApiKey))).scalar_one()
+            if not created and has_keys:
+                return []
+            made = [await create_key(s, org_id=org.id, mode=m, scopes=["*"], now=now) for m in ("live", "test")]
+            await s.commit()
+            return made
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the database (MONK_DATABASE_URL, default ./monk.db) to the newest schema."""
+    from monk.kit.migrate import upgrade
+
+    url = get_settings().database_url
+    upgrade(url)
+    typer.echo(f"migrated {url}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="bind address (default 127.0.0.1)"),
+    port: int = typer.Option(None, help="port (default 8080)"),
+    only: str = typer.Option(None, help="'events' serves the Events API alone (no in-process worker)"),
+    workers: int = typer.Option(1, help="number of server processes"),
+    no_worker: bool = typer.Option(False, "--no-worker", help="do not run the worker in-process"),
+) -> None:
+    """Serve the Monk API and the Events API (OpenAPI UI at /docs) with the worker in-process."""
+    import os
+
+    import uvicorn
+
+    settings = get_settings()
+    if only not in (None, "events"):
+        _die("error: --only accepts 'events'")
+    asyncio.run(_check_migrated(settings.database_url))
+    for key in asyncio.run(_bootstrap(settings.database_url)):
+        typer.echo(f"created API key ({key[3:7]} mode, all scopes; shown once): {key}")
+    os.environ["MONK_SERVE_ONLY"] = only or ""
+    os.environ["MONK_SERVE_WORKER"] = "0" if (no_worker or only == "events" or workers > 1) else "1"
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"Monk listening on http://{host}:{port} (docs at /docs)")
+    uvicorn.run("monk.asgi:app", host=host, port=port, workers=workers, log_level=settings.log_level,
+                access_log=False, factory=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker alone (usage matching, draft horizons) until interrupted."""
+    from monk.kit.db import create_engine, session_factory
+    from monk.worker.runner import Worker
+
+    settings = get_settings()
+    asyncio.run(_check_migrated(settings.database_url))
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url, pool_size=settings.pool_size)
+        try:
+            await Worker(session_factory(engine), clock=Clock(), settings=settings).run_forever()
+        finally:
+            await engine.dispose()
+
+    typer.echo("Monk worker running")
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+
+
+@keys.command("create")
+def keys_create(
+    scopes: str = typer.Option(..., help="comma-separated scopes, e.g. usage:write,invoices:read or *"),
+    mode: str = typer.Option("live", help="live | test"),
+    org: str = typer.Option(None, help="organization name (default: the default organization)"),
+) -> None:
+    """Create an API key and print only the key on stdout (it is not shown again)."""
+    from monk.kit.auth import create_key, default_organization
+    from monk.kit.db import create_engine, session_factory
+
+    settings = get_settings()
+    asyncio.run(_check_migrated(settings.database_url))
+
+    async def main() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as s:
+                now = Clock().now()
+                o, _ = await default_organization(s, name=org, now=now)
+                key = await create_key(s, org_id=o.id, mode=mode,
+                                       scopes=[x.strip() for x in scopes.split(",") if x.strip()], now=now)
+                await s.commit()
+                return key
+        finally:
+            await engine.dispose()
+
+    try:
+        key = asyncio.run(main())
+    except ValueError as exc:
+        _die(f"error: {exc}")
+    sys.stdout.write(key + "\n")
+
+
+@keys.command("revoke")
+def keys_revoke(key_prefix: str = typer.Argument(..., help="the key or its first characters (at least 12)")) -> None:
+    """Revoke the key(s) starting with KEY_PREFIX."""
+    from monk.kit.auth import revoke
+    from monk.kit.db import create_engine, session_factory
+
+    if len(key_prefix) < 12:
+        _die("error: give at least the first 12 characters of the key")
+    settings = get_settings()
+
+    async def main() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as s:
+                n = await revoke(s, key_prefix, Clock().now())
+                await s.commit()
+                return n
+        finally:
+            await engine.dispose()
+
+    n = asyncio.run(main())
+    if n == 0:
+        _die("error: no active key starts with that prefix")
+    typer.echo(f"revoked {n} key(s)")

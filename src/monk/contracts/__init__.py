@@ -1,0 +1,1 @@
+"""Contracts (reference §9)."""

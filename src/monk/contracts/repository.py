@@ -1,0 +1,63 @@
+"""All contract queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.auth import Principal
+from monk.kit.pagination import Page
+from monk.models import Contract, Customer, Meter
+
+
+async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contract | None:
+    """The caller's contract ``contract_id`` or None."""
+    return (await session.execute(select(Contract).where(
+        Contract.id == contract_id, Contract.org_id == who.org_id, Contract.mode == who.mode,
+    ))).scalar_one_or_none()
+
+
+async def of_customer(session: AsyncSession, customer_id: str) -> list[Contract]:
+    """Every contract of a customer, oldest start first."""
+    return list((await session.execute(
+        select(Contract).where(Contract.customer_id == customer_id).order_by(Contract.start_date, Contract.id)
+    )).scalars().all())
+
+
+async def rolling_active(session: AsyncSession) -> list[Contract]:
+    """Active contracts without an end date (their draft horizon moves with time)."""
+    return list((await session.execute(
+        select(Contract).where(Contract.is_active.is_(True), Contract.end_date.is_(None))
+    )).scalars().all())
+
+
+async def meters_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Meter]:
+    """Meters by id (archived ones included: past usage still bills)."""
+    if not ids:
+        return {}
+    rows = (await session.execute(select(Meter).where(Meter.id.in_(ids)))).scalars().all()
+    return {m.id: m for m in rows}
+
+
+async def list_page(
+    session: AsyncSession, who: Principal, pg: Page, *, customer_id: str | None, external_customer_id: str | None,
+    plan_id: str | None, is_active: bool | None,
+) -> tuple[list[Contract], int]:
+    """One page of contracts, oldest first, and the total matching the filters (reference §9.2)."""
+    cond: list[Any] = [Contract.org_id == who.org_id, Contract.mode == who.mode]
+    if customer_id is not None:
+        cond.append(Contract.customer_id == customer_id)
+    if external_customer_id is not None:
+        cond.append(Contract.customer_id.in_(select(Customer.id).where(
+            Customer.org_id == who.org_id, Customer.mode == who.mode,
+            Customer.external_customer_id == external_customer_id)))
+    if plan_id is not None:
+        cond.append(Contract.plan_id == plan_id)
+    if is_active is not None:
+        cond.append(Contract.is_active.is_(is_active))
+    total = (await session.execute(select(func.count()).select_from(Contract).where(*cond))).scalar_one()
+    rows = (await session.execute(select(Contract).where(*cond).order_by(Contract.created_at, Contract.id)
+                                  .limit(pg.limit).offset(pg.offset))).scalars().all()
+    return list(rows), total

@@ -1,0 +1,67 @@
+"""HTTP endpoints for customers (reference §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.customers import repository, service
+from monk.customers.schemas import CustomerCreate, CustomerUpdate, customer_out
+from monk.kit.auth import Principal, require
+from monk.kit.clock import Clock
+from monk.kit.deps import get_clock, get_session
+from monk.kit.pagination import Page, paginator
+from monk.kit.schemas import envelope, page
+
+router = APIRouter(prefix="/v1/customers", tags=["customers"])
+
+
+@router.post("", status_code=201)
+async def create_customer(
+    body: CustomerCreate,
+    who: Principal = Depends(require("customers:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Create a customer → 201 ``{"data": Customer}``; 400 invalid body; 409 duplicate external id."""
+    customer = await service.create(session, who, body, clock.now())
+    await session.commit()
+    return envelope(customer_out(customer))
+
+
+@router.get("")
+async def list_customers(
+    external_customer_id: str | None = Query(None, alias="externalCustomerId"),
+    pg: Page = Depends(paginator(10)),
+    who: Principal = Depends(require("customers:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """List customers, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 10, max 100)."""
+    rows, total = await repository.list_page(session, who, pg, external_id=external_customer_id)
+    return page([customer_out(c) for c in rows], total=total, offset=pg.offset)
+
+
+@router.get("/{customer_id}")
+async def get_customer(
+    customer_id: str,
+    who: Principal = Depends(require("customers:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Get one customer → ``{"data": Customer}``; 404 when unknown in this organization and mode."""
+    return envelope(customer_out(await service.get(session, who, customer_id)))
+
+
+@router.patch("/{customer_id}")
+async def update_customer(
+    customer_id: str,
+    body: CustomerUpdate,
+    who: Principal = Depends(require("customers:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Partially update a customer → ``{"data": Customer}``; 400 empty body; 404; 409 duplicate external id."""
+    customer = await service.update(session, who, customer_id, body, clock.now())
+    await session.commit()
+    return envelope(customer_out(customer))

@@ -1,0 +1,60 @@
+"""Customer rules: creation, partial update, the unique external id. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.customers import repository
+from monk.customers.schemas import CustomerCreate, CustomerUpdate
+from monk.kit.auth import Principal
+from monk.kit.errors import Conflict, NotFound
+from monk.kit.ids import new_id
+from monk.models import Customer
+
+
+async def create(session: AsyncSession, who: Principal, body: CustomerCreate, now: datetime) -> Customer:
+    """Create a customer. Raises ``Conflict`` (409) when ``externalCustomerId`` is already used."""
+    if body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id):
+        raise Conflict(f"A customer with externalCustomerId '{body.external_customer_id}' already exists")
+    customer = Customer(
+        id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        name=body.name, legal_name=body.legal_name, external_customer_id=body.external_customer_id,
+        external_company_ids=[], tags=body.tags,
+        contacts=[c.model_dump(by_alias=True, mode="json") for c in body.contacts],
+        billing_address=body.billing_address.model_dump(by_alias=True) if body.billing_address else None,
+        payment_provider_id=body.payment_provider_id, provider=body.provider,
+        payment_method_id=body.payment_method_id, payment_method_type=body.payment_method_type,
+        is_paused=False,
+    )
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+async def get(session: AsyncSession, who: Principal, customer_id: str) -> Customer:
+    """The caller's customer ``customer_id``. Raises ``NotFound`` (404)."""
+    customer = await repository.get(session, who, customer_id)
+    if customer is None:
+        raise NotFound(f"Customer '{customer_id}' not found")
+    return customer
+
+
+async def update(
+    session: AsyncSession, who: Principal, customer_id: str, body: CustomerUpdate, now: datetime
+) -> Customer:
+    """Apply the fields present in ``body``. Raises ``NotFound`` (404) or ``Conflict`` (409)."""
+    customer = await get(session, who, customer_id)
+    fields = body.model_fields_set
+    if "external_customer_id" in fields and body.external_customer_id != customer.external_customer_id:
+        other = body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id)
+        if other:
+            raise Conflict(f"A customer with externalCustomerId '{body.external_customer_id}' already exists")
+    for name in ("name", "legal_name", "tags", "external_customer_id", "payment_provider_id", "provider",
+                 "payment_method_id", "payment_method_type"):
+        if name in fields:
+            setattr(customer, name, getattr(body, name))
+    customer.updated_at = now
+    await session.flush()
+    return customer

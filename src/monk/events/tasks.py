@@ -1,0 +1,135 @@
+"""Worker job: match newly accepted events to contracts and meters, then recompute the drafts they touch.
+
+For each pending event: resolve the customer (by id or external id), pick the contract that covers
+the event's timestamp (the pinned ``contractId`` if given), find the billing period, and test every
+metered pricing's meter (event type and property filters, aggregation key). Accepted matches become
+usage records; the event's previous records are replaced, so a resend that moved to another
+period or meter recomputes both the old and the new invoice. An event that matches nothing is
+marked ``unmatched`` with the reason. Everything happens in one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.billing.matching import match_event
+from monk.contracts import repository as contracts
+from monk.contracts.service import billing_of
+from monk.invoices.service import ContractBilling, recompute_usage
+from monk.meters.service import meter_spec
+from monk.models import Contract, Customer, Event, UsageRecord
+
+
+class _Resolver:
+    """Per-batch caches of customers, their contracts and the contracts' billing context."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.customers: dict[tuple[str, str, str, str], Customer | None] = {}
+        self.contracts: dict[str, list[ContractBilling]] = {}
+
+    async def customer(self, ev: Event) -> Customer | None:
+        by, ref = ("id", ev.customer_id) if ev.customer_id else ("ext", ev.external_customer_id or "")
+        key = (ev.org_id, ev.mode, by, ref)
+        if key not in self.customers:
+            col = Customer.id if by == "id" else Customer.external_customer_id
+            self.customers[key] = (await self.session.execute(select(Customer).where(
+                Customer.org_id == ev.org_id, Customer.mode == ev.mode, col == ref))).scalar_one_or_none()
+        return self.customers[key]
+
+    async def billings(self, customer_id: str) -> list[ContractBilling]:
+        if customer_id not in self.contracts:
+            self.contracts[customer_id] = [await billing_of(self.session, c)
+                                           for c in await contracts.of_customer(self.session, customer_id)]
+        return self.contracts[customer_id]
+
+
+def _records(ev: Event, billing: ContractBilling, period_start: date) -> tuple[list[dict[str, Any]], str | None]:
+    """Usage records of ``ev`` for the contract's metered pricing, or ``([], reason)``."""
+    reasons: list[str] = []
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for p in billing.pricings:
+        meter = billing.meters.get(p.meter_id or "")
+        if meter is None or meter.id in seen:
+            continue
+        seen.add(meter.id)
+        if meter.status != "active" or meter.archived_at is not None:
+            if meter.archived_at is None or ev.received_at >= meter.archived_at:
+                reasons.append(f"{meter.code}: METER_INACTIVE")
+                continue
+        m = match_event(meter_spec(meter), ev.event_name, ev.properties or {})
+        if not m.accepted:
+            reasons.append(f"{meter.code}: {m.reason}")
+            continue
+        dim_key = json.dumps(dict(m.dimensions), separators=(",", ":"), sort_keys=False) if meter.group_keys else ""
+        out.append({"event_id": ev.id, "contract_id": billing.contract.id, "meter_id": meter.id,
+                    "period_start": period_start, "dimension_key": dim_key, "value": m.value})
+    if out:
+        return out, None
+    return [], ("NO_MATCHING_METER: " + "; ".join(reasons)) if reasons else "NO_METER_IN_PLAN"
+
+
+async def _match(ev: Event, resolver: _Resolver) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """``(records, unmatched_reason, customer_id)`` for one event."""
+    customer = await resolver.customer(ev)
+    if customer is None:
+        return [], "CUSTOMER_NOT_FOUND", None
+    candidates = [b for b in await resolver.billings(customer.id)
+                  if ev.contract_id is None or b.contract.id == ev.contract_id]
+    if ev.contract_id is not None and not candidates:
+        return [], "CONTRACT_NOT_FOUND", customer.id
+    last_reason = "NO_CONTRACT_COVERS_TIMESTAMP"
+    for billing in candidates:
+        period = billing.period_at(ev.timestamp)
+        if period is None:
+            continue
+        records, reason = _records(ev, billing, period.start)
+        if records:
+            return records, None, customer.id
+        last_reason = reason or last_reason
+    return [], last_reason, customer.id
+
+
+async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int) -> int:
+    """Match up to ``batch_size`` pending events and recompute the affected drafts. Returns how many
+    events were processed (0 = nothing to do). The caller commits."""
+    events = list((await session.execute(
+        select(Event).where(Event.status == "pending").order_by(Event.received_at).limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )).scalars().all())
+    if not events:
+        return 0
+    ids = [e.id for e in events]
+    dirty: set[tuple[str, date]] = set((c, p) for c, p in (await session.execute(
+        select(UsageRecord.contract_id, UsageRecord.period_start).where(UsageRecord.event_id.in_(ids)).distinct()
+    )).all())
+    await session.execute(delete(UsageRecord).where(UsageRecord.event_id.in_(ids)))
+    resolver = _Resolver(session)
+    new_records: list[dict[str, Any]] = []
+    outcomes: dict[tuple[str, str | None, str | None], list[str]] = {}
+    for ev in events:
+        records, reason, customer_id = await _match(ev, resolver)
+        new_records.extend(records)
+        dirty.update((r["contract_id"], r["period_start"]) for r in records)
+        outcomes.setdefault(("matched" if records else "unmatched", reason, customer_id), []).append(ev.id)
+    for (status, reason, customer_id), event_ids in outcomes.items():
+        await session.execute(update(Event).where(Event.id.in_(event_ids)).values(
+            status=status, unmatched_reason=reason, matched_customer_id=customer_id))
+    if new_records:
+        await session.execute(UsageRecord.__table__.insert(), new_records)
+    billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}
+    for contract_id, period_start in sorted(dirty):
+        billing = billings.get(contract_id)
+        if billing is None:
+            contract = await session.get(Contract, contract_id)
+            if contract is None:
+                continue
+            billing = billings[contract_id] = await billing_of(session, contract)
+        await recompute_usage(session, billing, period_start, now=now)
+    return len(events)

@@ -1,0 +1,96 @@
+"""HTTP endpoints for invoices (reference §12.1–12.2) and the upcoming invoice (§5.5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.customers import service as customers
+from monk.invoices import repository
+from monk.invoices.schemas import STATUSES, invoice_out
+from monk.kit.auth import Principal, require
+from monk.kit.clock import Clock
+from monk.kit.deps import get_clock, get_session
+from monk.kit.errors import NotFound, ValidationFailed
+from monk.kit.pagination import Page, paginator
+from monk.kit.schemas import envelope, page
+from monk.kit.time import midnight
+
+router = APIRouter(tags=["invoices"])
+
+
+def _wants_lines(include: str | None) -> bool:
+    parts = {p.strip() for p in (include or "").split(",") if p.strip()}
+    if parts - {"lineItems"}:
+        raise ValidationFailed("include supports only 'lineItems'")
+    return "lineItems" in parts
+
+
+def _date(name: str, raw: str | None) -> date | None:
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw[:10])
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD)") from None
+
+
+@router.get("/v1/invoices")
+async def list_invoices(
+    customer_id: str | None = Query(None, alias="customerId"),
+    contract_id: str | None = Query(None, alias="contractId"),
+    status: str | None = Query(None, description=" | ".join(STATUSES)),
+    created_after: str | None = Query(None, alias="createdAfter"),
+    created_before: str | None = Query(None, alias="createdBefore"),
+    include: str | None = Query(None, description="lineItems"),
+    pg: Page = Depends(paginator(10)),
+    who: Principal = Depends(require("invoices:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """List invoices by invoice date → ``{"data": [...], "hasMore", "total"}``; 400 for a bad filter."""
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed(f"status must be one of: {', '.join(STATUSES)}")
+    wants = _wants_lines(include)
+    after, before = _date("createdAfter", created_after), _date("createdBefore", created_before)
+    rows, total = await repository.list_page(
+        session, who, pg, customer_id=customer_id, contract_id=contract_id, status=status,
+        created_after=midnight(after) if after else None, created_before=midnight(before) if before else None,
+    )
+    lines = await repository.lines_of(session, [i.id for i in rows]) if wants else {}
+    return page([invoice_out(i, lines.get(i.id) if wants else None) for i in rows], total=total, offset=pg.offset)
+
+
+@router.get("/v1/invoices/{invoice_id}")
+async def get_invoice(
+    invoice_id: str,
+    include: str | None = Query(None, description="lineItems"),
+    who: Principal = Depends(require("invoices:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """One invoice → ``{"data": Invoice}`` (with ``lineItems`` when ``include=lineItems``); 404 unknown."""
+    wants = _wants_lines(include)
+    inv = await repository.get(session, who, invoice_id)
+    if inv is None:
+        raise NotFound(f"Invoice '{invoice_id}' not found")
+    lines = (await repository.lines_of(session, [inv.id]))[inv.id] if wants else None
+    return envelope(invoice_out(inv, lines))
+
+
+@router.get("/v1/customers/{customer_id}/upcoming-invoice")
+async def upcoming_invoice(
+    customer_id: str,
+    who: Principal = Depends(require("invoices:read")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """The next invoice to be issued, with live usage lines → ``{"data": Invoice}`` or ``{"data": null}``
+    when the customer has no active contract; 404 unknown customer (reference §5.5)."""
+    await customers.get(session, who, customer_id)
+    inv = await repository.upcoming(session, who, customer_id, clock.today())
+    if inv is None:
+        return envelope(None)
+    lines = (await repository.lines_of(session, [inv.id]))[inv.id]
+    return envelope(invoice_out(inv, lines))

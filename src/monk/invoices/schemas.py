@@ -1,0 +1,64 @@
+"""Invoice and line-item shapes (reference §3.3)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from monk.billing.money import format_decimal, to_cents
+from monk.kit.clock import iso_ms
+from monk.kit.time import midnight
+from monk.models import Invoice, InvoiceLine
+
+STATUSES = ("Drafted", "In Progress", "In Transit", "Paid", "Cancelled", "Refunded")
+
+
+def service_period(start: date | None, end: date | None) -> dict[str, str] | None:
+    """A half-open date range as the API's first and last instant (``…T23:59:59.999Z``)."""
+    if start is None or end is None:
+        return None
+    return {"start": iso_ms(midnight(start)), "end": iso_ms(midnight(end) - timedelta(milliseconds=1))}
+
+
+def _number(q: Decimal) -> int | float:
+    return int(q) if q == q.to_integral_value() else float(q)
+
+
+def line_out(line: InvoiceLine) -> dict[str, Any]:
+    """The API shape of a line item."""
+    return {
+        "id": line.id,
+        "name": line.name,
+        "description": line.description,
+        "quantity": _number(line.quantity),
+        "unitPriceCents": to_cents(line.unit_price),
+        "totalAmountCents": line.amount_cents,
+        "unitPrice": format_decimal(line.unit_price),
+        "totalAmount": format_decimal(line.amount),
+        "priceId": line.pricing_id,
+        "isMetered": line.is_metered,
+        "servicePeriod": service_period(line.service_start, line.service_end),
+        "dimensions": line.dimensions or None,
+    }
+
+
+def invoice_out(inv: Invoice, lines: list[InvoiceLine] | None = None) -> dict[str, Any]:
+    """The API shape of an invoice; ``lineItems`` only when ``lines`` is given."""
+    out: dict[str, Any] = {
+        "id": inv.id,
+        "invoiceNumber": inv.invoice_number,
+        "customerId": inv.customer_id,
+        "contractId": inv.contract_id,
+        "status": inv.status,
+        "invoiceDate": inv.invoice_date.isoformat(),
+        "dueDate": inv.due_date.isoformat(),
+        "totalCents": inv.total_cents,
+        "memo": inv.memo,
+        "paymentLink": None,
+        "createdAt": iso_ms(inv.created_at),
+        "updatedAt": iso_ms(inv.updated_at),
+    }
+    if lines is not None:
+        out["lineItems"] = [line_out(line) for line in lines]
+    return out

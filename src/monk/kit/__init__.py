@@ -1,0 +1,1 @@
+"""The small shared toolkit: database seam, auth, errors, pagination, ids, time."""

@@ -1,0 +1,139 @@
+"""API keys, scopes and modes (reference §1.2–1.4).
+
+A key is ``mk_live_`` or ``mk_test_`` followed by 48 hex characters. Only its SHA-256 is stored
+(the key carries 192 random bits, so a fast hash is enough); the first 16 characters are kept as
+a prefix to name it. A key sees its own organization and mode only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import Depends, Request
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.errors import Forbidden, Unauthorized
+from monk.kit.ids import new_id
+from monk.models import ApiKey, Organization
+
+SCOPES = (
+    "*", "customers:read", "customers:write", "invoices:read", "contracts:read", "contracts:write",
+    "plans:read", "plans:write", "meters:read", "meters:write", "pricing:read", "pricing:write",
+    "usage:read", "usage:write",
+)
+MODES = ("live", "test")
+KEY_RE = re.compile(r"^mk_(live|test)_[0-9a-f]{48}$")
+MISSING_HEADER = "Missing or invalid Authorization header. Use: Authorization: Bearer <api_key>"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the organization, the mode (``live``/``test``) and the key's scopes."""
+
+    org_id: str
+    mode: str
+    key_id: str
+    scopes: frozenset[str]
+
+    def allows(self, scope: str) -> bool:
+        """Whether the key holds ``scope`` or ``*``."""
+        return "*" in self.scopes or scope in self.scopes
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 hex digest of a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def generate_key(mode: str) -> str:
+    """A new key for ``mode``: ``mk_<mode>_`` + 48 hex characters."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    return f"mk_{mode}_{secrets.token_hex(24)}"
+
+
+async def create_key(
+    session: AsyncSession, *, org_id: str, mode: str, scopes: list[str], now: datetime
+) -> str:
+    """Store a new key for ``org_id`` and return it in clear (the only time it is shown).
+
+    Raises ``ValueError`` for an unknown scope or mode.
+    """
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise ValueError(f"unknown scopes: {', '.join(unknown) or '(none given)'}; known: {', '.join(SCOPES)}")
+    key = generate_key(mode)
+    session.add(ApiKey(
+        id=new_id(), org_id=org_id, mode=mode, prefix=key[:16], key_hash=hash_key(key),
+        scopes=sorted(set(scopes)), created_at=now,
+    ))
+    return key
+
+
+async def default_organization(session: AsyncSession, *, name: str | None, now: datetime) -> tuple[Organization, bool]:
+    """The organization called ``name`` (or the oldest one), created if missing.
+
+    Returns ``(organization, created)``.
+    """
+    stmt = select(Organization).order_by(Organization.created_at).limit(1)
+    if name:
+        stmt = select(Organization).where(Organization.name == name)
+    org = (await session.execute(stmt)).scalar_one_or_none()
+    if org is not None:
+        return org, False
+    org = Organization(id=new_id(), name=name or "default", created_at=now)
+    session.add(org)
+    await session.flush()
+    return org, True
+
+
+async def authenticate(session: AsyncSession, authorization: str | None, now: datetime) -> Principal:
+    """Resolve an ``Authorization`` header to a ``Principal``.
+
+    Raises ``Unauthorized`` with the documented messages: missing/malformed header, invalid,
+    revoked or expired key.
+    """
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized(MISSING_HEADER)
+    key = authorization[len("Bearer "):].strip()
+    if not key:
+        raise Unauthorized(MISSING_HEADER)
+    if not KEY_RE.match(key):
+        raise Unauthorized("Invalid API key")
+    row = (await session.execute(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))).scalar_one_or_none()
+    if row is None:
+        raise Unauthorized("Invalid API key")
+    if row.revoked_at is not None:
+        raise Unauthorized("API key has been revoked")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("API key has expired")
+    return Principal(org_id=row.org_id, mode=row.mode, key_id=row.id, scopes=frozenset(row.scopes))
+
+
+async def revoke(session: AsyncSession, prefix: str, now: datetime) -> int:
+    """Revoke every unrevoked key whose prefix starts with ``prefix``; returns how many."""
+    rows = (await session.execute(
+        select(ApiKey.id).where(ApiKey.prefix.startswith(prefix[:16]), ApiKey.revoked_at.is_(None))
+    )).scalars().all()
+    matching = [r for r in rows]
+    if matching:
+        await session.execute(update(ApiKey).where(ApiKey.id.in_(matching)).values(revoked_at=now))
+    return len(matching)
+
+
+def require(scope: str):
+    """A dependency that authenticates the request and checks ``scope`` (403 ``FORBIDDEN`` if absent)."""
+    from monk.kit.deps import get_session  # local import: deps imports this module
+
+    async def dependency(request: Request, session: AsyncSession = Depends(get_session)) -> Principal:
+        principal = await authenticate(session, request.headers.get("authorization"), request.app.state.clock.now())
+        if not principal.allows(scope):
+            raise Forbidden(f"API key does not have the required permission: {scope}")
+        return principal
+
+    return dependency

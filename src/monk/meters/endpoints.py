@@ -1,0 +1,79 @@
+"""HTTP endpoints for meters (reference §6)."""
+# ruff: noqa: B008 - FastAPI dependencies are declared as parameter defaults (project pattern)
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.auth import Principal, require
+from monk.kit.clock import Clock
+from monk.kit.deps import get_clock, get_session
+from monk.kit.pagination import Page, paginator
+from monk.kit.schemas import envelope, page
+from monk.meters import repository, service
+from monk.meters.schemas import MeterCreate, StatusFilter, meter_out
+
+router = APIRouter(prefix="/v1/meters", tags=["meters"])
+
+
+@router.post("", status_code=201)
+async def create_meter(
+    body: MeterCreate,
+    who: Principal = Depends(require("meters:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Create a meter → 201 ``{"data": Meter}`` (status ``active``).
+
+    400 invalid body (bad code, unknown aggregation type, property filter without exactly one of
+    exists/include/exclude, duplicate groupKeys, missing aggregationKey for SUM/MAX/MIN/UNIQUE_COUNT);
+    409 a non-archived meter already has this code.
+    """
+    meter = await service.create(session, who, body, clock.now())
+    await session.commit()
+    return envelope(meter_out(meter))
+
+
+@router.get("")
+async def list_meters(
+    status: StatusFilter = Query("active", description="active | inactive (archived) | all"),
+    pg: Page = Depends(paginator(50)),
+    who: Principal = Depends(require("meters:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """List meters, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 50, max 100).
+
+    ``status`` defaults to ``active``; archived meters appear only with ``inactive`` or ``all``. 400 for a
+    bad limit, offset or status.
+    """
+    rows, total = await repository.list_page(session, who, pg, status=status)
+    return page([meter_out(m) for m in rows], total=total, offset=pg.offset)
+
+
+@router.get("/{meter_id}")
+async def get_meter(
+    meter_id: str,
+    who: Principal = Depends(require("meters:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Get one meter (archived ones too) → ``{"data": Meter}``; 404 when unknown in this organization and mode."""
+    return envelope(meter_out(await service.get(session, who, meter_id)))
+
+
+@router.delete("/{meter_id}")
+async def archive_meter(
+    meter_id: str,
+    who: Principal = Depends(require("meters:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Archive a meter → ``{"data": {"success": true}}``.
+
+    404 unknown meter; 409 already archived, or a pricing on it is part of a DRAFT or ACTIVE plan.
+    """
+    await service.archive(session, who, meter_id, clock.now())
+    await session.commit()
+    return envelope({"success": True})

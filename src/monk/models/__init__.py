@@ -1,0 +1,16 @@
+"""SQLAlchemy tables, one module per entity. Importing this package registers them all."""
+
+from monk.models.base import Base
+from monk.models.contract import Contract
+from monk.models.customer import Customer
+from monk.models.event import Event, UsageRecord
+from monk.models.invoice import Invoice, InvoiceLine
+from monk.models.meter import Meter
+from monk.models.organization import ApiKey, Organization
+from monk.models.plan import Plan, PlanPricing
+from monk.models.pricing import Pricing, Product
+
+__all__ = [
+    "ApiKey", "Base", "Contract", "Customer", "Event", "Invoice", "InvoiceLine", "Meter",
+    "Organization", "Plan", "PlanPricing", "Pricing", "Product", "UsageRecord",
+]

@@ -1,0 +1,37 @@
+"""Contracts: one customer subscribed to one plan (reference §3.2, §9)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from monk.kit.db import JSONType, UTCDateTime
+from monk.models.base import Base, Tenant
+
+
+class Contract(Tenant, Base):
+    """A contract. ``end_date`` is exclusive (the first day no longer covered); None = rolling."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        Index("ix_contracts_org_mode_created", "org_id", "mode", "created_at"),
+        Index("ix_contracts_customer", "customer_id", "is_active"),
+    )
+
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
+    name: Mapped[str] = mapped_column(String(500))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    billing_cycle_anchor: Mapped[date] = mapped_column(Date)
+    billing_frequency: Mapped[str] = mapped_column(String(20))
+    net_terms: Mapped[int] = mapped_column(Integer, default=0)
+    credit_grant_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    credit_settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,76 @@
+"""Invoices and their line items (reference §3.3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from monk.kit.db import ExactDecimal, JSONType, UTCDateTime
+from monk.models.base import Base, Tenant
+
+
+class Invoice(Tenant, Base):
+    """One invoice of a contract's calendar; ``slot`` is its position (0 = first period).
+
+    ``fee_start``/``fee_end`` is the period whose fixed fees it bills in advance,
+    ``usage_start``/``usage_end`` the period whose usage it bills in arrears (half-open dates).
+    ``invoice_number`` is assigned once, when the invoice is finalized.
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "slot", name="uq_invoices_contract_slot"),
+        Index("ix_invoices_org_mode_created", "org_id", "mode", "created_at"),
+        Index("ix_invoices_customer_date", "customer_id", "invoice_date"),
+        Index(
+            "uq_invoices_number", "org_id", "mode", "invoice_number", unique=True,
+            sqlite_where=text("invoice_number IS NOT NULL"),
+            postgresql_where=text("invoice_number IS NOT NULL"),
+        ),
+    )
+
+    contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    slot: Mapped[int] = mapped_column(Integer)
+    invoice_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="Drafted")
+    invoice_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    fee_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    fee_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    usage_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    usage_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    total_cents: Mapped[int] = mapped_column(Integer, default=0)
+    memo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InvoiceLine(Base):
+    """A line item: a fixed fee (``kind='fee'``/``'one_time'``) or metered usage (``kind='usage'``).
+
+    ``amount`` is exact dollars rounded once to cents; ``amount_cents`` the same in cents.
+    """
+
+    __tablename__ = "invoice_lines"
+    __table_args__ = (Index("ix_invoice_lines_invoice", "invoice_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    pricing_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    meter_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal())
+    unit_price: Mapped[Decimal] = mapped_column(ExactDecimal())
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal())
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    is_metered: Mapped[bool] = mapped_column(Boolean)
+    service_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    service_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    dimensions: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)

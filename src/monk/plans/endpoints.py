@@ -1,0 +1,63 @@
+"""HTTP endpoints for plans (no reference page; shapes decided in ``monk.plans.schemas``)."""
+# ruff: noqa: B008 - FastAPI dependencies are declared as parameter defaults (project pattern)
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.auth import Principal, require
+from monk.kit.clock import Clock
+from monk.kit.deps import get_clock, get_session
+from monk.kit.pagination import Page, paginator
+from monk.kit.schemas import envelope, page
+from monk.plans import repository, service
+from monk.plans.schemas import PlanCreate, PlanStatus, plan_out
+
+router = APIRouter(prefix="/v1/plans", tags=["plans"])
+
+
+@router.post("", status_code=201)
+async def create_plan(
+    body: PlanCreate,
+    who: Principal = Depends(require("plans:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Create a plan → 201 ``{"data": Plan}`` with its pricing expanded in order.
+
+    ``netTerms`` in days (0..365), ``creditGrantCents`` in integer cents (or null). 400 invalid body,
+    duplicate or unknown pricing ids; 409 ``planCode`` already used.
+    """
+    plan, pricing = await service.create(session, who, body, clock.now())
+    await session.commit()
+    return envelope(plan_out(plan, pricing))
+
+
+@router.get("")
+async def list_plans(
+    status: PlanStatus | None = Query(None, description="DRAFT | ACTIVE | ARCHIVED; all when absent"),
+    pg: Page = Depends(paginator(10)),
+    who: Principal = Depends(require("plans:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """List plans, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 10, max 100).
+
+    400 for a bad limit, offset or status.
+    """
+    rows, total = await repository.list_page(session, who, pg, status=status)
+    pricing = await repository.expanded_pricing(session, who, [p.id for p in rows])
+    return page([plan_out(p, pricing[p.id]) for p in rows], total=total, offset=pg.offset)
+
+
+@router.get("/{plan_id}")
+async def get_plan(
+    plan_id: str,
+    who: Principal = Depends(require("plans:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Get one plan → ``{"data": Plan}``; 404 when unknown in this organization and mode."""
+    plan, pricing = await service.get(session, who, plan_id)
+    return envelope(plan_out(plan, pricing))

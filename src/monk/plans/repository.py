@@ -1,0 +1,77 @@
+"""All plan queries; every one is scoped to the caller's organization and mode."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.auth import Principal
+from monk.kit.pagination import Page
+from monk.models import Plan, PlanPricing, Pricing, Product
+
+
+async def get(session: AsyncSession, who: Principal, plan_id: str) -> Plan | None:
+    """The plan ``plan_id`` in the caller's organization and mode, or None."""
+    return (await session.execute(
+        select(Plan).where(Plan.id == plan_id, Plan.org_id == who.org_id, Plan.mode == who.mode)
+    )).scalar_one_or_none()
+
+
+async def by_code(session: AsyncSession, who: Principal, plan_code: str) -> Plan | None:
+    """The plan with ``plan_code`` in the caller's organization and mode, or None."""
+    return (await session.execute(select(Plan).where(
+        Plan.plan_code == plan_code, Plan.org_id == who.org_id, Plan.mode == who.mode,
+    ))).scalar_one_or_none()
+
+
+async def pricing_of(session: AsyncSession, plan_id: str) -> list[Pricing]:
+    """The pricing bundled in plan ``plan_id``, ordered by position (the plan's tenant owns them all).
+
+    The caller must already have resolved ``plan_id`` within its organization and mode (``get``).
+    """
+    rows = (await session.execute(
+        select(Pricing)
+        .join(PlanPricing, PlanPricing.pricing_id == Pricing.id)
+        .join(Plan, Plan.id == PlanPricing.plan_id)
+        .where(PlanPricing.plan_id == plan_id, Pricing.org_id == Plan.org_id, Pricing.mode == Plan.mode)
+        .order_by(PlanPricing.position)
+    )).scalars().all()
+    return list(rows)
+
+
+async def expanded_pricing(
+    session: AsyncSession, who: Principal, plan_ids: list[str]
+) -> dict[str, list[tuple[Pricing, str]]]:
+    """For each of ``plan_ids``: its ``(pricing, product name)`` list by position (one query)."""
+    out: dict[str, list[tuple[Pricing, str]]] = {pid: [] for pid in plan_ids}
+    if not plan_ids:
+        return out
+    rows = (await session.execute(
+        select(PlanPricing.plan_id, Pricing, Product.name)
+        .join(Pricing, Pricing.id == PlanPricing.pricing_id)
+        .join(Product, Product.id == Pricing.product_id)
+        .where(PlanPricing.plan_id.in_(plan_ids), Pricing.org_id == who.org_id, Pricing.mode == who.mode)
+        .order_by(PlanPricing.plan_id, PlanPricing.position)
+    )).all()
+    for plan_id, pricing, product_name in rows:
+        out[plan_id].append((pricing, product_name))
+    return out
+
+
+def add_pricing(session: AsyncSession, plan_id: str, pricing_ids: list[str]) -> None:
+    """Stage the ``plan_pricing`` rows linking ``plan_id`` to ``pricing_ids`` at positions 0, 1, …"""
+    session.add_all(PlanPricing(plan_id=plan_id, pricing_id=pid, position=i) for i, pid in enumerate(pricing_ids))
+
+
+async def list_page(
+    session: AsyncSession, who: Principal, page: Page, *, status: str | None
+) -> tuple[list[Plan], int]:
+    """One page of plans, oldest first, and the total matching ``status`` (all statuses when None)."""
+    cond = [Plan.org_id == who.org_id, Plan.mode == who.mode]
+    if status is not None:
+        cond.append(Plan.status == status)
+    total = (await session.execute(select(func.count()).select_from(Plan).where(*cond))).scalar_one()
+    rows = (await session.execute(
+        select(Plan).where(*cond).order_by(Plan.created_at, Plan.id).limit(page.limit).offset(page.offset)
+    )).scalars().all()
+    return list(rows), total

@@ -1,0 +1,58 @@
+"""Plan request bodies and the response shape (the reference has no plan page; this module decides)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, StrictBool, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
+
+from monk.kit.clock import iso_ms
+from monk.kit.schemas import CamelModel
+from monk.models import Plan, Pricing
+from monk.pricing.schemas import pricing_out
+
+PlanStatus = Literal["DRAFT", "ACTIVE", "ARCHIVED"]
+BillingFrequency = Literal["MONTHLY", "QUARTERLY", "SEMI_ANNUALLY", "ANNUALLY"]
+MAX_INT32 = 2_147_483_647
+
+
+class PlanCreate(CamelModel):
+    """Body of ``POST /v1/plans``."""
+
+    name: str = Field(min_length=1, max_length=500)
+    plan_code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    currency: Literal["USD"] = "USD"
+    billing_frequency: BillingFrequency
+    pricing_ids: list[str] = Field(default_factory=list, max_length=100)
+    net_terms: StrictInt = Field(0, ge=0, le=365)
+    auto_pay: StrictBool = False
+    credit_grant_cents: StrictInt | None = Field(None, ge=0, le=MAX_INT32)
+    status: PlanStatus = "ACTIVE"
+    description: str | None = Field(None, max_length=5000)
+
+    @model_validator(mode="after")
+    def _unique_pricing(self) -> PlanCreate:
+        if len(set(self.pricing_ids)) != len(self.pricing_ids):
+            raise PydanticCustomError("pricing_ids", "pricingIds must not contain duplicates")
+        return self
+
+
+def plan_out(plan: Plan, pricing: list[tuple[Pricing, str]]) -> dict[str, Any]:
+    """The API shape of a plan; ``pricing`` is its ``(pricing, product name)`` list in plan order."""
+    return {
+        "id": plan.id,
+        "name": plan.name,
+        "planCode": plan.plan_code,
+        "currency": plan.currency,
+        "billingFrequency": plan.billing_frequency,
+        "netTerms": plan.net_terms,
+        "autoPay": plan.auto_pay,
+        "creditGrantCents": plan.credit_grant_cents,
+        "status": plan.status,
+        "description": plan.description,
+        "pricingIds": [p.id for p, _ in pricing],
+        "pricing": [pricing_out(p, name) for p, name in pricing],
+        "createdAt": iso_ms(plan.created_at),
+        "updatedAt": iso_ms(plan.updated_at),
+    }

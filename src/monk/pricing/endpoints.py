@@ -1,0 +1,65 @@
+"""HTTP endpoints for pricing (reference §7.1–7.3)."""
+# ruff: noqa: B008 - FastAPI dependencies are declared as parameter defaults (project pattern)
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.auth import Principal, require
+from monk.kit.clock import Clock
+from monk.kit.deps import get_clock, get_session
+from monk.kit.pagination import Page, paginator
+from monk.kit.schemas import envelope, page
+from monk.pricing import repository, service
+from monk.pricing.schemas import PricingCreate, pricing_out
+
+router = APIRouter(prefix="/v1/pricing", tags=["pricing"])
+
+
+@router.post("", status_code=201)
+async def create_pricing(
+    body: PricingCreate,
+    who: Principal = Depends(require("pricing:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Create a pricing configuration → 201 ``{"data": Pricing}`` (amounts are decimal strings in dollars).
+
+    400: amounts not non-negative decimal strings; neither/both of productId and productName; unitAmount
+    missing (FLAT, or untiered USAGE) or given with tiers; tiers missing, given without tiering, or not a
+    contiguous ladder from 0; minimumAmount on FLAT; priceInterval missing for RECURRING FLAT or given for
+    ONE_TIME; meterId missing for USAGE/TIER, given for FLAT, or not a live meter. 404 unknown productId.
+    409 explicit ``code`` already used.
+    """
+    pricing, product_name = await service.create(session, who, body, clock.now())
+    await session.commit()
+    return envelope(pricing_out(pricing, product_name))
+
+
+@router.get("")
+async def list_pricing(
+    product_id: str | None = Query(None, alias="productId"),
+    pg: Page = Depends(paginator(50)),
+    who: Principal = Depends(require("pricing:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """List pricing, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 50, max 100).
+
+    ``productId`` filters by product. 400 for a bad limit or offset.
+    """
+    rows, total = await repository.list_page(session, who, pg, product_id=product_id)
+    return page([pricing_out(p, name) for p, name in rows], total=total, offset=pg.offset)
+
+
+@router.get("/{pricing_id}")
+async def get_pricing(
+    pricing_id: str,
+    who: Principal = Depends(require("pricing:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Get one pricing → ``{"data": Pricing}``; 404 when unknown in this organization and mode."""
+    pricing, product_name = await service.get(session, who, pricing_id)
+    return envelope(pricing_out(pricing, product_name))

@@ -1,0 +1,129 @@
+"""Pricing request bodies, strict decimal-string fields and the response shape (reference §3.5, §7).
+
+Amounts and quantities travel as JSON strings holding a plain decimal (``"0.045"``, ``"1000"``):
+JSON numbers, exponents, signs other than a leading ``-`` and blanks are rejected with 400, as are
+negative values, more than 12 decimal places or more than 26 integer digits (the exact range of the
+``NUMERIC(38, 12)`` column on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PlainValidator, StrictInt, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from monk.billing.money import format_decimal, format_quantity
+from monk.kit.clock import iso_ms
+from monk.kit.schemas import CamelModel
+from monk.models import Pricing
+
+_DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
+MAX_PLACES = 12
+MAX_INT_DIGITS = 26
+CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def parse_decimal_string(value: Any) -> Decimal:
+    """Parse a non-negative plain decimal string into an exact ``Decimal``.
+
+    Raises ``PydanticCustomError`` (→ 400) for a non-string (e.g. a JSON number), a string not matching
+    ``^-?\\d+(\\.\\d+)?$``, a negative value, more than 12 decimal places or more than 26 integer digits.
+    """
+    if not isinstance(value, str):
+        kind = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}.get(type(value), "value")
+        raise PydanticCustomError(
+            "decimal_string", 'must be a decimal string such as "0.045", not a JSON {kind}', {"kind": kind}
+        )
+    if not _DECIMAL_RE.fullmatch(value):
+        raise PydanticCustomError("decimal_string", 'must be a plain decimal string such as "0.045"')
+    amount = Decimal(value)
+    if amount < 0:
+        raise PydanticCustomError("decimal_string", "must not be negative")
+    whole, _, frac = value.lstrip("-").partition(".")
+    if len(frac.rstrip("0")) > MAX_PLACES:
+        raise PydanticCustomError("decimal_string", f"must have at most {MAX_PLACES} decimal places")
+    if len(whole.lstrip("0")) > MAX_INT_DIGITS:
+        raise PydanticCustomError("decimal_string", f"must have at most {MAX_INT_DIGITS} integer digits")
+    return amount if amount else Decimal(0)
+
+
+def _optional_decimal_string(value: Any) -> Decimal | None:
+    return None if value is None else parse_decimal_string(value)
+
+
+_SCHEMA = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["0.045"]}
+Amount = Annotated[Decimal, PlainValidator(parse_decimal_string), WithJsonSchema(_SCHEMA)]
+OptAmount = Annotated[
+    Decimal | None, PlainValidator(_optional_decimal_string), WithJsonSchema({"anyOf": [_SCHEMA, {"type": "null"}]})
+]
+
+
+class TierIn(CamelModel):
+    """One price tier: quantities ``minQty < q <= maxQty`` (``maxQty`` null/absent = open); dollars."""
+
+    min_qty: Amount
+    max_qty: OptAmount = None
+    unit_amount: Amount
+    flat_amount: OptAmount = None
+
+
+class PricingCreate(CamelModel):
+    """Body of ``POST /v1/pricing`` (reference §7.1); cross-field rules are checked by the service."""
+
+    name: str = Field(min_length=1, max_length=500)
+    model: Literal["FLAT", "TIER", "USAGE"]
+    billing_mode: Literal["RECURRING", "ONE_TIME"]
+    product_id: str | None = Field(None, min_length=1, max_length=36)
+    product_name: str | None = Field(None, min_length=1, max_length=500)
+    product_description: str | None = Field(None, max_length=5000)
+    description: str | None = Field(None, max_length=5000)
+    code: str | None = Field(None, min_length=1, max_length=200, pattern=CODE_PATTERN)
+    unit_amount: OptAmount = None
+    flat_amount: OptAmount = None
+    minimum_amount: OptAmount = None
+    price_interval: Literal["WEEK", "MONTH", "YEAR"] | None = None
+    price_interval_count: StrictInt = Field(1, ge=1, le=1000)
+    tiering: Literal["NONE", "VOLUME", "GRADUATED"] | None = None
+    pricing_tiers: list[TierIn] | None = Field(None, max_length=100)
+    meter_id: str | None = Field(None, min_length=1, max_length=36)
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else format_decimal(value)
+
+
+def tier_out(t: dict[str, Any]) -> dict[str, Any]:
+    """The API shape of one stored tier: quantities like ``"1000"``, amounts like ``"0.10"``; open ``maxQty`` null."""
+    max_qty = t.get("maxQty")
+    return {
+        "minQty": format_quantity(Decimal(t["minQty"])),
+        "maxQty": None if max_qty is None else format_quantity(Decimal(max_qty)),
+        "unitAmount": format_decimal(Decimal(t["unitAmount"])),
+        "flatAmount": format_decimal(Decimal(t.get("flatAmount") or "0")),
+    }
+
+
+def pricing_out(p: Pricing, product_name: str) -> dict[str, Any]:
+    """The API shape of a pricing (reference §3.5); unset amounts are null, amounts are decimal strings."""
+    return {
+        "id": p.id,
+        "productId": p.product_id,
+        "productName": product_name,
+        "name": p.name,
+        "description": p.description,
+        "code": p.code,
+        "model": p.model,
+        "billingMode": p.billing_mode,
+        "tiering": p.tiering,
+        "unitAmount": _amount(p.unit_amount),
+        "flatAmount": _amount(p.flat_amount),
+        "minimumAmount": _amount(p.minimum_amount),
+        "priceInterval": p.price_interval,
+        "priceIntervalCount": p.price_interval_count,
+        "meterId": p.meter_id,
+        "pricingTiers": [tier_out(t) for t in (p.tiers or [])],
+        "createdAt": iso_ms(p.created_at),
+    }

@@ -1,0 +1,50 @@
+"""Runtime settings, read from the environment with the ``MONK_`` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All of Monk's settings.
+
+    ``database_url`` accepts ``sqlite+aiosqlite:///path`` (the embedded default) or
+    ``postgresql+asyncpg://…``; plain ``postgresql://`` and ``sqlite:///`` are normalised.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MONK_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./monk.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    log_level: str = "info"
+    # Worker: how often it polls for work when nothing wakes it (seconds).
+    worker_poll_seconds: float = 0.25
+    # Events claimed per worker transaction.
+    worker_batch_size: int = 2000
+    # Rolling contracts keep this many billing periods of draft invoices ahead of today.
+    rolling_horizon_periods: int = 12
+    # SQL pool size (PostgreSQL).
+    pool_size: int = 10
+
+
+def normalise_database_url(url: str) -> str:
+    """Return ``url`` with the async driver Monk uses for its dialect.
+
+    ``postgres://``/``postgresql://`` become ``postgresql+asyncpg://``; ``sqlite://`` becomes
+    ``sqlite+aiosqlite://``. Other URLs are returned unchanged.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://"):]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

@@ -1,0 +1,89 @@
+"""The worker: a loop that claims work rows from the database and does them.
+
+Jobs: match pending events and recompute the drafts they touch (every wake-up or poll), and
+extend the draft horizon of rolling contracts (once a minute). Runs in-process with ``monk serve``
+or alone with ``monk worker``; several workers may run against PostgreSQL (rows are claimed with
+``FOR UPDATE SKIP LOCKED``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from monk.contracts import repository as contracts
+from monk.contracts.service import billing_of
+from monk.events.tasks import match_pending
+from monk.invoices.service import sync_calendar
+from monk.kit.clock import Clock
+from monk.settings import Settings
+
+log = structlog.get_logger("monk.worker")
+HORIZON_EVERY_SECONDS = 60
+
+
+class Worker:
+    """Runs Monk's background jobs against the database behind ``sessions``."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, clock: Clock, settings: Settings) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self._wake = asyncio.Event()
+        self._stop = False
+        self._last_horizon: datetime | None = None
+
+    def wake(self) -> None:
+        """Ask the loop to look for work now (called after events are committed)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Ask the loop to finish after its current step."""
+        self._stop = True
+        self._wake.set()
+
+    async def match_once(self) -> int:
+        """Match one batch of pending events in one transaction; returns how many."""
+        async with self.sessions() as session:
+            n = await match_pending(session, now=self.clock.now(), batch_size=self.settings.worker_batch_size)
+            await session.commit()
+        return n
+
+    async def extend_horizons(self) -> int:
+        """Create the drafts rolling contracts need as time passes; returns how many were created."""
+        created = 0
+        async with self.sessions() as session:
+            for contract in await contracts.rolling_active(session):
+                created += await sync_calendar(session, await billing_of(session, contract), now=self.clock.now(),
+                                               periods_ahead=self.settings.rolling_horizon_periods)
+            await session.commit()
+        self._last_horizon = self.clock.now()
+        return created
+
+    async def drain(self) -> int:
+        """Run every job until there is nothing left to do; returns the number of events matched."""
+        await self.extend_horizons()
+        total = 0
+        while n := await self.match_once():
+            total += n
+        return total
+
+    async def run_forever(self) -> None:
+        """The loop: match events whenever woken or every ``worker_poll_seconds``; survive errors."""
+        while not self._stop:
+            self._wake.clear()
+            try:
+                last = self._last_horizon
+                if last is None or (self.clock.now() - last).total_seconds() >= HORIZON_EVERY_SECONDS:
+                    await self.extend_horizons()
+                while not self._stop and await self.match_once():
+                    pass
+            except Exception as exc:  # noqa: BLE001 - the worker must outlive a failing step
+                log.warning("worker step failed; retrying", error=str(exc)[:300])
+                await asyncio.sleep(1)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.worker_poll_seconds)
