@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
 from monk.kit.pagination import Page
-from monk.models import Contract, Customer, Meter
+from monk.models import Contract, Customer, Meter, RateCard
 
 
 async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contract | None:
@@ -39,6 +39,14 @@ async def meters_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Meter]
         return {}
     rows = (await session.execute(select(Meter).where(Meter.id.in_(ids)))).scalars().all()
     return {m.id: m for m in rows}
+
+
+async def rate_cards_of(session: AsyncSession, meter_ids: set[str]) -> dict[str, RateCard]:
+    """Rate cards by meter id for ``meter_ids`` (meters without one are absent)."""
+    if not meter_ids:
+        return {}
+    rows = (await session.execute(select(RateCard).where(RateCard.meter_id.in_(meter_ids)))).scalars().all()
+    return {r.meter_id: r for r in rows}
 
 
 async def list_page(

@@ -18,10 +18,11 @@ from monk.plans import repository as plans
 
 
 async def billing_of(session: AsyncSession, contract: Contract) -> ContractBilling:
-    """Load what billing ``contract`` needs: its plan's pricing in order and their meters."""
+    """Load what billing ``contract`` needs: its plan's pricing in order, their meters and rate cards."""
     pricings = await plans.pricing_of(session, contract.plan_id)
     meters = await repository.meters_by_id(session, {p.meter_id for p in pricings if p.meter_id})
-    return ContractBilling(contract=contract, pricings=pricings, meters=meters)
+    rate_cards = await repository.rate_cards_of(session, set(meters))
+    return ContractBilling(contract=contract, pricings=pricings, meters=meters, rate_cards=rate_cards)
 
 
 async def create(

@@ -16,13 +16,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from monk.billing.calendar import InvoiceSlot
 from monk.billing.invoice import Line, usage_description
 from monk.billing.money import round_money
 from monk.billing.periods import Period, interval_starts_in
 from monk.billing.rating import PriceSpec, Tier, effective_unit_price, rate_usage
-from monk.models import Pricing
+from monk.models import Pricing, RateCard
 
 LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000001")
 METERED_MODELS = ("USAGE", "TIER")
@@ -88,13 +89,16 @@ def fee_lines(
 
 def usage_lines(
     invoice_id: str, slot: InvoiceSlot, pricings: Sequence[Pricing],
-    quantities: Mapping[str, Mapping[str, Decimal]],
+    quantities: Mapping[str, Mapping[str, Decimal]], *, rate_cards: Mapping[str, RateCard],
+    overrides: Sequence[Mapping[str, Any]],
 ) -> list[BuiltLine]:
     """The metered lines of a slot for ``slot.usage_period``.
 
     ``quantities`` maps meter id → dimension key (JSON of group-key values, "" when the meter has
     no group keys) → aggregated quantity. A pricing with no usage still gets a zero-quantity line
     (it may carry a flat amount or a minimum). One line per dimension combination.
+    ``rate_cards`` (by meter id) and the contract's ``overrides`` (``[{"basePricingId",
+    "unitAmount", "dimensions"?}]``) decide the unit rate of each line.
     """
     if slot.usage_period is None:
         return []

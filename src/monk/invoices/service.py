@@ -16,16 +16,18 @@ from monk.billing.money import to_cents
 from monk.billing.periods import FREQUENCY_MONTHS, Period, anchored_date, billing_periods, period_containing
 from monk.invoices import assembly, repository
 from monk.kit.ids import new_id
-from monk.models import Contract, Invoice, Meter, Pricing
+from monk.models import Contract, Invoice, Meter, Pricing, RateCard
 
 
 @dataclass
 class ContractBilling:
-    """What billing a contract needs: the contract, its plan's pricing (in order) and their meters."""
+    """What billing a contract needs: the contract, its plan's pricing (in order), their meters and
+    the meters' rate cards (by meter id)."""
 
     contract: Contract
     pricings: list[Pricing]
     meters: dict[str, Meter]
+    rate_cards: dict[str, RateCard] = field(default_factory=dict)
     _periods: list[Period] | None = field(default=None, repr=False)
 
     @property
@@ -110,7 +112,8 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     if inv.usage_start is not None:
         qty = quantities(billing.meters, await repository.usage_values(session, inv.contract_id, inv.usage_start))
     built = assembly.fee_lines(inv.id, slot, billing.pricings, contract_start=billing.contract.start_date)
-    built += assembly.usage_lines(inv.id, slot, billing.pricings, qty)
+    built += assembly.usage_lines(inv.id, slot, billing.pricings, qty, rate_cards=billing.rate_cards,
+                                  overrides=billing.contract.overrides or [])
     rows: list[dict[str, Any]] = []
     for pos, b in enumerate(built):
         ln = b.line

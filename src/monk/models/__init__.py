@@ -9,8 +9,10 @@ from monk.models.meter import Meter
 from monk.models.organization import ApiKey, Organization
 from monk.models.plan import Plan, PlanPricing
 from monk.models.pricing import Pricing, Product
+from monk.models.ratecard import RateCard
+from monk.models.sequence import Sequence
 
 __all__ = [
     "ApiKey", "Base", "Contract", "Customer", "Event", "Invoice", "InvoiceLine", "Meter",
-    "Organization", "Plan", "PlanPricing", "Pricing", "Product", "UsageRecord",
+    "Organization", "Plan", "PlanPricing", "Pricing", "Product", "RateCard", "Sequence", "UsageRecord",
 ]

@@ -18,7 +18,8 @@ class Invoice(Tenant, Base):
 
     ``fee_start``/``fee_end`` is the period whose fixed fees it bills in advance,
     ``usage_start``/``usage_end`` the period whose usage it bills in arrears (half-open dates).
-    ``invoice_number`` is assigned once, when the invoice is finalized.
+    ``invoice_number`` is assigned once, when the invoice is finalized. ``kind`` is ``regular`` (a
+    calendar slot) or ``adjustment`` (late usage after the contract ended; no slot).
     """
 
     __tablename__ = "invoices"
@@ -35,7 +36,8 @@ class Invoice(Tenant, Base):
 
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"))
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
-    slot: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(12), default="regular")
     invoice_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="Drafted")
     invoice_date: Mapped[date] = mapped_column(Date)
