@@ -174,3 +174,7 @@ def keys_revoke(key_prefix: str = typer.Argument(..., help="the key or its first
     if n == 0:
         _die("error: no active key starts with that prefix")
     typer.echo(f"revoked {n} key(s)")
+
+
+if __name__ == "__main__":
+    app()

@@ -24,6 +24,7 @@ _DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
 MAX_PLACES = 12
 MAX_INT_DIGITS = 26
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+_JSON_KINDS = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
 
 
 def parse_decimal_string(value: Any) -> Decimal:
@@ -33,7 +34,7 @@ def parse_decimal_string(value: Any) -> Decimal:
     ``^-?\\d+(\\.\\d+)?$``, a negative value, more than 12 decimal places or more than 26 integer digits.
     """
     if not isinstance(value, str):
-        kind = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}.get(type(value), "value")
+        kind = _JSON_KINDS.get(type(value), "value")
         raise PydanticCustomError(
             "decimal_string", 'must be a decimal string such as "0.045", not a JSON {kind}', {"kind": kind}
         )

@@ -1,0 +1,71 @@
+"""The ``monk`` command: migrations, the unmigrated-database guard, key management."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+MONK = [sys.executable, "-m", "monk.cli"]
+
+
+def run(args: list[str], db: Path, *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MONK_DATABASE_URL": f"sqlite:///{db}"}
+    proc = subprocess.run(MONK + args, env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+def test_unmigrated_database_is_refused(db: Path) -> None:
+    proc = run(["serve", "--port", "1"], db, check=False)
+    assert proc.returncode == 1
+    assert "not migrated" in proc.stderr and "monk migrate" in proc.stderr
+    proc = run(["keys", "create", "--scopes", "*"], db, check=False)
+    assert proc.returncode == 1 and "not migrated" in proc.stderr
+
+
+def test_keys_create_prints_only_the_key_and_revoke_works(db: Path) -> None:
+    assert "migrated" in run(["migrate"], db).stdout
+    assert "migrated" in run(["migrate"], db).stdout  # idempotent
+    out = run(["keys", "create", "--scopes", "usage:write,invoices:read", "--mode", "test"], db).stdout
+    assert re.fullmatch(r"mk_test_[0-9a-f]{48}\n", out)
+    live = run(["keys", "create", "--scopes", "*", "--org", "acme"], db).stdout.strip()
+    assert re.fullmatch(r"mk_live_[0-9a-f]{48}", live)
+    bad = run(["keys", "create", "--scopes", "billing:everything"], db, check=False)
+    assert bad.returncode == 1 and "unknown scopes" in bad.stderr and bad.stdout == ""
+    assert "revoked 1" in run(["keys", "revoke", live[:16]], db).stdout
+    assert run(["keys", "revoke", live[:16]], db, check=False).returncode == 1
+    assert run(["keys", "revoke", "mk_"], db, check=False).returncode == 1
+
+
+def test_serve_bootstraps_keys_and_answers(db: Path, tmp_path: Path) -> None:
+    run(["migrate"], db)
+    env = {**os.environ, "MONK_DATABASE_URL": f"sqlite:///{db}"}
+    proc = subprocess.Popen(MONK + ["serve", "--port", "18931"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
+        keys = [m.group(0) for line in lines for m in [re.search(r"mk_(live|test)_[0-9a-f]{48}", line)] if m]
+        assert [k[:8] for k in keys] == ["mk_live_", "mk_test_"]
+        for _ in range(100):
+            try:
+                r = httpx.get("http://127.0.0.1:18931/v1/customers", headers={"Authorization": f"Bearer {keys[0]}"})
+                break
+            except httpx.TransportError:
+                import time
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json() == {"data": [], "hasMore": False, "total": 0}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
