@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     worker_batch_size: int = 2000
     # Rolling contracts keep this many billing periods of draft invoices ahead of today.
     rolling_horizon_periods: int = 12
+    # Grace period for late events after a usage period closes, before its invoice is finalized.
+    finalize_grace_seconds: int = 3600
     # SQL pool size (PostgreSQL).
     pool_size: int = 10
 

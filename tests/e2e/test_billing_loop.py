@@ -108,11 +108,19 @@ async def test_recompute_is_idempotent_and_resends_move_usage(api: Api, worker, 
     await worker.drain()
     assert await s.invoices(api, c["id"]) == before
 
-    # The resend moves the event to February with a new value: January empties, February bills it.
+    # January's invoice was finalized on Feb 1 (+ grace): it never changes again.
+    assert [i["status"] for i in before] == ["Sent", "Sent", "In Progress", "Drafted"]
+    assert [i["invoiceNumber"] for i in before] == ["INV-00001", "INV-00002", None, None]
+
+    # The resend moves the event to February with a new value: February bills 40, and January's
+    # 100 already billed are credited back on the next open invoice as late usage.
     await s.send(api, [{**ev, "timestamp": "2026-02-05T00:00:00Z", "properties": {"quantity": 40}}])
     await worker.drain()
     after = await s.invoices(api, c["id"])
-    assert s.lines(after[1]) == [("SMS", 0, 0)]
-    assert s.lines(after[2]) == [("SMS", 40, 180)]
+    assert after[:2] == before[:2]
+    assert s.lines(after[2]) == [("SMS", 40, 180), ("SMS (late usage, 2026-01-01 to 2026-01-31)", -100, -450)]
+    assert after[2]["totalCents"] == -270
+    late = after[2]["lineItems"][1]
+    assert late["servicePeriod"]["start"] == "2026-01-01T00:00:00.000Z" and late["isMetered"] is True
     listed = (await api.get("/v1/events")).json()
     assert listed["total"] == 1 and listed["events"][0]["properties"] == {"quantity": 40}

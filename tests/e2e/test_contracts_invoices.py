@@ -69,7 +69,10 @@ async def test_invoice_filters_get_and_upcoming(api: Api, worker, clock: FrozenC
 
     body = (await api.get("/v1/invoices", customerId=cust["id"], limit=2)).json()
     assert body["total"] == 4 and body["hasMore"] is True and "lineItems" not in body["data"][0]
-    assert (await api.get("/v1/invoices", status="Drafted")).json()["total"] == 4
+    # Jan 15: January's invoice is issued, February's carries January's open usage period.
+    assert (await api.get("/v1/invoices", status="Sent")).json()["total"] == 1
+    assert (await api.get("/v1/invoices", status="In Progress")).json()["total"] == 1
+    assert (await api.get("/v1/invoices", status="Drafted")).json()["total"] == 2
     assert (await api.get("/v1/invoices", status="Paid")).json()["total"] == 0
     assert (await api.get("/v1/invoices", createdAfter="2026-01-16")).json()["total"] == 0
     assert (await api.get("/v1/invoices", createdBefore="2026-01-16")).json()["total"] == 4

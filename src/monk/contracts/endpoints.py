@@ -1,4 +1,4 @@
-"""HTTP endpoints for contracts (reference §9.1–9.3)."""
+"""HTTP endpoints for contracts (reference §9)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,19 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.contracts import repository, service
-from monk.contracts.schemas import ContractCreate, contract_out
+from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate, MetadataBody, contract_out
 from monk.kit.auth import Principal, require
 from monk.kit.deps import get_session
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import envelope, page
+from monk.models import Contract
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
+
+
+async def _out(session: AsyncSession, contract: Contract) -> dict[str, Any]:
+    phases = await repository.phases_of(session, [contract.id])
+    return contract_out(contract, phases[contract.id])
 
 
 @router.post("", status_code=201)
@@ -31,8 +37,9 @@ async def create_contract(
     state = request.app.state
     contract = await service.create(session, who, body, now=state.clock.now(),
                                     periods_ahead=state.settings.rolling_horizon_periods)
+    out = await _out(session, contract)
     await session.commit()
-    return envelope(contract_out(contract))
+    return envelope(out)
 
 
 @router.get("")
@@ -49,7 +56,8 @@ async def list_contracts(
     rows, total = await repository.list_page(session, who, pg, customer_id=customer_id,
                                              external_customer_id=external_customer_id, plan_id=plan_id,
                                              is_active=is_active)
-    return page([contract_out(c) for c in rows], total=total, offset=pg.offset)
+    phases = await repository.phases_of(session, [c.id for c in rows])
+    return page([contract_out(c, phases[c.id]) for c in rows], total=total, offset=pg.offset)
 
 
 @router.get("/{contract_id}")
@@ -58,5 +66,55 @@ async def get_contract(
     who: Principal = Depends(require("contracts:read")),
     session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
-    """One contract → ``{"data": Contract}`` with ``metadata``; 404 unknown."""
-    return envelope(contract_out(await service.get(session, who, contract_id)))
+    """One contract → ``{"data": Contract}`` with ``metadata`` and its plan schedule; 404 unknown."""
+    return envelope(await _out(session, await service.get(session, who, contract_id)))
+
+
+@router.patch("/{contract_id}")
+async def update_contract_metadata(
+    contract_id: str,
+    body: MetadataBody,
+    request: Request,
+    who: Principal = Depends(require("contracts:write")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Replace the contract's ``metadata`` (``null`` clears it) → ``{"data": Contract}``; 400 beyond the
+    limits (10 keys, keys ≤ 40 characters, values ≤ 500, string/number/boolean); 404 unknown."""
+    now = request.app.state.clock.now()
+    contract = await service.update_metadata(session, who, contract_id, body.metadata, now=now)
+    out = await _out(session, contract)
+    await session.commit()
+    return envelope(out)
+
+
+@router.post("/{contract_id}/cancel")
+async def cancel_contract(
+    contract_id: str,
+    body: CancelBody,
+    request: Request,
+    who: Principal = Depends(require("contracts:write")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Cancel (``cancelAt``: ``end_of_period`` or ``immediate``) → ``{"data": {"id", "isActive": false,
+    "effectiveCancellationDate", "cancelledInvoiceCount"}}``; 404 unknown; 409 already cancelled."""
+    result = await service.cancel(session, who, contract_id, body, now=request.app.state.clock.now())
+    await session.commit()
+    return envelope(result)
+
+
+@router.post("/{contract_id}/change-plan")
+async def change_plan(
+    contract_id: str,
+    body: ChangePlanBody,
+    request: Request,
+    who: Principal = Depends(require("contracts:write")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Change plan (``immediate``, ``end_of_period`` or ``requested_date`` with ``changeDate``;
+    ``prorate`` default true) → ``{"data": {"id", "currentPlanId", "newPlanId", "effectiveDate",
+    "changeOption", "prorate", "status"}}``; 400 invalid; 404 unknown; 409 contract ended."""
+    result = await service.change_plan(session, who, contract_id, body, now=request.app.state.clock.now())
+    await session.commit()
+    if request.app.state.worker is not None:
+        request.app.state.worker.wake()
+    return envelope(result)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from monk.kit.auth import Principal
 from monk.kit.pagination import Page
-from monk.models import Contract, Customer, Meter, RateCard
+from monk.models import Contract, ContractPhase, Customer, Meter, RateCard
 
 
 async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contract | None:
@@ -69,3 +71,33 @@ async def list_page(
     rows = (await session.execute(select(Contract).where(*cond).order_by(Contract.created_at, Contract.id)
                                   .limit(pg.limit).offset(pg.offset))).scalars().all()
     return list(rows), total
+
+
+async def phases_of(session: AsyncSession, contract_ids: list[str]) -> dict[str, list[ContractPhase]]:
+    """Phases per contract id, oldest first."""
+    out: dict[str, list[ContractPhase]] = {c: [] for c in contract_ids}
+    if contract_ids:
+        rows = (await session.execute(select(ContractPhase).where(ContractPhase.contract_id.in_(contract_ids))
+                                      .order_by(ContractPhase.starts_at, ContractPhase.created_at))).scalars()
+        for r in rows:
+            out[r.contract_id].append(r)
+    return out
+
+
+async def drop_phases_from(session: AsyncSession, contract_id: str, starts: datetime) -> None:
+    """Delete the contract's phases starting at or after ``starts`` (never phase 0): a new change
+    replaces what was scheduled from then on."""
+    await session.execute(delete(ContractPhase).where(
+        ContractPhase.contract_id == contract_id, ContractPhase.starts_at >= starts,
+        ContractPhase.id != contract_id))
+
+
+async def due_plan_moves(session: AsyncSession, now: datetime) -> list[tuple[Contract, str]]:
+    """Contracts whose latest started phase bills another plan than ``contract.plan_id``."""
+    later = aliased(ContractPhase)
+    rows = await session.execute(
+        select(Contract, ContractPhase.plan_id).join(ContractPhase, ContractPhase.contract_id == Contract.id).where(
+            ContractPhase.starts_at <= now, Contract.plan_id != ContractPhase.plan_id,
+            ~select(later.id).where(later.contract_id == Contract.id, later.starts_at <= now,
+                                    later.starts_at > ContractPhase.starts_at).exists()))
+    return [(c, p) for c, p in rows.all()]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel
-from monk.models import Contract
+from monk.models import Contract, ContractPhase
 
 MetadataValue = StrictStr | StrictBool | StrictInt | StrictFloat
 DECIMAL = r"^\d+(\.\d+)?$"
@@ -69,8 +69,41 @@ class ContractCreate(CamelModel):
         return self
 
 
-def contract_out(c: Contract) -> dict[str, Any]:
-    """The API shape of a contract (reference §3.2), with ``metadata``."""
+class CancelBody(CamelModel):
+    """Body of ``POST /v1/contracts/{id}/cancel``."""
+
+    cancel_at: Literal["end_of_period", "immediate"]
+
+
+class ChangePlanBody(CamelModel):
+    """Body of ``POST /v1/contracts/{id}/change-plan`` (reference §9.6)."""
+
+    plan_id: str = Field(min_length=1)
+    change_option: Literal["immediate", "end_of_period", "requested_date"]
+    change_date: date | None = None
+    prorate: bool = True
+
+
+class MetadataBody(CamelModel):
+    """Body of ``PATCH /v1/contracts/{id}``: ``metadata`` replaces the whole object; ``null`` clears it."""
+
+    metadata: dict[str, MetadataValue] | None
+
+    @field_validator("metadata")
+    @classmethod
+    def _meta(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return check_metadata(value)
+
+
+def phase_out(p: ContractPhase) -> dict[str, Any]:
+    """One entry of a contract's plan schedule."""
+    return {"planId": p.plan_id, "startsAt": iso_ms(p.starts_at), "changeOption": p.change_option,
+            "prorate": p.prorate}
+
+
+def contract_out(c: Contract, phases: list[ContractPhase] | None = None) -> dict[str, Any]:
+    """The API shape of a contract (reference §3.2), with ``metadata`` and, when given, the plan
+    schedule (``phases``: the plan in force from each instant, scheduled changes included)."""
     return {
         "id": c.id,
         "customerId": c.customer_id,
@@ -84,6 +117,8 @@ def contract_out(c: Contract) -> dict[str, Any]:
         "creditGrantCents": c.credit_grant_cents,
         "overrides": c.overrides or [],
         "isActive": c.is_active,
+        "cancelledAt": iso_ms(c.cancelled_at) if c.cancelled_at else None,
+        "phases": [phase_out(p) for p in phases] if phases is not None else None,
         "metadata": c.metadata_ or {},
         "createdAt": iso_ms(c.created_at),
         "updatedAt": iso_ms(c.updated_at),

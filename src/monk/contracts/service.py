@@ -1,28 +1,39 @@
-"""Contract rules: subscribing a customer to a plan and pre-generating its invoices. Never commits."""
+"""Contract rules: subscribing, cancelling, changing plan, metadata. Never commits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.periods import period_containing
 from monk.contracts import repository
-from monk.contracts.schemas import ContractCreate
+from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate
 from monk.customers import service as customers
-from monk.invoices.service import ContractBilling, sync_calendar
+from monk.invoices.engine import ContractBilling
+from monk.invoices.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
 from monk.kit.auth import Principal
-from monk.kit.errors import NotFound, ValidationFailed
+from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
-from monk.models import Contract
+from monk.kit.time import midnight
+from monk.models import Contract, ContractPhase, Event, Plan
 from monk.plans import repository as plans
 
 
 async def billing_of(session: AsyncSession, contract: Contract) -> ContractBilling:
-    """Load what billing ``contract`` needs: its plan's pricing in order, their meters and rate cards."""
-    pricings = await plans.pricing_of(session, contract.plan_id)
-    meters = await repository.meters_by_id(session, {p.meter_id for p in pricings if p.meter_id})
-    rate_cards = await repository.rate_cards_of(session, set(meters))
-    return ContractBilling(contract=contract, pricings=pricings, meters=meters, rate_cards=rate_cards)
+    """Load what billing ``contract`` needs (phases, pricing, meters, rate cards)."""
+    return await load_billing(session, contract)
+
+
+async def _active_plan(session: AsyncSession, who: Principal, plan_id: str) -> Plan:
+    plan = await plans.get(session, who, plan_id)
+    if plan is None:
+        raise ValidationFailed(f"planId: plan '{plan_id}' not found")
+    if plan.status != "ACTIVE":
+        raise ValidationFailed(f"planId: plan '{plan.plan_code}' is {plan.status}; only ACTIVE plans take contracts")
+    return plan
 
 
 async def create(
@@ -35,11 +46,7 @@ async def create(
     naming a pricing that is not in the plan.
     """
     await customers.get(session, who, body.customer_id)
-    plan = await plans.get(session, who, body.plan_id)
-    if plan is None:
-        raise ValidationFailed(f"planId: plan '{body.plan_id}' not found")
-    if plan.status != "ACTIVE":
-        raise ValidationFailed(f"planId: plan '{plan.plan_code}' is {plan.status}; only ACTIVE plans take contracts")
+    plan = await _active_plan(session, who, body.plan_id)
     pricing_ids = {p.id for p in await plans.pricing_of(session, plan.id)}
     for o in body.overrides:
         if o.base_pricing_id not in pricing_ids:
@@ -58,8 +65,10 @@ async def create(
         metadata_=body.metadata or {}, is_active=True,
     )
     session.add(contract)
+    session.add(ContractPhase(id=contract.id, contract_id=contract.id, plan_id=plan.id,
+                              starts_at=midnight(body.start_date), change_option=None, prorate=True, created_at=now))
     await session.flush()
-    await sync_calendar(session, await billing_of(session, contract), now=now, periods_ahead=periods_ahead)
+    await sync_calendar(session, await load_billing(session, contract), now=now, periods_ahead=periods_ahead)
     return contract
 
 
@@ -68,4 +77,151 @@ async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contra
     contract = await repository.get(session, who, contract_id)
     if contract is None:
         raise NotFound(f"Contract '{contract_id}' not found")
+    return contract
+
+
+def _ensure_running(contract: Contract, now: datetime) -> None:
+    if not contract.is_active or (contract.end_date is not None and contract.end_date <= now.date()):
+        raise Conflict("Contract is already cancelled or ended")
+
+
+async def cancel(session: AsyncSession, who: Principal, contract_id: str, body: CancelBody, *,
+                 now: datetime) -> dict[str, Any]:
+    """Cancel a contract (reference §9.5; concepts §10).
+
+    ``end_of_period``: the contract runs to the end of the current billing period (the first period
+    if it has not started); that period's invoice is kept, its usage is billed on the next invoice,
+    which becomes the last one (usage only), and every later draft is cancelled.
+    ``immediate``: the contract ends now; usage up to now is billed on a final invoice dated today;
+    fees already billed in advance are not refunded; every later draft is cancelled.
+    Returns ``{id, isActive, effectiveCancellationDate, cancelledInvoiceCount}``. Raises ``NotFound``
+    (404) and ``Conflict`` (409) when the contract is already cancelled or ended.
+    """
+    contract = await get(session, who, contract_id)
+    _ensure_running(contract, now)
+    billing = await load_billing(session, contract)
+    today = now.date()
+    if body.cancel_at == "end_of_period":
+        periods = billing.periods(max(today, contract.start_date))
+        current = period_containing(periods, midnight(max(today, contract.start_date)))
+        new_end = current.end if current else contract.start_date
+        contract.end_date = min(new_end, contract.end_date) if contract.end_date else new_end
+    else:
+        contract.end_date = max(today + timedelta(days=1), contract.start_date)
+        contract.ended_at = max(now, midnight(contract.start_date))
+    contract.is_active = False
+    contract.cancelled_at = now
+    contract.updated_at = now
+    await session.flush()
+    billing = await load_billing(session, contract)
+    count = await reshape_calendar(session, billing, now=now)
+    if body.cancel_at == "immediate":
+        await _date_final_invoice(session, billing, now)
+    return {"id": contract.id, "isActive": False,
+            "effectiveCancellationDate": (contract.end_date - timedelta(days=1)).isoformat(),
+            "cancelledInvoiceCount": count}
+
+
+async def _date_final_invoice(session: AsyncSession, billing: ContractBilling, now: datetime) -> None:
+    """The closing invoice of an immediate cancellation is dated today (usage to date)."""
+    from monk.billing.calendar import due_date
+    from monk.invoices import repository as invoices
+
+    for inv in await invoices.of_contract(session, billing.contract.id):
+        if inv.status in invoices.OPEN_STATUSES and inv.fee_start is None and inv.usage_start is not None:
+            inv.invoice_date = max(now.date(), inv.usage_start)
+            inv.due_date = due_date(inv.invoice_date, billing.contract.net_terms)
+    await session.flush()
+
+
+async def change_plan(session: AsyncSession, who: Principal, contract_id: str, body: ChangePlanBody, *,
+                      now: datetime) -> dict[str, Any]:
+    """Move a contract to another plan (reference §9.6, concepts §10).
+
+    ``immediate``: from now; ``end_of_period``: from the start of the next billing period;
+    ``requested_date``: from ``changeDate`` (00:00 UTC, today or later). Fixed fees of the period the
+    change falls in are prorated by days between the plans unless ``prorate`` is false (then the new
+    plan's fees start with the next period); usage is split at the change instant. Differences on
+    invoices already finalized are billed on the earliest open invoice. A later change replaces a
+    scheduled one. Returns ``{id, currentPlanId, newPlanId, effectiveDate, changeOption, prorate,
+    status}`` (``applied`` when effective now, else ``scheduled``).
+    Raises 404, 409 (contract ended), 400 (unknown/inactive plan, the same plan, another billing
+    frequency, a date outside the contract).
+    """
+    contract = await get(session, who, contract_id)
+    _ensure_running(contract, now)
+    plan = await _active_plan(session, who, body.plan_id)
+    if plan.billing_frequency != contract.billing_frequency:
+        raise ValidationFailed(f"planId: the plan bills {plan.billing_frequency}, the contract "
+                               f"{contract.billing_frequency}; changing the billing frequency is not supported")
+    billing = await load_billing(session, contract)
+    if body.change_option == "immediate":
+        starts = max(now, midnight(contract.start_date))
+    elif body.change_option == "end_of_period":
+        day = max(now.date(), contract.start_date)
+        current = period_containing(billing.periods(day), midnight(day))
+        if current is None:
+            raise Conflict("The contract has no period left to change plan after")
+        starts = midnight(current.end)
+    else:
+        if body.change_date is None:
+            raise ValidationFailed("changeDate is required when changeOption is requested_date")
+        if body.change_date < now.date():
+            raise ValidationFailed("changeDate must be today or later")
+        starts = midnight(max(body.change_date, contract.start_date))
+    if contract.end_date is not None and starts.date() >= contract.end_date:
+        raise ValidationFailed("the change would take effect after the contract ends")
+    current_plan = billing.phase_at(now).plan_id
+    if plan.id == billing.phase_at(starts).plan_id and plan.id == current_plan:
+        raise ValidationFailed("planId: the contract is already on this plan")
+    await repository.drop_phases_from(session, contract.id, starts)
+    session.add(ContractPhase(id=new_id(), contract_id=contract.id, plan_id=plan.id, starts_at=starts,
+                              change_option=body.change_option, prorate=body.prorate, created_at=now))
+    applied = starts <= now
+    if applied:
+        contract.plan_id = plan.id
+    contract.updated_at = now
+    await session.flush()
+    await _rebill_from(session, contract, starts, now)
+    return {"id": contract.id, "currentPlanId": current_plan, "newPlanId": plan.id,
+            "effectiveDate": starts.date().isoformat(), "changeOption": body.change_option,
+            "prorate": body.prorate, "status": "applied" if applied else "scheduled"}
+
+
+async def _rebill_from(session: AsyncSession, contract: Contract, starts: datetime, now: datetime) -> None:
+    """After the phases changed from ``starts``: re-match the customer's events from then on, flag
+    finalized invoices whose periods are affected, and rebuild the open ones."""
+    from monk.invoices import repository as invoices
+
+    await session.execute(update(Event).where(
+        Event.org_id == contract.org_id, Event.mode == contract.mode,
+        Event.matched_customer_id == contract.customer_id, Event.timestamp >= starts,
+    ).values(status="pending"))
+    for inv in await invoices.of_contract(session, contract.id):
+        if inv.status in invoices.OPEN_STATUSES or inv.status == "Cancelled":
+            continue
+        ends = [d for d in (inv.fee_end, inv.usage_end) if d is not None]
+        if ends and midnight(max(ends)) > starts:
+            inv.reopened = True
+    await session.flush()
+    await rebuild_open(session, await load_billing(session, contract), now=now)
+
+
+async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
+    """Point contracts at the plan of a scheduled phase once it has started; returns how many moved."""
+    moved = 0
+    for contract, plan_id in await repository.due_plan_moves(session, now):
+        contract.plan_id = plan_id
+        contract.updated_at = now
+        moved += 1
+    return moved
+
+
+async def update_metadata(session: AsyncSession, who: Principal, contract_id: str,
+                          metadata: dict[str, Any] | None, *, now: datetime) -> Contract:
+    """Replace a contract's metadata (``None`` clears it) (reference §9.4). Raises ``NotFound``."""
+    contract = await get(session, who, contract_id)
+    contract.metadata_ = metadata or {}
+    contract.updated_at = now
+    await session.flush()
     return contract

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.matching import match_event
 from monk.contracts import repository as contracts
-from monk.contracts.service import billing_of
-from monk.invoices.service import ContractBilling, recompute_usage
+from monk.invoices import rollups
+from monk.invoices.engine import ContractBilling
+from monk.invoices.service import load_billing, touch_usage
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
 
@@ -44,17 +45,19 @@ class _Resolver:
 
     async def billings(self, customer_id: str) -> list[ContractBilling]:
         if customer_id not in self.contracts:
-            self.contracts[customer_id] = [await billing_of(self.session, c)
+            self.contracts[customer_id] = [await load_billing(self.session, c)
                                            for c in await contracts.of_customer(self.session, customer_id)]
         return self.contracts[customer_id]
 
 
 def _records(ev: Event, billing: ContractBilling, period_start: date) -> tuple[list[dict[str, Any]], str | None]:
-    """Usage records of ``ev`` for the contract's metered pricing, or ``([], reason)``."""
+    """Usage records of ``ev`` for the metered pricing of the contract phase in force at its
+    timestamp, or ``([], reason)``."""
     reasons: list[str] = []
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for p in billing.pricings:
+    phase = billing.phase_at(ev.timestamp)
+    for p in phase.pricings:
         meter = billing.meters.get(p.meter_id or "")
         if meter is None or meter.id in seen:
             continue
@@ -69,7 +72,7 @@ def _records(ev: Event, billing: ContractBilling, period_start: date) -> tuple[l
             continue
         dim_key = json.dumps(dict(m.dimensions), separators=(",", ":"), sort_keys=False) if meter.group_keys else ""
         out.append({"event_id": ev.id, "contract_id": billing.contract.id, "meter_id": meter.id,
-                    "period_start": period_start, "dimension_key": dim_key, "value": m.value})
+                    "period_start": period_start, "phase_id": phase.id, "dimension_key": dim_key, "value": m.value})
     if out:
         return out, None
     return [], ("NO_MATCHING_METER: " + "; ".join(reasons)) if reasons else "NO_METER_IN_PLAN"
@@ -106,9 +109,11 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
     if not events:
         return 0
     ids = [e.id for e in events]
-    dirty: set[tuple[str, date]] = set((c, p) for c, p in (await session.execute(
-        select(UsageRecord.contract_id, UsageRecord.period_start).where(UsageRecord.event_id.in_(ids)).distinct()
-    )).all())
+    old = [dict(r._mapping) for r in (await session.execute(
+        select(UsageRecord.contract_id, UsageRecord.meter_id, UsageRecord.period_start, UsageRecord.phase_id,
+               UsageRecord.dimension_key, UsageRecord.value).where(UsageRecord.event_id.in_(ids))
+    )).all()]
+    dirty: set[tuple[str, date]] = {(r["contract_id"], r["period_start"]) for r in old}
     await session.execute(delete(UsageRecord).where(UsageRecord.event_id.in_(ids)))
     resolver = _Resolver(session)
     new_records: list[dict[str, Any]] = []
@@ -123,6 +128,7 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
             status=status, unmatched_reason=reason, matched_customer_id=customer_id))
     if new_records:
         await session.execute(UsageRecord.__table__.insert(), new_records)
+    await rollups.apply(session, added=new_records, removed=old)
     billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}
     for contract_id, period_start in sorted(dirty):
         billing = billings.get(contract_id)
@@ -130,6 +136,6 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
             contract = await session.get(Contract, contract_id)
             if contract is None:
                 continue
-            billing = billings[contract_id] = await billing_of(session, contract)
-        await recompute_usage(session, billing, period_start, now=now)
+            billing = billings[contract_id] = await load_billing(session, contract)
+        await touch_usage(session, billing, period_start, now=now)
     return len(events)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
+from monk.kit.db import insert_for
 from monk.kit.pagination import Page
-from monk.models import Contract, Invoice, InvoiceLine, UsageRecord
+from monk.models import Contract, Invoice, InvoiceLine, Sequence
 
 OPEN_STATUSES = ("Drafted", "In Progress")
 
@@ -27,14 +28,6 @@ async def of_contract(session: AsyncSession, contract_id: str) -> list[Invoice]:
     return list((await session.execute(
         select(Invoice).where(Invoice.contract_id == contract_id).order_by(Invoice.slot)
     )).scalars().all())
-
-
-async def open_carrying_usage(session: AsyncSession, contract_id: str, period_start: date) -> Invoice | None:
-    """The open (not finalized, not cancelled) invoice billing the usage of the period at ``period_start``."""
-    return (await session.execute(select(Invoice).where(
-        Invoice.contract_id == contract_id, Invoice.usage_start == period_start,
-        Invoice.status.in_(OPEN_STATUSES),
-    ))).scalar_one_or_none()
 
 
 async def lines_of(session: AsyncSession, invoice_ids: list[str]) -> dict[str, list[InvoiceLine]]:
@@ -55,16 +48,6 @@ async def replace_lines(session: AsyncSession, invoice_id: str, rows: list[dict[
     await session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id))
     if rows:
         await session.execute(InvoiceLine.__table__.insert(), rows)
-
-
-async def usage_values(
-    session: AsyncSession, contract_id: str, period_start: date
-) -> list[tuple[str, str, str | None]]:
-    """``(meter_id, dimension_key, value)`` of every usage record of a contract's period."""
-    rows = await session.execute(select(UsageRecord.meter_id, UsageRecord.dimension_key, UsageRecord.value).where(
-        UsageRecord.contract_id == contract_id, UsageRecord.period_start == period_start,
-    ))
-    return [(m, d, v) for m, d, v in rows.all()]
 
 
 async def list_page(
@@ -97,3 +80,90 @@ async def upcoming(session: AsyncSession, who: Principal, customer_id: str, toda
             Contract.is_active.is_(True), Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date > today,
         ).order_by(Invoice.invoice_date, Invoice.slot).limit(1)
     )).scalar_one_or_none()
+
+
+async def earliest_open(session: AsyncSession, contract_id: str) -> Invoice | None:
+    """The contract's earliest open invoice (by date, calendar slot, then creation): where
+    adjustments of finalized periods are billed."""
+    return (await session.execute(
+        select(Invoice).where(Invoice.contract_id == contract_id, Invoice.status.in_(OPEN_STATUSES))
+        .order_by(Invoice.invoice_date, Invoice.slot.is_(None), Invoice.slot, Invoice.created_at).limit(1)
+    )).scalar_one_or_none()
+
+
+async def carrying(session: AsyncSession, contract_id: str, period_start: date, *, usage: bool) -> Invoice | None:
+    """The (non-cancelled) invoice billing the usage (or, with ``usage=False``, the fees) of the
+    contract's period starting at ``period_start``."""
+    col = Invoice.usage_start if usage else Invoice.fee_start
+    return (await session.execute(select(Invoice).where(
+        Invoice.contract_id == contract_id, col == period_start, Invoice.status != "Cancelled",
+        Invoice.kind == "regular",
+    ))).scalar_one_or_none()
+
+
+async def reopened(session: AsyncSession, contract_id: str) -> list[Invoice]:
+    """Finalized invoices of the contract whose periods changed after they were finalized."""
+    return list((await session.execute(select(Invoice).where(
+        Invoice.contract_id == contract_id, Invoice.reopened.is_(True),
+        Invoice.status.not_in((*OPEN_STATUSES, "Cancelled")),
+    ).order_by(Invoice.invoice_date))).scalars().all())
+
+
+async def billed_lines(
+    session: AsyncSession, contract_id: str, period_start: date, prefix: tuple[str, ...]
+) -> list[InvoiceLine]:
+    """Lines of the contract's finalized invoices billing the period starting ``period_start`` whose
+    identity starts with one of ``prefix`` (``fee:``/``one_time:`` or ``usage:``)."""
+    rows = (await session.execute(
+        select(InvoiceLine).join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(
+            Invoice.contract_id == contract_id, Invoice.status.not_in((*OPEN_STATUSES, "Cancelled")),
+            InvoiceLine.service_start == period_start)
+    )).scalars().all()
+    return [r for r in rows if r.identity.startswith(prefix)]
+
+
+async def due_for_finalization(session: AsyncSession, on_or_before: date, limit: int) -> list[Invoice]:
+    """Open invoices dated on or before ``on_or_before``, oldest first, claimed for this transaction
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+    return list((await session.execute(
+        select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before)
+        .order_by(Invoice.invoice_date, Invoice.slot).limit(limit).with_for_update(skip_locked=True)
+    )).scalars().all())
+
+
+async def start_usage_periods(session: AsyncSession, today: date) -> None:
+    """``Drafted`` → ``In Progress`` for regular invoices whose usage period has begun."""
+    await session.execute(update(Invoice).where(
+        Invoice.status == "Drafted", Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
+    ).values(status="In Progress"))
+
+
+async def next_number(session: AsyncSession, org_id: str, mode: str) -> int:
+    """The next invoice number of an organization and mode (1, 2, …), taken under the counter row's
+    write lock in this transaction."""
+    stmt = insert_for(session, Sequence.__table__).values(org_id=org_id, mode=mode, name="invoice", value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["org_id", "mode", "name"],
+                                      set_={"value": Sequence.__table__.c.value + 1})
+    return (await session.execute(stmt.returning(Sequence.__table__.c.value))).scalar_one()
+
+
+async def mark_finalized(session: AsyncSession, invoice_id: str, number: str, now: datetime) -> bool:
+    """Finalize an open invoice as ``Sent`` with ``number``: a compare-and-set on its status, so two
+    workers can never both finalize it; the unique index on numbers backs it up. Returns whether
+    this call finalized it."""
+    result = await session.execute(update(Invoice).where(
+        Invoice.id == invoice_id, Invoice.status.in_(OPEN_STATUSES),
+    ).values(status="Sent", invoice_number=number, finalized_at=now, updated_at=now, reopened=False))
+    return result.rowcount == 1
+
+
+async def clear_reopened(session: AsyncSession, contract_id: str) -> None:
+    """Forget the reopened flags of a contract's invoices (their differences were just billed)."""
+    await session.execute(update(Invoice).where(Invoice.contract_id == contract_id, Invoice.reopened.is_(True))
+                          .values(reopened=False))
+
+
+async def set_status(session: AsyncSession, invoice_ids: list[str], status: str, now: datetime) -> None:
+    """Set the status of invoices (e.g. ``Cancelled``)."""
+    if invoice_ids:
+        await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids)).values(status=status, updated_at=now))

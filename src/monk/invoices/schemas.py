@@ -11,7 +11,7 @@ from monk.kit.clock import iso_ms
 from monk.kit.time import midnight
 from monk.models import Invoice, InvoiceLine
 
-STATUSES = ("Drafted", "In Progress", "In Transit", "Paid", "Cancelled", "Refunded")
+STATUSES = ("Drafted", "In Progress", "Sent", "In Transit", "Paid", "Cancelled", "Refunded")
 
 
 def service_period(start: date | None, end: date | None) -> dict[str, str] | None:

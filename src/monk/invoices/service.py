@@ -1,55 +1,65 @@
-"""Invoice rules: the contract's calendar of drafts and recomputing a draft from usage. Never commits."""
+"""Invoice rules: the contract's calendar of drafts, recomputing drafts from usage, adjustments of
+finalized periods, and finalization. Never commits (the request or the worker job does)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.aggregation import aggregate
-from monk.billing.calendar import due_date, invoice_slots
+from monk.billing.calendar import InvoiceSlot, due_date, invoice_slots
 from monk.billing.money import to_cents
-from monk.billing.periods import FREQUENCY_MONTHS, Period, anchored_date, billing_periods, period_containing
-from monk.invoices import assembly, repository
+from monk.billing.periods import Period, anchored_date
+from monk.invoices import engine, repository, rollups
+from monk.invoices.engine import Billed, ContractBilling, Expected, Phase
 from monk.kit.ids import new_id
-from monk.models import Contract, Invoice, Meter, Pricing, RateCard
+from monk.models import Contract, ContractPhase, Invoice, Meter, RateCard
+from monk.plans import repository as plans
+
+OPEN = repository.OPEN_STATUSES
+LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000002")
 
 
-@dataclass
-class ContractBilling:
-    """What billing a contract needs: the contract, its plan's pricing (in order), their meters and
-    the meters' rate cards (by meter id)."""
+class FinalizationRace(Exception):
+    """Another worker finalized the invoice first; the transaction must roll back."""
 
-    contract: Contract
-    pricings: list[Pricing]
-    meters: dict[str, Meter]
-    rate_cards: dict[str, RateCard] = field(default_factory=dict)
-    _periods: list[Period] | None = field(default=None, repr=False)
 
-    @property
-    def months(self) -> int:
-        """Length of one billing period in months."""
-        return FREQUENCY_MONTHS[self.contract.billing_frequency]
+async def load_billing(session: AsyncSession, contract: Contract) -> ContractBilling:
+    """Everything billing ``contract`` needs: phases with their plans' pricing, meters, rate cards."""
+    rows = (await session.execute(select(ContractPhase).where(ContractPhase.contract_id == contract.id)
+                                  .order_by(ContractPhase.starts_at, ContractPhase.created_at))).scalars().all()
+    pricing_by_plan: dict[str, list[Any]] = {}
+    phases: list[Phase] = []
+    for r in rows:
+        if r.plan_id not in pricing_by_plan:
+            pricing_by_plan[r.plan_id] = await plans.pricing_of(session, r.plan_id)
+        phases.append(Phase(id=r.id, plan_id=r.plan_id, starts_at=r.starts_at, prorate=r.prorate,
+                            pricings=pricing_by_plan[r.plan_id]))
+    meter_ids = {p.meter_id for ps in pricing_by_plan.values() for p in ps if p.meter_id}
+    meters: dict[str, Meter] = {}
+    cards: dict[str, RateCard] = {}
+    if meter_ids:
+        meters = {m.id: m for m in (await session.execute(select(Meter).where(Meter.id.in_(meter_ids)))).scalars()}
+        cards = {c.meter_id: c for c in (await session.execute(
+            select(RateCard).where(RateCard.meter_id.in_(meter_ids)))).scalars()}
+    return ContractBilling(contract=contract, phases=phases, meters=meters, rate_cards=cards)
 
-    def periods(self, until: date) -> list[Period]:
-        """The contract's billing periods up to the one containing ``until`` (all of them for a fixed term)."""
-        c = self.contract
-        return billing_periods(start=c.start_date, end=c.end_date, anchor=c.billing_cycle_anchor,
-                               months=self.months, until=until)
 
-    def period_at(self, at: datetime) -> Period | None:
-        """The billing period containing the instant ``at`` (UTC), or None outside the contract."""
-        c = self.contract
-        day = at.date()
-        if day < c.start_date or (c.end_date is not None and day >= c.end_date):
-            return None
-        if not self._periods or self._periods[-1].end <= day:
-            self._periods = self.periods(day)
-        return period_containing(self._periods, at)
+def quantities(meters: dict[str, Meter], values: list[tuple[str, str, str | None]]) -> dict[str, dict[str, Decimal]]:
+    """Aggregate raw usage values ``(meter_id, dimension_key, value)`` per meter (and per dimension key
+    when the meter has group keys), each meter its own way."""
+    grouped: dict[str, dict[str, list[str | None]]] = defaultdict(lambda: defaultdict(list))
+    for meter_id, dim_key, value in values:
+        meter = meters.get(meter_id)
+        if meter is not None:
+            grouped[meter_id][dim_key if meter.group_keys else ""].append(value)
+    return {m: {d: aggregate(meters[m].aggregation_type, v) for d, v in dims.items()} for m, dims in grouped.items()}
 
 
 def horizon(billing: ContractBilling, today: date, periods_ahead: int) -> date:
@@ -57,30 +67,34 @@ def horizon(billing: ContractBilling, today: date, periods_ahead: int) -> date:
     return anchored_date(max(today, billing.contract.start_date), periods_ahead * billing.months)
 
 
-async def sync_calendar(session: AsyncSession, billing: ContractBilling, *, now: datetime, periods_ahead: int) -> int:
-    """Create the contract's missing invoices (one per billing period, plus the closing one of a
-    fixed term), each assembled from the plan and any usage already measured. Idempotent.
-
-    Returns how many invoices were created.
-    """
-    c = billing.contract
+def _slots(billing: ContractBilling, now: datetime, periods_ahead: int) -> list[InvoiceSlot]:
     periods = billing.periods(horizon(billing, now.date(), periods_ahead))
-    slots = invoice_slots(periods, fixed_term=c.end_date is not None)
-    have = {inv.slot for inv in await repository.of_contract(session, c.id)}
+    return invoice_slots(periods, fixed_term=billing.contract.end_date is not None) if periods else []
+
+
+def _new_invoice(c: Contract, *, slot: InvoiceSlot | None, now: datetime, invoice_date: date) -> Invoice:
+    return Invoice(
+        id=new_id(), org_id=c.org_id, mode=c.mode, contract_id=c.id, customer_id=c.customer_id,
+        slot=slot.index if slot else None, kind="regular" if slot else "adjustment", status="Drafted",
+        invoice_date=invoice_date, due_date=due_date(invoice_date, c.net_terms),
+        fee_start=slot.fee_period.start if slot and slot.fee_period else None,
+        fee_end=slot.fee_period.end if slot and slot.fee_period else None,
+        usage_start=slot.usage_period.start if slot and slot.usage_period else None,
+        usage_end=slot.usage_period.end if slot and slot.usage_period else None,
+        total_cents=0, created_at=now, updated_at=now, reopened=False,
+    )
+
+
+async def sync_calendar(session: AsyncSession, billing: ContractBilling, *, now: datetime, periods_ahead: int) -> int:
+    """Create the contract's missing invoices (one per billing period, plus the closing one of a fixed
+    term), each assembled from the plan and the usage already measured. Idempotent; returns how many
+    were created."""
+    have = {inv.slot for inv in await repository.of_contract(session, billing.contract.id)}
     created = 0
-    for slot in slots:
+    for slot in _slots(billing, now, periods_ahead):
         if slot.index in have:
             continue
-        inv = Invoice(
-            id=new_id(), org_id=c.org_id, mode=c.mode, contract_id=c.id, customer_id=c.customer_id,
-            slot=slot.index, status="Drafted", invoice_date=slot.invoice_date,
-            due_date=due_date(slot.invoice_date, c.net_terms),
-            fee_start=slot.fee_period.start if slot.fee_period else None,
-            fee_end=slot.fee_period.end if slot.fee_period else None,
-            usage_start=slot.usage_period.start if slot.usage_period else None,
-            usage_end=slot.usage_period.end if slot.usage_period else None,
-            total_cents=0, created_at=now, updated_at=now,
-        )
+        inv = _new_invoice(billing.contract, slot=slot, now=now, invoice_date=slot.invoice_date)
         session.add(inv)
         await session.flush()
         await rebuild(session, billing, inv, now=now)
@@ -88,42 +102,92 @@ async def sync_calendar(session: AsyncSession, billing: ContractBilling, *, now:
     return created
 
 
-def quantities(meters: dict[str, Meter], values: list[tuple[str, str, str | None]]) -> dict[str, dict[str, Decimal]]:
-    """Aggregate usage records per meter (and per dimension key when the meter has group keys)."""
-    grouped: dict[str, dict[str, list[str | None]]] = defaultdict(lambda: defaultdict(list))
-    for meter_id, dim_key, value in values:
-        meter = meters.get(meter_id)
-        if meter is None:
+async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, now: datetime) -> int:
+    """After the contract's end moved earlier (cancellation): fit the open invoices to the new
+    calendar (the period's closing invoice keeps only usage), cancel open invoices past the end, and
+    return how many were cancelled."""
+    slots = {s.index: s for s in _slots(billing, now, 0)}
+    cancelled: list[str] = []
+    for inv in await repository.of_contract(session, billing.contract.id):
+        if inv.status not in OPEN or inv.kind != "regular":
             continue
-        grouped[meter_id][dim_key if meter.group_keys else ""].append(value)
-    return {
-        meter_id: {dim: aggregate(meters[meter_id].aggregation_type, vals) for dim, vals in dims.items()}
-        for meter_id, dims in grouped.items()
-    }
+        slot = slots.get(inv.slot if inv.slot is not None else -1)
+        if slot is None:
+            cancelled.append(inv.id)
+            continue
+        inv.invoice_date, inv.due_date = slot.invoice_date, due_date(slot.invoice_date, billing.contract.net_terms)
+        inv.fee_start = slot.fee_period.start if slot.fee_period else None
+        inv.fee_end = slot.fee_period.end if slot.fee_period else None
+        inv.usage_start = slot.usage_period.start if slot.usage_period else None
+        inv.usage_end = slot.usage_period.end if slot.usage_period else None
+        inv.updated_at = now
+    await repository.set_status(session, cancelled, "Cancelled", now)
+    await session.flush()
+    for inv in await repository.of_contract(session, billing.contract.id):
+        if inv.status in OPEN:
+            await rebuild(session, billing, inv, now=now)
+    return len(cancelled)
+
+
+async def _expected(session: AsyncSession, billing: ContractBilling, period: Period, *, usage: bool) -> list[Expected]:
+    if not usage:
+        return engine.fee_lines(billing, period)
+    qty = await rollups.quantities(session, billing.contract.id, period.start, billing.meters)
+    return engine.usage_lines(billing, period, qty)
+
+
+async def _adjustments(session: AsyncSession, billing: ContractBilling, inv: Invoice) -> list[Expected]:
+    out: list[Expected] = []
+    for r in await repository.reopened(session, billing.contract.id):
+        if r.id == inv.id:
+            continue
+        for period, usage in ((engine.period_of(r.fee_start, r.fee_end), False),
+                              (engine.period_of(r.usage_start, r.usage_end), True)):
+            if period is None:
+                continue
+            prefix = ("usage:",) if usage else ("fee:", "one_time:")
+            billed: dict[str, Billed] = {}
+            sums: dict[str, list[Any]] = defaultdict(list)
+            for line in await repository.billed_lines(session, billing.contract.id, period.start, prefix):
+                sums[line.identity].append(line)
+            for identity, lines in sums.items():
+                first = lines[0]
+                billed[identity] = Billed(quantity=sum((x.quantity for x in lines), Decimal(0)),
+                                          amount=sum((x.amount for x in lines), Decimal(0)), name=first.name,
+                                          unit_price=first.unit_price, is_metered=first.is_metered,
+                                          price_id=first.pricing_id)
+            out += engine.adjustments(await _expected(session, billing, period, usage=usage), billed, period)
+    return out
 
 
 async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice, *, now: datetime) -> None:
-    """Recompute every line of an open invoice from the plan and the stored usage; set its total.
-
-    Deterministic: the same inputs give the same lines (ids included) and total.
-    """
-    slot = assembly.slot_of(inv.slot, inv.invoice_date, (inv.fee_start, inv.fee_end), (inv.usage_start, inv.usage_end))
-    qty: dict[str, dict[str, Decimal]] = {}
-    if inv.usage_start is not None:
-        qty = quantities(billing.meters, await repository.usage_values(session, inv.contract_id, inv.usage_start))
-    built = assembly.fee_lines(inv.id, slot, billing.pricings, contract_start=billing.contract.start_date)
-    built += assembly.usage_lines(inv.id, slot, billing.pricings, qty, rate_cards=billing.rate_cards,
-                                  overrides=billing.contract.overrides or [])
+    """Recompute every line of an open invoice: its period's fees, its period's usage and, when it is
+    the contract's earliest open invoice, the adjustments of reopened finalized periods; set its total.
+    Deterministic: the same inputs give the same lines (ids included) and total. A finalized
+    invoice is never touched (``ValueError``)."""
+    if inv.status not in OPEN:
+        raise ValueError(f"invoice {inv.id} is {inv.status}; only open invoices are recomputed")
+    expected: list[Expected] = []
+    fee = engine.period_of(inv.fee_start, inv.fee_end)
+    usage = engine.period_of(inv.usage_start, inv.usage_end)
+    if fee is not None:
+        expected += await _expected(session, billing, fee, usage=False)
+    if usage is not None:
+        expected += await _expected(session, billing, usage, usage=True)
+    earliest = await repository.earliest_open(session, billing.contract.id)
+    if earliest is not None and earliest.id == inv.id:
+        expected += await _adjustments(session, billing, inv)
     rows: list[dict[str, Any]] = []
-    for pos, b in enumerate(built):
-        ln = b.line
-        sp = ln.service_period
+    for pos, e in enumerate(expected):
+        ln, sp = e.line, e.line.service_period
+        key = f"{inv.id}:{e.kind}:{e.identity}:{sp.start if sp else ''}"
         rows.append({
-            "id": b.id, "invoice_id": inv.id, "kind": b.kind, "pricing_id": ln.price_id, "meter_id": b.meter_id,
-            "position": pos, "name": ln.name, "description": ln.description, "quantity": ln.quantity,
-            "unit_price": ln.unit_price, "amount": ln.amount, "amount_cents": to_cents(ln.amount),
-            "is_metered": ln.is_metered, "service_start": sp.start if sp else None,
-            "service_end": sp.end if sp else None, "dimensions": dict(ln.dimensions) or None,
+            "id": str(uuid.uuid5(LINE_NAMESPACE, key)), "invoice_id": inv.id, "kind": e.kind,
+            "identity": e.identity, "pricing_id": ln.price_id, "meter_id": e.meter_id, "position": pos,
+            "name": ln.name, "description": ln.description, "quantity": ln.quantity, "unit_price": ln.unit_price,
+            "amount": ln.amount, "amount_cents": to_cents(ln.amount), "is_metered": ln.is_metered,
+            "service_start": sp.start if sp else None, "service_end": sp.end if sp else None,
+            "dimensions": dict(ln.dimensions) or None,
         })
     await repository.replace_lines(session, inv.id, rows)
     total = sum(r["amount_cents"] for r in rows)
@@ -133,15 +197,65 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     await session.flush()
 
 
-async def recompute_usage(
-    session: AsyncSession, billing: ContractBilling, period_start: date, *, now: datetime
-) -> bool:
-    """Rebuild the open invoice that bills the usage of the period starting ``period_start``.
-
-    Returns False when no open invoice carries that period (not generated yet, or finalized).
-    """
-    inv = await repository.open_carrying_usage(session, billing.contract.id, period_start)
+async def touch_usage(session: AsyncSession, billing: ContractBilling, period_start: date, *, now: datetime) -> None:
+    """Usage of the contract's period starting ``period_start`` changed: rebuild the open invoice that
+    bills it, or, when that invoice is finalized, bill the difference on the earliest open invoice
+    (a new adjustment invoice when the contract has none left)."""
+    inv = await repository.carrying(session, billing.contract.id, period_start, usage=True)
     if inv is None:
-        return False
-    await rebuild(session, billing, inv, now=now)
-    return True
+        return
+    if inv.status in OPEN:
+        await rebuild(session, billing, inv, now=now)
+        return
+    inv.reopened = True
+    await session.flush()
+    await rebuild_earliest(session, billing, now=now)
+
+
+async def rebuild_earliest(session: AsyncSession, billing: ContractBilling, *, now: datetime) -> None:
+    """Rebuild the contract's earliest open invoice, creating an adjustment invoice dated today when
+    every invoice is finalized (usage or changes after the contract ended)."""
+    target = await repository.earliest_open(session, billing.contract.id)
+    if target is None:
+        target = _new_invoice(billing.contract, slot=None, now=now, invoice_date=now.date())
+        session.add(target)
+        await session.flush()
+    await rebuild(session, billing, target, now=now)
+
+
+async def rebuild_open(session: AsyncSession, billing: ContractBilling, *, now: datetime) -> None:
+    """Rebuild every open invoice of a contract (after a plan change)."""
+    for inv in await repository.of_contract(session, billing.contract.id):
+        if inv.status in OPEN:
+            await rebuild(session, billing, inv, now=now)
+    await rebuild_earliest(session, billing, now=now)
+
+
+async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int = 200) -> int:
+    """Finalize the open invoices whose date (plus the grace period for late events) has passed:
+    rebuild them one last time, number them (``INV-00001``, sequential per organization and mode)
+    and issue them as ``Sent``. Oldest first, so adjustments land on the right invoice. Raises
+    ``FinalizationRace`` when another worker got there first (the caller rolls back). Returns how
+    many were finalized."""
+    await repository.start_usage_periods(session, now.date())
+    due = await repository.due_for_finalization(session, (now - grace).date(), limit)
+    billings: dict[str, ContractBilling] = {}
+    done = 0
+    for inv in due:
+        contract = await session.get(Contract, inv.contract_id)
+        if contract is None:
+            continue
+        ended = contract.ended_at
+        if ended is not None and inv.usage_end is not None and inv.invoice_date >= ended.date() and now < ended + grace:
+            continue
+        billing = billings.get(contract.id) or await load_billing(session, contract)
+        billings[contract.id] = billing
+        earliest = await repository.earliest_open(session, contract.id)
+        await rebuild(session, billing, inv, now=now)
+        number = await repository.next_number(session, inv.org_id, inv.mode)
+        if not await repository.mark_finalized(session, inv.id, f"INV-{number:05d}", now):
+            raise FinalizationRace(inv.id)
+        if earliest is not None and earliest.id == inv.id:
+            await repository.clear_reopened(session, contract.id)
+        done += 1
+    return done

@@ -7,12 +7,14 @@ from monk.models.event import Event, UsageRecord
 from monk.models.invoice import Invoice, InvoiceLine
 from monk.models.meter import Meter
 from monk.models.organization import ApiKey, Organization
+from monk.models.phase import ContractPhase
 from monk.models.plan import Plan, PlanPricing
 from monk.models.pricing import Pricing, Product
 from monk.models.ratecard import RateCard
+from monk.models.rollup import UsageRollup
 from monk.models.sequence import Sequence
 
 __all__ = [
-    "ApiKey", "Base", "Contract", "Customer", "Event", "Invoice", "InvoiceLine", "Meter",
-    "Organization", "Plan", "PlanPricing", "Pricing", "Product", "RateCard", "Sequence", "UsageRecord",
+    "ApiKey", "Base", "Contract", "ContractPhase", "Customer", "Event", "Invoice", "InvoiceLine", "Meter",
+    "Organization", "Plan", "PlanPricing", "Pricing", "Product", "RateCard", "Sequence", "UsageRecord", "UsageRollup",
 ]

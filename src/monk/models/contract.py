@@ -35,3 +35,5 @@ class Contract(Tenant, Base):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set by an immediate cancellation: usage at or after this instant is not billed.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -66,5 +66,6 @@ class UsageRecord(Base):
     contract_id: Mapped[str] = mapped_column(String(36))
     meter_id: Mapped[str] = mapped_column(String(36))
     period_start: Mapped[date] = mapped_column(Date)
+    phase_id: Mapped[str] = mapped_column(String(36), default="")
     dimension_key: Mapped[str] = mapped_column(String(1000), default="")
     value: Mapped[str | None] = mapped_column(String(100), nullable=True)

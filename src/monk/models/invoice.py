@@ -49,10 +49,16 @@ class Invoice(Tenant, Base):
     total_cents: Mapped[int] = mapped_column(Integer, default=0)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set when usage or a plan change touches a period this (finalized) invoice billed: the
+    # difference is then billed on the contract's earliest open invoice.
+    reopened: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class InvoiceLine(Base):
-    """A line item: a fixed fee (``kind='fee'``/``'one_time'``) or metered usage (``kind='usage'``).
+    """A line item: a fixed fee (``kind='fee'``/``'one_time'``), metered usage (``kind='usage'``), or
+    an ``adjustment`` of a period billed on an earlier, finalized invoice (late usage, plan changes).
+    ``identity`` names what the line bills (phase, pricing, dimensions) so that what was billed for a
+    period can be compared with what should have been.
 
     ``amount`` is exact dollars rounded once to cents; ``amount_cents`` the same in cents.
     """
@@ -63,6 +69,7 @@ class InvoiceLine(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     invoice_id: Mapped[str] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
+    identity: Mapped[str] = mapped_column(String(1200), default="")
     pricing_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     meter_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     position: Mapped[int] = mapped_column(Integer)

@@ -1,7 +1,8 @@
 """The worker: a loop that claims work rows from the database and does them.
 
-Jobs: match pending events and recompute the drafts they touch (every wake-up or poll), and
-extend the draft horizon of rolling contracts (once a minute). Runs in-process with ``monk serve``
+Jobs: match pending events and recompute the drafts they touch (every wake-up or poll), finalize
+due invoices and apply scheduled plan changes (every few seconds), and extend the draft horizon of
+rolling contracts (once a minute). Runs in-process with ``monk serve``
 or alone with ``monk worker``; several workers may run against PostgreSQL (rows are claimed with
 ``FOR UPDATE SKIP LOCKED``).
 """
@@ -10,20 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.contracts import repository as contracts
-from monk.contracts.service import billing_of
+from monk.contracts.service import apply_due_phases
 from monk.events.tasks import match_pending
-from monk.invoices.service import sync_calendar
+from monk.invoices.service import FinalizationRace, finalize_due, load_billing, sync_calendar
 from monk.kit.clock import Clock
 from monk.settings import Settings
 
 log = structlog.get_logger("monk.worker")
 HORIZON_EVERY_SECONDS = 60
+FINALIZE_EVERY_SECONDS = 5
 
 
 class Worker:
@@ -36,6 +38,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._stop = False
         self._last_horizon: datetime | None = None
+        self._last_finalize: datetime | None = None
 
     def wake(self) -> None:
         """Ask the loop to look for work now (called after events are committed)."""
@@ -58,11 +61,25 @@ class Worker:
         created = 0
         async with self.sessions() as session:
             for contract in await contracts.rolling_active(session):
-                created += await sync_calendar(session, await billing_of(session, contract), now=self.clock.now(),
+                created += await sync_calendar(session, await load_billing(session, contract), now=self.clock.now(),
                                                periods_ahead=self.settings.rolling_horizon_periods)
             await session.commit()
         self._last_horizon = self.clock.now()
         return created
+
+    async def finalize_once(self) -> int:
+        """Finalize the invoices that are due, in one transaction; returns how many. A race lost to
+        another worker rolls the transaction back (nothing is numbered twice) and counts 0."""
+        async with self.sessions() as session:
+            try:
+                await apply_due_phases(session, self.clock.now())
+                n = await finalize_due(session, now=self.clock.now(),
+                                       grace=timedelta(seconds=self.settings.finalize_grace_seconds))
+            except FinalizationRace:
+                await session.rollback()
+                return 0
+            await session.commit()
+        return n
 
     async def drain(self) -> int:
         """Run every job until there is nothing left to do; returns the number of events matched."""
@@ -70,6 +87,8 @@ class Worker:
         total = 0
         while n := await self.match_once():
             total += n
+        while await self.finalize_once():
+            pass
         return total
 
     async def run_forever(self) -> None:
@@ -82,6 +101,11 @@ class Worker:
                     await self.extend_horizons()
                 while not self._stop and await self.match_once():
                     pass
+                last = self._last_finalize
+                if last is None or (self.clock.now() - last).total_seconds() >= FINALIZE_EVERY_SECONDS:
+                    self._last_finalize = self.clock.now()
+                    while not self._stop and await self.finalize_once():
+                        pass
             except Exception as exc:  # noqa: BLE001 - the worker must outlive a failing step
                 log.warning("worker step failed; retrying", error=str(exc)[:300])
                 await asyncio.sleep(1)

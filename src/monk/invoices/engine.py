@@ -1,0 +1,239 @@
+"""The contract billing engine: what each billing period of a contract should bill.
+
+A contract bills, over time, a sequence of phases (the plan in force from an instant on; plan
+changes add phases). For a billing period:
+
+- fixed fees are billed in advance on the invoice of the period: each recurring FLAT pricing once
+  per start of its own interval (counted from the contract start) inside the period; ONE_TIME
+  pricing once, in the period in which its phase starts. When a phase starts inside the period
+  and its change asked for proration, each phase bills its share of the fee by days (the change
+  day counts for the new phase: an immediate change on Jan 15 splits January 14/31 and 17/31);
+  without proration the new phase's fees start with the next period.
+- usage is billed in arrears on the next invoice, split at the instant each phase starts, each
+  part rated with its own phase's pricing (rate cards and contract overrides included).
+
+Each expected line carries an ``identity`` (phase, pricing, dimensions). When a period was billed on
+an invoice that is already finalized, the difference between what it should bill now and what was
+billed (late usage, a resend, a plan change) is billed on the contract's earliest open invoice as
+adjustment lines naming the original service period. Every line rounds once to cents, half up.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from monk.billing.calendar import InvoiceSlot
+from monk.billing.invoice import Line
+from monk.billing.money import round_money
+from monk.billing.periods import (
+    FREQUENCY_MONTHS,
+    Period,
+    billing_periods,
+    interval_starts_in,
+    period_containing,
+)
+from monk.invoices import assembly
+from monk.models import Contract, Meter, Pricing, RateCard
+
+Quantities = Mapping[str, Mapping[str, Decimal]]  # meter id -> dimension key -> quantity
+
+
+@dataclass(frozen=True)
+class Phase:
+    """The plan a contract bills from ``starts_at`` until the next phase starts."""
+
+    id: str
+    plan_id: str
+    starts_at: datetime
+    prorate: bool
+    pricings: list[Pricing]
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A line a period should bill: ``identity`` names what it bills; ``kind`` is ``fee``,
+    ``one_time`` or ``usage``."""
+
+    identity: str
+    kind: str
+    meter_id: str | None
+    line: Line
+
+
+@dataclass
+class ContractBilling:
+    """What billing a contract needs: the contract, its phases (oldest first, each with its plan's
+    pricing in order), the meters of all those pricings and the meters' rate cards."""
+
+    contract: Contract
+    phases: list[Phase]
+    meters: dict[str, Meter]
+    rate_cards: dict[str, RateCard] = field(default_factory=dict)
+    _periods: list[Period] | None = field(default=None, repr=False)
+
+    @property
+    def months(self) -> int:
+        """Length of one billing period in months."""
+        return FREQUENCY_MONTHS[self.contract.billing_frequency]
+
+    def periods(self, until: date) -> list[Period]:
+        """The billing periods up to the one containing ``until`` (all of them for a fixed term)."""
+        c = self.contract
+        if c.end_date is not None and c.end_date <= c.start_date:
+            return []
+        return billing_periods(start=c.start_date, end=c.end_date, anchor=c.billing_cycle_anchor,
+                               months=self.months, until=until)
+
+    def period_at(self, at: datetime) -> Period | None:
+        """The billing period containing the instant ``at`` (UTC); None outside the contract."""
+        c = self.contract
+        day = at.date()
+        if day < c.start_date or (c.end_date is not None and day >= c.end_date):
+            return None
+        if c.ended_at is not None and at >= c.ended_at:
+            return None
+        if not self._periods or self._periods[-1].end <= day:
+            self._periods = self.periods(day)
+        return period_containing(self._periods, at)
+
+    def phase_at(self, at: datetime) -> Phase:
+        """The phase in force at ``at`` (the first phase before the contract starts)."""
+        current = self.phases[0]
+        for phase in self.phases[1:]:
+            if phase.starts_at <= at:
+                current = phase
+        return current
+
+    def segments(self, start: datetime, end: datetime) -> list[tuple[Phase, datetime, datetime]]:
+        """The phases in force during ``[start, end)``, each with the part of the range it covers."""
+        out = []
+        for i, phase in enumerate(self.phases):
+            s = phase.starts_at if i else start
+            e = self.phases[i + 1].starts_at if i + 1 < len(self.phases) else end
+            s, e = max(s, start), min(e, end)
+            if s < e:
+                out.append((phase, s, e))
+        return out
+
+    @property
+    def pricings(self) -> list[Pricing]:
+        """The pricing of the latest phase (the plan the contract is on, or is scheduled to move to)."""
+        return self.phases[-1].pricings
+
+    def meter_ids(self, phase: Phase) -> list[str]:
+        """The distinct meters of a phase's metered pricing, in pricing order."""
+        seen: list[str] = []
+        for p in phase.pricings:
+            if p.meter_id and p.meter_id in self.meters and p.meter_id not in seen:
+                seen.append(p.meter_id)
+        return seen
+
+
+def _fee_segments(billing: ContractBilling, period: Period) -> list[tuple[Phase, int]]:
+    """``(phase, days)`` billing fixed fees in ``period``: a phase that starts inside the period
+    without proration takes over its fees only from the next period."""
+    start, end = period.start_at, period.end_at
+    effective = [p for i, p in enumerate(billing.phases) if i == 0 or p.prorate or p.starts_at <= start
+                 or p.starts_at >= end]
+    shim = ContractBilling(contract=billing.contract, phases=effective, meters=billing.meters)
+    return [(phase, (e.date() - s.date()).days or 1) for phase, s, e in shim.segments(start, end)]
+
+
+def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
+    """The fixed-fee lines ``period`` should bill (in advance, on the invoice of that period)."""
+    out: list[Expected] = []
+    total_days = period.days
+    origin = billing.contract.start_date
+    for phase, days in _fee_segments(billing, period):
+        prorated = days < total_days
+        for p in phase.pricings:
+            if p.model != "FLAT":
+                continue
+            unit = p.unit_amount or Decimal(0)
+            if p.billing_mode == "ONE_TIME":
+                first = phase is billing.phases[0] and period.start == origin
+                starts_here = first or period.contains(phase.starts_at)
+                if not starts_here:
+                    continue
+                line = Line(name=p.name, quantity=Decimal(1), unit_price=unit, amount=round_money(unit),
+                            is_metered=False, price_id=p.id, service_period=period)
+                out.append(Expected(f"one_time:{phase.id}:{p.id}", "one_time", None, line))
+                continue
+            count = interval_starts_in(origin=origin, interval=p.price_interval or "MONTH",
+                                       count=p.price_interval_count or 1, period=period)
+            if count == 0:
+                continue
+            qty = Decimal(count)
+            full = unit * qty
+            amount = round_money(full * days / total_days) if prorated else round_money(full)
+            description = None
+            if prorated:
+                description = f"Prorated: {days} of {total_days} days"
+            line = Line(name=p.name, quantity=qty, unit_price=unit, amount=amount, is_metered=False, price_id=p.id,
+                        service_period=period, description=description)
+            out.append(Expected(f"fee:{phase.id}:{p.id}", "fee", None, line))
+    return out
+
+
+def usage_lines(billing: ContractBilling, period: Period, quantities: Mapping[str, Quantities]) -> list[Expected]:
+    """The metered lines ``period``'s usage should bill; ``quantities`` is by phase id."""
+    out: list[Expected] = []
+    slot = InvoiceSlot(index=-1, invoice_date=period.end, fee_period=None, usage_period=period)
+    for phase, _s, _e in billing.segments(period.start_at, period.end_at):
+        built = assembly.usage_lines("", slot, phase.pricings, quantities.get(phase.id, {}),
+                                     rate_cards=billing.rate_cards, overrides=billing.contract.overrides or [])
+        for b in built:
+            dims = json.dumps([list(d) for d in b.line.dimensions], separators=(",", ":"))
+            out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", "usage", b.meter_id, b.line))
+    return out
+
+
+@dataclass(frozen=True)
+class Billed:
+    """What finalized invoices billed for one identity in one period: summed quantity and amount."""
+
+    quantity: Decimal
+    amount: Decimal
+    name: str
+    unit_price: Decimal
+    is_metered: bool
+    price_id: str | None
+
+
+def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], period: Period) -> list[Expected]:
+    """Lines billing ``expected - billed`` for a period whose invoice is finalized (zero differences
+    are left out). Usage differences are named late usage, fee differences adjustments; both name the
+    original service period."""
+    label = f"{period.start.isoformat()} to {(period.end - timedelta(days=1)).isoformat()}"
+    out: list[Expected] = []
+    by_identity = {e.identity: e for e in expected}
+    for identity in sorted(set(by_identity) | set(billed)):
+        exp = by_identity.get(identity)
+        was = billed.get(identity)
+        exp_amount = exp.line.amount if exp else Decimal(0)
+        exp_qty = exp.line.quantity if exp else Decimal(0)
+        delta_amount = exp_amount - (was.amount if was else Decimal(0))
+        delta_qty = exp_qty - (was.quantity if was else Decimal(0))
+        if delta_amount == 0 and delta_qty == 0:
+            continue
+        metered = exp.line.is_metered if exp else bool(was and was.is_metered)
+        base = exp.line.name if exp else (was.name if was else identity)
+        what = "late usage" if metered else "adjustment"
+        unit = exp.line.unit_price if exp else (was.unit_price if was else Decimal(0))
+        line = Line(name=f"{base} ({what}, {label})", quantity=delta_qty, unit_price=unit,
+                    amount=round_money(delta_amount), is_metered=metered,
+                    price_id=exp.line.price_id if exp else (was.price_id if was else None), service_period=period,
+                    description=f"{what.capitalize()} for the service period {label}",
+                    dimensions=exp.line.dimensions if exp else ())
+        out.append(Expected(identity, "adjustment", exp.meter_id if exp else None, line))
+    return out
+
+
+def period_of(start: date | None, end: date | None) -> Period | None:
+    """A ``Period`` from two stored dates (None when either is missing)."""
+    return Period(start, end) if start is not None and end is not None else None
+

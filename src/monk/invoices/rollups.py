@@ -1,0 +1,148 @@
+"""Usage rollups: all queries on ``usage_rollups``, and the incremental maintenance the worker does.
+
+A rollup holds, for one (contract, meter, period, phase, dimension key), the count, exact sum, min
+and max of the usage records' values. Adding records merges into it; removing records (an event
+re-matched after a resend) subtracts count and sum exactly and, when a removed value was the
+extreme, re-reads min/max from the remaining records. UNIQUE_COUNT is counted from the records
+themselves (distinct values cannot be merged), with an indexed query per period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Float, and_, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.db import upsert
+from monk.models import Meter, UsageRecord, UsageRollup
+
+Key = tuple[str, str, date, str, str]  # contract, meter, period start, phase, dimension key
+
+
+@dataclass
+class _Agg:
+    count: int = 0
+    sum: Decimal | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+def _key(r: Mapping[str, Any]) -> Key:
+    return (r["contract_id"], r["meter_id"], r["period_start"], r["phase_id"], r["dimension_key"])
+
+
+def _num(value: str | None) -> Decimal | None:
+    """A record's value as a number, or None (COUNT meters, or a non-numeric UNIQUE_COUNT value)."""
+    if value is None:
+        return None
+    try:
+        return Decimal(value)
+    except ArithmeticError:
+        return None
+
+
+async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, _Agg]:
+    out: dict[Key, _Agg] = {}
+    by_contract_period: dict[tuple[str, date], set[Key]] = defaultdict(set)
+    for k in keys:
+        by_contract_period[(k[0], k[2])].add(k)
+    for (contract_id, period_start), wanted in by_contract_period.items():
+        rows = (await session.execute(select(UsageRollup).where(
+            UsageRollup.contract_id == contract_id, UsageRollup.period_start == period_start))).scalars().all()
+        for r in rows:
+            k = (r.contract_id, r.meter_id, r.period_start, r.phase_id, r.dimension_key)
+            if k in wanted:
+                out[k] = _Agg(r.count, r.sum, r.min, r.max)
+    return out
+
+
+async def _extreme(session: AsyncSession, k: Key, *, highest: bool) -> Decimal | None:
+    order = cast(UsageRecord.value, Float)
+    row = (await session.execute(select(UsageRecord.value).where(
+        UsageRecord.contract_id == k[0], UsageRecord.meter_id == k[1], UsageRecord.period_start == k[2],
+        UsageRecord.phase_id == k[3], UsageRecord.dimension_key == k[4], UsageRecord.value.is_not(None),
+    ).order_by(order.desc() if highest else order.asc()).limit(1))).scalar_one_or_none()
+    return _num(row)
+
+
+async def apply(
+    session: AsyncSession, *, added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]]
+) -> None:
+    """Fold usage records added and removed in this transaction into their rollups."""
+    plus: dict[Key, list[Decimal | None]] = defaultdict(list)
+    minus: dict[Key, list[Decimal | None]] = defaultdict(list)
+    for r in added:
+        plus[_key(r)].append(_num(r["value"]))
+    for r in removed:
+        minus[_key(r)].append(_num(r["value"]))
+    keys = set(plus) | set(minus)
+    if not keys:
+        return
+    current = await _load(session, keys)
+    rows: list[dict[str, Any]] = []
+    for k in sorted(keys):
+        agg = current.get(k, _Agg())
+        gone = [v for v in minus.get(k, []) if v is not None]
+        agg.count -= len(minus.get(k, []))
+        if gone and agg.sum is not None:
+            agg.sum -= sum(gone, Decimal(0))
+        stale_min = agg.min is not None and any(v == agg.min for v in gone)
+        stale_max = agg.max is not None and any(v == agg.max for v in gone)
+        new = [v for v in plus.get(k, []) if v is not None]
+        agg.count += len(plus.get(k, []))
+        if new:
+            agg.sum = (agg.sum or Decimal(0)) + sum(new, Decimal(0))
+        if agg.count <= 0:
+            agg = _Agg()
+        else:
+            if stale_min:
+                agg.min = await _extreme(session, k, highest=False)
+            elif new:
+                agg.min = min([*new, *([agg.min] if agg.min is not None else [])])
+            if stale_max:
+                agg.max = await _extreme(session, k, highest=True)
+            elif new:
+                agg.max = max([*new, *([agg.max] if agg.max is not None else [])])
+        rows.append({"contract_id": k[0], "meter_id": k[1], "period_start": k[2], "phase_id": k[3],
+                     "dimension_key": k[4], "count": agg.count, "sum": agg.sum, "min": agg.min, "max": agg.max})
+    await upsert(session, UsageRollup.__table__, rows,
+                 conflict=("contract_id", "meter_id", "period_start", "phase_id", "dimension_key"),
+                 update=("count", "sum", "min", "max"))
+
+
+async def quantities(
+    session: AsyncSession, contract_id: str, period_start: date, meters: Mapping[str, Meter]
+) -> dict[str, dict[str, dict[str, Decimal]]]:
+    """Aggregated usage of a contract's period: phase id → meter id → dimension key → quantity,
+    each meter aggregated its own way (COUNT, SUM, MAX, MIN, UNIQUE_COUNT)."""
+    out: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    rows = (await session.execute(select(UsageRollup).where(
+        UsageRollup.contract_id == contract_id, UsageRollup.period_start == period_start,
+        UsageRollup.count > 0))).scalars().all()
+    unique_meters = set()
+    for r in rows:
+        meter = meters.get(r.meter_id)
+        if meter is None:
+            continue
+        kind = meter.aggregation_type
+        if kind == "UNIQUE_COUNT":
+            unique_meters.add(r.meter_id)
+            continue
+        value = {"COUNT": Decimal(r.count), "SUM": r.sum, "MAX": r.max, "MIN": r.min}.get(kind)
+        out[r.phase_id][r.meter_id][r.dimension_key] = value if value is not None else Decimal(0)
+    if unique_meters:
+        counted = await session.execute(
+            select(UsageRecord.phase_id, UsageRecord.meter_id, UsageRecord.dimension_key,
+                   func.count(func.distinct(UsageRecord.value)))
+            .where(and_(UsageRecord.contract_id == contract_id, UsageRecord.period_start == period_start,
+                        UsageRecord.meter_id.in_(unique_meters)))
+            .group_by(UsageRecord.phase_id, UsageRecord.meter_id, UsageRecord.dimension_key))
+        for phase_id, meter_id, dim, n in counted.all():
+            out[phase_id][meter_id][dim] = Decimal(n)
+    return {p: {m: dict(d) for m, d in ms.items()} for p, ms in out.items()}

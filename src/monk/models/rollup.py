@@ -1,0 +1,30 @@
+"""Incremental usage rollups: the aggregate of one meter for one contract phase, billing period and
+dimension combination, maintained by the worker as events are matched (so recomputing a draft does
+not scan raw events)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from monk.kit.db import ExactDecimal
+from monk.models.base import Base
+
+
+class UsageRollup(Base):
+    """``count`` of records, exact ``sum``, ``min`` and ``max`` of their values (None for COUNT meters)."""
+
+    __tablename__ = "usage_rollups"
+
+    contract_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    meter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    phase_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dimension_key: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    sum: Mapped[Decimal | None] = mapped_column(ExactDecimal(), nullable=True)
+    min: Mapped[Decimal | None] = mapped_column(ExactDecimal(), nullable=True)
+    max: Mapped[Decimal | None] = mapped_column(ExactDecimal(), nullable=True)
