@@ -19,7 +19,8 @@ FLAT_TIERS = (Tier(D(0), D(100), D(1), D(10)), Tier(D(100), None, D("0.5"), D(5)
 def test_valid_tiers_pass() -> None:
     validate_tiers(TWO_TIERS)
     validate_tiers([Tier(D(0), None, D(1))])
-    validate_tiers([Tier(D(0), D(10), D(1)), Tier(D(10), D(20), D(0))])  # closed last tier is allowed
+    with pytest.raises(ValueError, match="open-ended"):  # every quantity must have a price
+        validate_tiers([Tier(D(0), D(10), D(1)), Tier(D(10), D(20), D(0))])
 
 
 @pytest.mark.parametrize(
@@ -83,6 +84,12 @@ def test_rate_usage(spec: PriceSpec, quantity: str, expected: str) -> None:
     assert str(rate_usage(spec, D(quantity))) == expected
 
 
+def test_negative_net_usage_bills_as_zero() -> None:
+    assert rate_usage(PriceSpec(unit_amount=D("0.045")), D(-30)) == D("0.00")
+    assert rate_usage(PriceSpec(unit_amount=D("0.045"), flat_amount=D(2)), D(-1)) == D("2.00")
+    assert rate_usage(PriceSpec(unit_amount=D(1), minimum_amount=D(15)), D(-5)) == D("15.00")
+
+
 def test_rate_usage_is_exact_beyond_default_precision() -> None:
     # 29 significant digits: a 28-digit context would first round ...0.0049 to ...0.005, then to ...0.01.
     big = D("1000000000000000000000000")
@@ -96,12 +103,11 @@ def test_rate_usage_is_exact_beyond_default_precision() -> None:
 @pytest.mark.parametrize(
     ("spec", "quantity", "message"),
     [
-        (PriceSpec(unit_amount=D(1)), D(-1), "negative"),
         (PriceSpec(unit_amount=D(1)), D("NaN"), "finite"),
         (PriceSpec(tiering="STAIRCASE"), D(1), "tiering"),
         (PriceSpec(tiering="VOLUME"), D(1), "at least one"),
-        (PriceSpec(tiering="VOLUME", tiers=(Tier(D(0), D(10), D(1)),)), D(11), "above"),
-        (PriceSpec(tiering="GRADUATED", tiers=(Tier(D(0), D(10), D(1)),)), D(11), "above"),
+        (PriceSpec(tiering="VOLUME", tiers=(Tier(D(0), D(10), D(1)),)), D(11), "open-ended"),
+        (PriceSpec(tiering="GRADUATED", tiers=(Tier(D(0), D(10), D(1)),)), D(11), "open-ended"),
     ],
 )
 def test_rate_usage_errors(spec: PriceSpec, quantity: Decimal, message: str) -> None:

@@ -229,3 +229,33 @@ async def test_finalization_numbers_each_invoice_once(api: Api, app, clock: Froz
         ids = (await session.execute(select(Invoice.id).limit(2))).scalars().all()
         with pytest.raises(IntegrityError):
             await session.execute(update(Invoice).where(Invoice.id.in_(ids)).values(invoice_number="INV-99999"))
+
+
+async def test_mark_paid_and_late_usage_after_the_contract_ended(api: Api, worker: Worker, clock: FrozenClock) -> None:
+    clock.set(at(2026, 1, 1))
+    p = await sms_plan(api)
+    cust = await s.customer(api, "Corp", "corp")
+    c = await s.contract(api, cust["id"], p["id"], "2026-01-01", "2026-03-01")
+    clock.set(at(2026, 3, 5))
+    await s.send(api, [sms("feb", "2026-02-10T00:00:00Z", 100)])
+    await worker.drain()
+    invs = await s.invoices(api, c["id"])
+    assert [(i["invoiceNumber"], i["status"], i["totalCents"]) for i in invs] == [
+        ("INV-00001", "Sent", 35000), ("INV-00002", "Sent", 35000), ("INV-00003", "Sent", 450)]
+    assert_error(await api.post(f"/v1/invoices/{invs[0]['id']}/mark-paid", key=await api.new_key(["invoices:read"])),
+                 403, "FORBIDDEN")
+    r = await api.post(f"/v1/invoices/{invs[0]['id']}/mark-paid")
+    assert r.status_code == 200 and r.json()["data"]["status"] == "Paid"
+    assert_error(await api.post(f"/v1/invoices/{invs[0]['id']}/mark-paid"), 409, "CONFLICT")
+    assert_error(await api.post("/v1/invoices/nope/mark-paid"), 404, "NOT_FOUND")
+
+    # February usage arriving after the last invoice was issued lands on a new adjustment invoice.
+    await s.send(api, [sms("feb-late", "2026-02-20T00:00:00Z", 20)])
+    await worker.drain()
+    invs = await s.invoices(api, c["id"])
+    assert len(invs) == 4 and invs[3]["invoiceDate"] == "2026-03-05" and invs[3]["status"] == "Drafted"
+    assert s.lines(invs[3]) == [("Sms SMS (late usage, 2026-02-01 to 2026-02-28)", 20, 90)]
+    assert invs[2]["totalCents"] == 450  # the finalized invoice never changes
+    clock.set(at(2026, 3, 6, 2))
+    await worker.drain()
+    assert (await s.invoices(api, c["id"]))[3]["invoiceNumber"] == "INV-00004"

@@ -61,7 +61,7 @@ def validate_tiers(tiers: Sequence[Tier]) -> None:
     """Check that ``tiers`` form a valid contiguous ladder; returns None or raises ``ValueError``.
 
     Requires: at least one tier; the first ``min_qty`` is 0; every ``max_qty > min_qty``; each tier's
-    ``min_qty`` equals the previous tier's ``max_qty``; only the last tier may be open (``max_qty``
+    ``min_qty`` equals the previous tier's ``max_qty``; the last tier, and only it, is open (``max_qty``
     None); all quantities and amounts finite and no negative ``unit_amount`` / ``flat_amount``.
     """
     if not tiers:
@@ -87,6 +87,8 @@ def validate_tiers(tiers: Sequence[Tier]) -> None:
                 raise ValueError(f"{label}: only the last tier may be open-ended")
         elif tier.max_qty <= tier.min_qty:
             raise ValueError(f"{label}: max_qty {tier.max_qty} must be greater than min_qty {tier.min_qty}")
+        elif i == len(tiers) - 1:
+            raise ValueError(f"{label}: the last tier must be open-ended (no maxQty), so every quantity has a price")
 
 
 def _volume(tiers: Sequence[Tier], quantity: Decimal) -> Decimal:
@@ -116,13 +118,14 @@ def rate_usage(spec: PriceSpec, quantity: Decimal) -> Decimal:
     NONE: ``quantity * unit_amount + flat_amount``. VOLUME / GRADUATED: the tier charge (see module
     docstring) ``+ flat_amount``. Then, if ``minimum_amount`` is set, ``max(charge, minimum_amount)``.
     Examples: unit 0.045, Q=400 -> 18.00; minimum 15, Q=0 -> 15.00; unit 0.001, Q=5 -> 0.01.
-    Raises ``ValueError`` for a negative or non-finite quantity, an unknown tiering, invalid tiers
-    (see ``validate_tiers``), a quantity above a closed last tier, or a non-representable result.
+    A negative quantity (usage corrections that net below zero in a period) is rated as zero: usage
+    never bills a credit.
+    Raises ``ValueError`` for a non-finite quantity, an unknown tiering, invalid tiers (see
+    ``validate_tiers``), or a non-representable result.
     """
     if not isinstance(quantity, Decimal) or not quantity.is_finite():
         raise ValueError(f"quantity must be a finite Decimal, got {quantity!r}")
-    if quantity < 0:
-        raise ValueError(f"quantity must not be negative, got {quantity}")
+    quantity = max(quantity, _ZERO)
     if spec.tiering not in TIERINGS:
         raise ValueError(f"unknown tiering {spec.tiering!r}; expected one of {TIERINGS}")
     try:

@@ -14,6 +14,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,8 @@ from monk.invoices.engine import ContractBilling
 from monk.invoices.service import load_billing, touch_usage
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
+
+log = structlog.get_logger("monk.worker")
 
 
 class _Resolver:
@@ -119,7 +122,11 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
     new_records: list[dict[str, Any]] = []
     outcomes: dict[tuple[str, str | None, str | None], list[str]] = {}
     for ev in events:
-        records, reason, customer_id = await _match(ev, resolver)
+        try:
+            records, reason, customer_id = await _match(ev, resolver)
+        except Exception as exc:  # noqa: BLE001 - one bad event must not stall everyone's billing
+            log.error("event matching failed", event_id=ev.id, error=str(exc)[:300])
+            records, reason, customer_id = [], f"MATCHING_ERROR: {str(exc)[:200]}", None
         new_records.extend(records)
         dirty.update((r["contract_id"], r["period_start"]) for r in records)
         outcomes.setdefault(("matched" if records else "unmatched", reason, customer_id), []).append(ev.id)
@@ -137,5 +144,10 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
             if contract is None:
                 continue
             billing = billings[contract_id] = await load_billing(session, contract)
-        await touch_usage(session, billing, period_start, now=now)
+        try:
+            async with session.begin_nested():
+                await touch_usage(session, billing, period_start, now=now)
+        except Exception as exc:  # noqa: BLE001 - keep billing the other contracts of the batch
+            log.error("invoice recompute failed", contract_id=contract_id, period_start=str(period_start),
+                      error=str(exc)[:300])
     return len(events)

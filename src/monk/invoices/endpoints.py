@@ -14,7 +14,7 @@ from monk.invoices.schemas import STATUSES, invoice_out
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
-from monk.kit.errors import NotFound, ValidationFailed
+from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import envelope, page
 from monk.kit.time import midnight
@@ -77,6 +77,25 @@ async def get_invoice(
         raise NotFound(f"Invoice '{invoice_id}' not found")
     lines = (await repository.lines_of(session, [inv.id]))[inv.id] if wants else None
     return envelope(invoice_out(inv, lines))
+
+
+@router.post("/v1/invoices/{invoice_id}/mark-paid")
+async def mark_paid(
+    invoice_id: str,
+    who: Principal = Depends(require("invoices:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Record that a finalized (``Sent``) invoice was paid outside Monk → ``{"data": Invoice}`` with
+    status ``Paid``; 404 unknown; 409 when the invoice is not ``Sent`` (drafts cannot be paid)."""
+    inv = await repository.get(session, who, invoice_id)
+    if inv is None:
+        raise NotFound(f"Invoice '{invoice_id}' not found")
+    if not await repository.transition(session, inv.id, "Sent", "Paid", clock.now()):
+        raise Conflict(f"Invoice is {inv.status}; only Sent invoices can be marked paid")
+    await session.refresh(inv)
+    await session.commit()
+    return envelope(invoice_out(inv))
 
 
 @router.get("/v1/customers/{customer_id}/upcoming-invoice")

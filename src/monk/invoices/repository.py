@@ -167,3 +167,10 @@ async def set_status(session: AsyncSession, invoice_ids: list[str], status: str,
     """Set the status of invoices (e.g. ``Cancelled``)."""
     if invoice_ids:
         await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids)).values(status=status, updated_at=now))
+
+
+async def transition(session: AsyncSession, invoice_id: str, from_status: str, to_status: str, now: datetime) -> bool:
+    """Compare-and-set an invoice's status; returns whether it was ``from_status`` and moved."""
+    result = await session.execute(update(Invoice).where(Invoice.id == invoice_id, Invoice.status == from_status)
+                                   .values(status=to_status, updated_at=now))
+    return result.rowcount == 1

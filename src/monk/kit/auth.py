@@ -1,6 +1,7 @@
 """API keys, scopes and modes (reference §1.2–1.4).
 
-A key is ``mk_live_`` or ``mk_test_`` followed by 48 hex characters. Only its SHA-256 is stored
+A key is ``mk_live_`` or ``mk_test_`` followed by 48 hex characters. ``invoices:write`` (marking an
+invoice paid) is Monk's extension of the reference's scopes. Only its SHA-256 is stored
 (the key carries 192 random bits, so a fast hash is enough); the first 16 characters are kept as
 a prefix to name it. A key sees its own organization and mode only.
 """
@@ -22,7 +23,7 @@ from monk.kit.ids import new_id
 from monk.models import ApiKey, Organization
 
 SCOPES = (
-    "*", "customers:read", "customers:write", "invoices:read", "contracts:read", "contracts:write",
+    "*", "customers:read", "customers:write", "invoices:read", "invoices:write", "contracts:read", "contracts:write",
     "plans:read", "plans:write", "meters:read", "meters:write", "pricing:read", "pricing:write",
     "usage:read", "usage:write",
 )
