@@ -65,7 +65,7 @@ Extension points: a new step kind is one ``async def handler(run: Run, argument)
 with ``@step("<kind>")`` (the well-formedness test accepts every registered kind; nothing else
 changes). The handler gets the :class:`Run` (api, worker, clock, ``run.id_of(kind, local)``) and the
 step's argument; it should assert the HTTP status and end with ``await run.worker.drain()`` when the
-change leaves work for the worker. Not implemented here on purpose (endpoints still being built):
+change leaves work for the worker. Lifecycle steps:
 
 * ``cancel``: ``{"cancel": {"contract": "c1", "cancelAt": "end_of_period"}}`` →
   ``POST /v1/contracts/{id}/cancel`` (reference §9.5); assert 200 and, when given,
@@ -372,3 +372,32 @@ async def step_unmatched(run: Run, expected: dict[str, str]) -> None:
     assert set(reasons) == set(expected), f"unmatched events {sorted(reasons)}, expected {sorted(expected)}"
     wrong = {k: r for k, r in reasons.items() if not r.startswith(expected[k])}
     assert not wrong, f"unmatched reasons {wrong}, expected prefixes {expected}"
+
+
+@step("cancel")
+async def step_cancel(run: Run, spec: dict[str, Any]) -> None:
+    """``{"contract", "cancelAt", "effectiveCancellationDate"?, "cancelledInvoiceCount"?}`` →
+    ``POST /v1/contracts/{id}/cancel``; then the worker drains."""
+    r = await run.api.post(f"/v1/contracts/{run.id_of('contracts', spec['contract'])}/cancel",
+                           {"cancelAt": spec["cancelAt"]})
+    assert r.status_code == 200, f"{run.scenario['name']}: cancel: {r.text}"
+    data = r.json()["data"]
+    for key in ("effectiveCancellationDate", "cancelledInvoiceCount"):
+        if key in spec:
+            assert data[key] == spec[key], f"{run.scenario['name']}: cancel {key}: {data[key]} != {spec[key]}"
+    await run.worker.drain()
+
+
+@step("change_plan")
+async def step_change_plan(run: Run, spec: dict[str, Any]) -> None:
+    """``{"contract", "plan", "changeOption", "changeDate"?, "prorate"?, "effectiveDate"?}`` →
+    ``POST /v1/contracts/{id}/change-plan``; then the worker drains."""
+    body: dict[str, Any] = {"planId": run.id_of("plans", spec["plan"]), "changeOption": spec["changeOption"]}
+    for key in ("changeDate", "prorate"):
+        if key in spec:
+            body[key] = spec[key]
+    r = await run.api.post(f"/v1/contracts/{run.id_of('contracts', spec['contract'])}/change-plan", body)
+    assert r.status_code == 200, f"{run.scenario['name']}: change_plan: {r.text}"
+    if "effectiveDate" in spec:
+        assert r.json()["data"]["effectiveDate"] == spec["effectiveDate"]
+    await run.worker.drain()

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.golden.scenarios import anchors, calendar, dimensions, events, fees, late, leap, minimums, pricing
+from tests.golden.scenarios import (
+    anchors,
+    calendar,
+    dimensions,
+    events,
+    fees,
+    late,
+    leap,
+    lifecycle,
+    minimums,
+    pricing,
+)
 
-THEMES = (pricing, minimums, fees, calendar, anchors, leap, events, late, dimensions)
+THEMES = (pricing, minimums, fees, calendar, anchors, leap, events, late, dimensions, lifecycle)
 ALL: list[dict[str, Any]] = [sc for theme in THEMES for sc in theme.SCENARIOS]
