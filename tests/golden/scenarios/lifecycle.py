@@ -154,7 +154,8 @@ SCENARIOS: list[dict[str, Any]] = [
         "now": "2026-01-01T00:00:00Z",
         **{**TWO_PLANS, "customers": ["acme", "beta"],
            "contracts": {"c1": TWO_PLANS["contracts"]["c1"],
-                         "c2": {"customer": "beta", "plan": "pro", "startDate": "2026-02-01", "endDate": "2026-04-01"}}},
+                         "c2": {"customer": "beta", "plan": "pro", "startDate": "2026-02-01",
+                                "endDate": "2026-04-01"}}},
         "steps": [
             {"at": "2026-01-10T00:00:00Z"},
             {"change_plan": {"contract": "c1", "plan": "ent", "changeOption": "end_of_period",
