@@ -39,7 +39,10 @@ class Override(CamelModel):
 
 
 class ContractCreate(CamelModel):
-    """Body of ``POST /v1/contracts``. ``endDate`` is exclusive; omitted = rolling contract."""
+    """Body of ``POST /v1/contracts``. ``endDate`` is exclusive; omitted = rolling contract.
+
+    ``rateOverrides`` is the enterprise guide's form (concepts §15): meter code → ``"key=value[,…]"``
+    → rate, e.g. ``{"LLM_TOKENS": {"model=gpt-4": "0.02"}}``; it is stored as ``overrides``."""
 
     plan_id: str = Field(min_length=1)
     customer_id: str = Field(min_length=1)
@@ -49,6 +52,7 @@ class ContractCreate(CamelModel):
     name: str | None = Field(None, min_length=1, max_length=500)
     net_terms: int | None = Field(None, ge=0, le=365)
     overrides: list[Override] = Field(default_factory=list, max_length=500)
+    rate_overrides: dict[str, dict[str, StrictStr | StrictInt | StrictFloat]] | None = None
     credit_grant_cents: int | None = Field(None, ge=0)
     credit_settings: dict[str, Any] | None = None
     metadata: dict[str, MetadataValue] | None = None

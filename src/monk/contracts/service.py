@@ -20,6 +20,7 @@ from monk.kit.ids import new_id
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Event, Plan
 from monk.plans import repository as plans
+from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 
 
 async def billing_of(session: AsyncSession, contract: Contract) -> ContractBilling:
@@ -47,10 +48,7 @@ async def create(
     """
     await customers.get(session, who, body.customer_id)
     plan = await _active_plan(session, who, body.plan_id)
-    pricing_ids = {p.id for p in await plans.pricing_of(session, plan.id)}
-    for o in body.overrides:
-        if o.base_pricing_id not in pricing_ids:
-            raise ValidationFailed(f"overrides: basePricingId '{o.base_pricing_id}' is not a pricing of the plan")
+    overrides = await _overrides(session, plan.id, body)
     fields = body.model_fields_set
     contract = Contract(
         id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
@@ -61,7 +59,7 @@ async def create(
         net_terms=body.net_terms if body.net_terms is not None else plan.net_terms,
         credit_grant_cents=body.credit_grant_cents if "credit_grant_cents" in fields else plan.credit_grant_cents,
         credit_settings=body.credit_settings,
-        overrides=[o.model_dump(by_alias=True, exclude_none=True) for o in body.overrides],
+        overrides=overrides,
         metadata_=body.metadata or {}, is_active=True,
     )
     session.add(contract)
@@ -70,6 +68,26 @@ async def create(
     await session.flush()
     await sync_calendar(session, await load_billing(session, contract), now=now, periods_ahead=periods_ahead)
     return contract
+
+
+async def _overrides(session: AsyncSession, plan_id: str, body: ContractCreate) -> list[dict[str, Any]]:
+    """The contract's price overrides: ``overrides`` plus ``rateOverrides`` in the same form, each
+    checked to take effect on a pricing of the plan (400 otherwise)."""
+    pricings = await plans.pricing_of(session, plan_id)
+    pricing_ids = {p.id for p in pricings}
+    for o in body.overrides:
+        if o.base_pricing_id not in pricing_ids:
+            raise ValidationFailed(f"overrides: basePricingId '{o.base_pricing_id}' is not a pricing of the plan")
+    meters = await repository.meters_by_id(session, {p.meter_id for p in pricings if p.meter_id})
+    out = [o.model_dump(by_alias=True, exclude_none=True) for o in body.overrides]
+    try:
+        if body.rate_overrides:
+            by_code = {m.code: m for m in meters.values()}
+            out += normalize_rate_overrides(body.rate_overrides, by_code, pricings)
+        validate_overrides(out, pricings, meters)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
+    return out
 
 
 async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contract:

@@ -1,0 +1,66 @@
+"""HTTP endpoints for dimensional rate cards: ``/v1/meters/{meterId}/rate-card`` (concepts §9)."""
+# ruff: noqa: B008 - FastAPI dependencies are declared as parameter defaults (project pattern)
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.kit.auth import Principal, require
+from monk.kit.clock import Clock
+from monk.kit.deps import get_clock, get_session
+from monk.kit.schemas import envelope
+from monk.ratecards import service
+from monk.ratecards.schemas import RateCardPut, rate_card_out
+
+router = APIRouter(prefix="/v1/meters", tags=["rate cards"])
+
+
+@router.put("/{meter_id}/rate-card")
+async def put_rate_card(
+    meter_id: str,
+    body: RateCardPut,
+    who: Principal = Depends(require("meters:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Create or replace a meter's rate card → 200 ``{"data": RateCard}``.
+
+    Body ``{"rates": [{"dimensions": {groupKey: value}, "unitAmount": "2.00"}], "fallbackRate": "4.00" | null}``
+    (dollars per unit as decimal strings; up to 10,000 entries). RateCard: ``meterId``, ``groupKeys``,
+    ``rates``, ``fallbackRate``, ``createdAt``, ``updatedAt``. Open drafts of contracts pricing the meter
+    are re-rated in the same transaction.
+    400 (nothing stored): malformed body, JSON numbers or negative amounts, the meter has no groupKeys,
+    an entry's keys are not exactly the groupKeys, empty or non-string values, a repeated combination.
+    404 unknown meter (or another organization's or mode's); 409 archived meter.
+    """
+    card, meter = await service.put(session, who, meter_id, body, clock.now())
+    await session.commit()
+    return envelope(rate_card_out(card, meter))
+
+
+@router.get("/{meter_id}/rate-card")
+async def get_rate_card(
+    meter_id: str,
+    who: Principal = Depends(require("meters:read")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Get a meter's rate card → ``{"data": RateCard}``; 404 unknown meter or no rate card."""
+    card, meter = await service.get(session, who, meter_id)
+    return envelope(rate_card_out(card, meter))
+
+
+@router.delete("/{meter_id}/rate-card")
+async def delete_rate_card(
+    meter_id: str,
+    who: Principal = Depends(require("meters:write")),
+    session: AsyncSession = Depends(get_session),
+    clock: Clock = Depends(get_clock),
+) -> dict[str, Any]:
+    """Delete a meter's rate card → ``{"data": {"success": true}}``; open drafts are re-rated at the
+    pricing's ``unitAmount``. 404 unknown meter or no rate card."""
+    await service.delete(session, who, meter_id, clock.now())
+    await session.commit()
+    return envelope({"success": True})
