@@ -93,7 +93,9 @@ class MeterMatch:
     dimensions: tuple[tuple[str, str], ...] = ()
 
 
-def _as_str(value: PropertyValue) -> str:
+def property_text(value: PropertyValue) -> str:
+    """A property value as the text filters and dimensions compare: booleans ``true``/``false``,
+    floats by ``repr`` (shortest exact form), everything else ``str``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -123,9 +125,9 @@ def _filter_passes(flt: PropertyFilter, properties: Mapping[str, PropertyValue])
     present = flt.name in properties
     if flt.exists is not None and present != flt.exists:
         return False
-    if flt.include is not None and (not present or _as_str(properties[flt.name]) not in flt.include):
+    if flt.include is not None and (not present or property_text(properties[flt.name]) not in flt.include):
         return False
-    return flt.exclude is None or not present or _as_str(properties[flt.name]) not in flt.exclude
+    return flt.exclude is None or not present or property_text(properties[flt.name]) not in flt.exclude
 
 
 def _reject(reason: str) -> MeterMatch:
@@ -156,12 +158,12 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
         raw = properties[key]
         if meter.aggregation_type in _NUMERIC_AGGREGATIONS and not _is_numeric(raw):
             return _reject(REASON_AGGREGATION_VALUE_NOT_NUMERIC)
-        value = _as_str(raw)
+        value = property_text(raw)
         if meter.aggregation_type in _NUMERIC_AGGREGATIONS:
             value = value.strip()
 
     dimensions = tuple(
-        (group_key, _as_str(properties[group_key]) if group_key in properties else "")
+        (group_key, property_text(properties[group_key]) if group_key in properties else "")
         for group_key in meter.group_keys
     )
     return MeterMatch(accepted=True, value=value, dimensions=dimensions)

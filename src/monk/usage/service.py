@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.dimensions import canonical
-from monk.billing.matching import match_event
+from monk.billing.matching import match_event, property_text
 from monk.billing.money import format_quantity
 from monk.contracts import repository as contracts
 from monk.contracts.service import billing_of
@@ -126,16 +126,8 @@ async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, n
     }
 
 
-def _prop_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
 def _passes(properties: dict[str, Any], filters: list[tuple[str, str]]) -> bool:
-    return all(key in properties and _prop_text(properties[key]) == value for key, value in filters)
+    return all(key in properties and property_text(properties[key]) == value for key, value in filters)
 
 
 async def _customer(session: AsyncSession, who: Principal, body: UsageCostIn) -> Customer | None:
@@ -177,7 +169,7 @@ async def usage_cost(session: AsyncSession, who: Principal, body: UsageCostIn, *
     start = ensure_utc(body.start_date) if body.start_date else None
     end = ensure_utc(body.end_date) if body.end_date else None
     customer = await _customer(session, who, body)
-    filters = [(f.key, _prop_text(f.value)) for f in body.property_filters or []]
+    filters = [(f.key, property_text(f.value)) for f in body.property_filters or []]
     if body.contract_id is not None:
         contract = await contracts.get(session, who, body.contract_id)
         if contract is None:
