@@ -11,6 +11,7 @@ marked ``unmatched`` with the reason. Everything happens in one transaction per 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -18,10 +19,10 @@ import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.billing.matching import match_event
+from monk.billing.matching import MeterSpec, match_event
 from monk.contracts import repository as contracts
 from monk.invoices import rollups
-from monk.invoices.engine import ContractBilling
+from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, touch_usage
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
@@ -36,6 +37,7 @@ class _Resolver:
         self.session = session
         self.customers: dict[tuple[str, str, str, str], Customer | None] = {}
         self.contracts: dict[str, list[ContractBilling]] = {}
+        self.matchers: dict[str, list[_Matcher]] = {}  # by phase id, for this batch
 
     async def customer(self, ev: Event) -> Customer | None:
         by, ref = ("id", ev.customer_id) if ev.customer_id else ("ext", ev.external_customer_id or "")
@@ -53,28 +55,46 @@ class _Resolver:
         return self.contracts[customer_id]
 
 
-def _records(ev: Event, billing: ContractBilling, period_start: date) -> tuple[list[dict[str, Any]], str | None]:
+@dataclass(frozen=True)
+class _Matcher:
+    """One meter of a phase, reduced to what matching needs (no ORM attribute access per event)."""
+
+    meter_id: str
+    code: str
+    spec: MeterSpec
+    grouped: bool
+    archived_at: datetime | None
+    inactive: bool
+
+
+def _phase_matchers(billing: ContractBilling, phase: Phase) -> list[_Matcher]:
+    """The distinct meters of a phase's metered pricing, in pricing order."""
+    return [_Matcher(m.id, m.code, meter_spec(m), bool(m.group_keys), m.archived_at,
+                     m.status != "active" or m.archived_at is not None)
+            for m in (billing.meters[i] for i in billing.meter_ids(phase))]
+
+
+def _records(ev: Event, billing: ContractBilling, period_start: date,
+             matchers: dict[str, list[_Matcher]]) -> tuple[list[dict[str, Any]], str | None]:
     """Usage records of ``ev`` for the metered pricing of the contract phase in force at its
-    timestamp, or ``([], reason)``."""
+    timestamp, or ``([], reason)``. A meter archived after the event was received still counts it."""
     reasons: list[str] = []
     out: list[dict[str, Any]] = []
-    seen: set[str] = set()
     phase = billing.phase_at(ev.timestamp)
-    for p in phase.pricings:
-        meter = billing.meters.get(p.meter_id or "")
-        if meter is None or meter.id in seen:
+    properties = ev.properties or {}
+    found = matchers.get(phase.id)
+    if found is None:
+        found = matchers[phase.id] = _phase_matchers(billing, phase)
+    for mt in found:
+        if mt.inactive and (mt.archived_at is None or ev.received_at >= mt.archived_at):
+            reasons.append(f"{mt.code}: METER_INACTIVE")
             continue
-        seen.add(meter.id)
-        if meter.status != "active" or meter.archived_at is not None:
-            if meter.archived_at is None or ev.received_at >= meter.archived_at:
-                reasons.append(f"{meter.code}: METER_INACTIVE")
-                continue
-        m = match_event(meter_spec(meter), ev.event_name, ev.properties or {})
+        m = match_event(mt.spec, ev.event_name, properties)
         if not m.accepted:
-            reasons.append(f"{meter.code}: {m.reason}")
+            reasons.append(f"{mt.code}: {m.reason}")
             continue
-        dim_key = json.dumps(dict(m.dimensions), separators=(",", ":"), sort_keys=False) if meter.group_keys else ""
-        out.append({"event_id": ev.id, "contract_id": billing.contract.id, "meter_id": meter.id,
+        dim_key = json.dumps(dict(m.dimensions), separators=(",", ":")) if mt.grouped else ""
+        out.append({"event_id": ev.id, "contract_id": billing.contract.id, "meter_id": mt.meter_id,
                     "period_start": period_start, "phase_id": phase.id, "dimension_key": dim_key, "value": m.value})
     if out:
         return out, None
@@ -95,7 +115,7 @@ async def _match(ev: Event, resolver: _Resolver) -> tuple[list[dict[str, Any]], 
         period = billing.period_at(ev.timestamp)
         if period is None:
             continue
-        records, reason = _records(ev, billing, period.start)
+        records, reason = _records(ev, billing, period.start, resolver.matchers)
         if records:
             return records, None, customer.id
         last_reason = reason or last_reason
@@ -132,7 +152,8 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
         outcomes.setdefault(("matched" if records else "unmatched", reason, customer_id), []).append(ev.id)
     for (status, reason, customer_id), event_ids in outcomes.items():
         await session.execute(update(Event).where(Event.id.in_(event_ids)).values(
-            status=status, unmatched_reason=reason, matched_customer_id=customer_id))
+            status=status, unmatched_reason=reason, matched_customer_id=customer_id,
+        ).execution_options(synchronize_session=False))
     if new_records:
         await session.execute(UsageRecord.__table__.insert(), new_records)
     await rollups.apply(session, added=new_records, removed=old)
