@@ -27,6 +27,7 @@ class Invoice(Tenant, Base):
         UniqueConstraint("contract_id", "slot", name="uq_invoices_contract_slot"),
         Index("ix_invoices_org_mode_created", "org_id", "mode", "created_at"),
         Index("ix_invoices_customer_date", "customer_id", "invoice_date"),
+        Index("ix_invoices_status_date", "status", "invoice_date"),
         Index(
             "uq_invoices_number", "org_id", "mode", "invoice_number", unique=True,
             sqlite_where=text("invoice_number IS NOT NULL"),
