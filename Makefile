@@ -27,6 +27,10 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest
 
+# The ingestion benchmark (docs/benchmarks.md); PostgreSQL when MONK_BENCH_DATABASE_URL is set.
+bench: $(STAMP)
+	$(BIN)/monk bench
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
 

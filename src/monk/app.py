@@ -70,6 +70,9 @@ def create_app(
     app.state.worker = None
     _install_error_handlers(app)
     _include_routers(app, only=only)
+    from monk.events.endpoints import IngestFastPath
+
+    app.add_middleware(IngestFastPath)  # event ingestion without routing overhead (events/endpoints.py)
     return app
 
 

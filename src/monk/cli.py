@@ -117,6 +117,43 @@ def worker() -> None:
         pass
 
 
+@app.command()
+def bench(
+    events: int = typer.Option(1_000_000, help="events in the batch phase (all for one customer)"),
+    batch_size: int = typer.Option(1_000, help="events per batch request"),
+    batch_connections: int = typer.Option(8, help="connections in the batch phase"),
+    single_seconds: float = typer.Option(20.0, help="length of the single-event phase (seconds)"),
+    single_connections: int = typer.Option(64, help="connections in the single-event phase"),
+    reads: int = typer.Option(1_000, help="upcoming-invoice reads after the batch phase"),
+    workers: int = typer.Option(1, help="server processes (more than 1 runs the worker as its own process)"),
+    in_process_worker: bool = typer.Option(False, "--in-process-worker",
+                                           help="run the worker inside the server (default: `monk worker` beside it)"),
+    drain_timeout: float = typer.Option(600.0, help="longest wait for the worker after the batch phase (seconds)"),
+    json_path: str = typer.Option(None, "--json", help="also write every figure to this JSON file"),
+    keep: bool = typer.Option(False, "--keep", help="keep the database and the server log"),
+) -> None:
+    """Benchmark ingestion against a fresh database and print one table (docs/benchmarks.md).
+
+    PostgreSQL when MONK_BENCH_DATABASE_URL is set (that database is dropped and created again),
+    else a temporary SQLite file. Exits 1 if any acknowledged event is missing or stored twice.
+    """
+    import os
+
+    from monk.bench.runner import BenchFailed, Options, run, table
+
+    opts = Options(database_url=os.environ.get("MONK_BENCH_DATABASE_URL") or None, events=events,
+                   batch_size=batch_size, batch_connections=batch_connections, single_seconds=single_seconds,
+                   single_connections=single_connections, reads=reads, workers=workers,
+                   separate_worker=not in_process_worker, drain_timeout=drain_timeout, json_path=json_path, keep=keep)
+    try:
+        results = run(opts, echo=lambda m: typer.echo(m, err=True))
+    except BenchFailed as exc:
+        _die(f"bench failed: {exc}")
+    typer.echo(table(results))
+    if not results["verification"]["ok"]:
+        _die(f"bench failed: acknowledged events are missing or stored twice: {results['verification']}")
+
+
 @keys.command("create")
 def keys_create(
     scopes: str = typer.Option(..., help="comma-separated scopes, e.g. usage:write,invoices:read or *"),

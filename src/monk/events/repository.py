@@ -9,10 +9,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
-from monk.kit.db import upsert
+from monk.kit.db import bulk_upsert
 from monk.kit.pagination import Page
 from monk.models import Event
 
+KEY = ("org_id", "mode", "idempotency_key")
 MUTABLE = ("event_name", "customer_id", "external_customer_id", "contract_id", "timestamp", "properties",
            "received_at", "status", "unmatched_reason")
 
@@ -21,9 +22,10 @@ async def upsert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> No
     """Insert events; a row whose (org, mode, idempotency key) exists replaces it (last write wins).
 
     Rows must carry distinct keys (callers collapse duplicates, keeping the last). The replaced
-    row keeps its id and becomes ``pending`` again, so the worker re-matches it.
+    row keeps its id and becomes ``pending`` again, so the worker re-matches it. Uses the dialect's
+    fastest path (``kit.db.bulk_upsert``: COPY + one upsert on PostgreSQL).
     """
-    await upsert(session, Event.__table__, rows, conflict=("org_id", "mode", "idempotency_key"), update=MUTABLE)
+    await bulk_upsert(session, Event.__table__, rows, conflict=KEY, update=MUTABLE)
 
 
 async def list_page(

@@ -1,11 +1,22 @@
-"""Event bodies and shapes (reference §4)."""
+"""Event bodies and shapes (reference §4).
+
+Validation has two paths with one outcome. ``EventIn`` (Pydantic) is the definition of a valid
+event and produces every error message. The hot path first tries ``_plain``: a few type checks
+that recognise the ordinary, obviously valid event (string fields within their lengths, flat
+primitive properties, an RFC 3339 timestamp) about four times faster than model validation.
+Anything it does not recognise, valid or not, goes through ``EventIn``, so both paths accept and
+reject exactly the same bodies.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter, ValidationError
+from pydantic_core import from_json
 
 from monk.kit.clock import iso_ms
 from monk.kit.errors import ValidationFailed
@@ -33,6 +44,18 @@ class EventIn(CamelModel):
 _adapter = TypeAdapter(EventIn)
 
 
+class ValidEvent(NamedTuple):
+    """A validated event (what ``EventIn`` holds, as a light tuple); ``timestamp`` is UTC or None."""
+
+    event_name: str
+    customer_id: str | None
+    external_customer_id: str | None
+    contract_id: str | None
+    idempotency_key: str | None
+    timestamp: datetime | None
+    properties: dict[str, Any]
+
+
 def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
     out = []
     for e in exc.errors():
@@ -45,12 +68,97 @@ def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
     return out
 
 
-def check_event(raw: Any, now: datetime) -> tuple[EventIn | None, list[tuple[str, str]]]:
+_FIELDS = frozenset(("eventName", "customerId", "externalCustomerId", "contractId", "idempotencyKey", "timestamp",
+                     "properties"))
+_OPTIONAL_STR = ("contractId", "idempotencyKey")
+_PRIMITIVES = (str, int, float, bool)
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)\Z")
+
+
+def _instant(ts: Any, limit: datetime, seen: dict[str, datetime]) -> datetime | None:
+    """An RFC 3339 ``timestamp`` as UTC if it is at most ``limit``, else None ("not sure")."""
+    found = seen.get(ts)
+    if found is not None:
+        return found
+    if type(ts) is not str or _RFC3339.match(ts) is None:
+        return None
+    try:
+        at = datetime.fromisoformat(ts)
+    except ValueError:
+        return None
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    if at > limit:
+        return None
+    seen[ts] = at
+    return at
+
+
+def _plain(raw: Any, limit: datetime, seen: dict[str, datetime]) -> ValidEvent | None:
+    """The ordinary valid event, recognised without model validation; ``None`` means "not sure":
+    the caller validates with ``EventIn``, which accepts or rejects it with the documented errors.
+    ``limit`` is the latest acceptable timestamp; ``seen`` caches parsed timestamps."""
+    if type(raw) is not dict or not _FIELDS.issuperset(raw):
+        return None
+    get = raw.get
+    name = get("eventName")
+    if type(name) is not str or not 0 < len(name) <= 255:
+        return None
+    cid = get("customerId")
+    ext = get("externalCustomerId")
+    if (cid is None) == (ext is None):
+        return None
+    contract = get("contractId")
+    key = get("idempotencyKey")
+    for v in (cid, ext, contract, key):
+        if v is not None and (type(v) is not str or not 0 < len(v) <= 255):
+            return None
+    ts = get("timestamp")
+    if ts is not None:
+        ts = _instant(ts, limit, seen)
+        if ts is None:
+            return None
+    props = get("properties", _MISSING)
+    if props is _MISSING:
+        props = {}
+    elif type(props) is not dict or len(props) > 200:
+        return None
+    else:
+        for v in props.values():
+            if type(v) not in _PRIMITIVES:
+                return None
+    return ValidEvent(name, cid, ext, contract, key, ts, props)
+
+
+_MISSING: Any = object()
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a request body; raises ``ValidationFailed`` (400) when it is not JSON.
+
+    Uses the fast parser and falls back to the standard library's (which also reads UTF-16/32,
+    a BOM and lone surrogates), so the accepted bodies and their values are the standard library's.
+    """
+    try:
+        return from_json(body)
+    except ValueError:
+        pass
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ValidationFailed("request body must be valid JSON") from None
+
+
+def check_event(raw: Any, now: datetime, _seen: dict[str, datetime] | None = None,
+                ) -> tuple[ValidEvent | None, list[tuple[str, str]]]:
     """Validate one raw event against §4.1's rules.
 
     Returns ``(event, [])`` or ``(None, [(field, message), …])``. Rules: valid shape; exactly one
     of ``customerId``/``externalCustomerId``; ``timestamp`` at most 1 hour after ``now``.
     """
+    ev = _plain(raw, now + MAX_FUTURE, {} if _seen is None else _seen)
+    if ev is not None:
+        return ev, []
     if not isinstance(raw, dict):
         return None, [("body", "an event must be a JSON object")]
     try:
@@ -64,10 +172,13 @@ def check_event(raw: Any, now: datetime) -> tuple[EventIn | None, list[tuple[str
         ev.timestamp = ensure_utc(ev.timestamp)
         if ev.timestamp > now + MAX_FUTURE:
             problems.append(("timestamp", "timestamp must not be more than 1 hour in the future"))
-    return (None, problems) if problems else (ev, [])
+    if problems:
+        return None, problems
+    return ValidEvent(ev.event_name, ev.customer_id, ev.external_customer_id, ev.contract_id, ev.idempotency_key,
+                      ev.timestamp, ev.properties), []
 
 
-def check_one(raw: Any, now: datetime) -> EventIn:
+def check_one(raw: Any, now: datetime) -> ValidEvent:
     """Validate a single event or raise ``ValidationFailed`` (400) naming each problem."""
     ev, problems = check_event(raw, now)
     if ev is None:
@@ -76,7 +187,7 @@ def check_one(raw: Any, now: datetime) -> EventIn:
     return ev
 
 
-def check_batch(raw: Any, now: datetime) -> list[EventIn]:
+def check_batch(raw: Any, now: datetime) -> list[ValidEvent]:
     """Validate ``{"events": [...]}`` (1..10,000 events) all or nothing.
 
     Raises ``ValidationFailed`` (400) whose ``details`` list every bad event by ``index``.
@@ -86,9 +197,14 @@ def check_batch(raw: Any, now: datetime) -> list[EventIn]:
     items = raw["events"]
     if not 1 <= len(items) <= MAX_BATCH:
         raise ValidationFailed(f"events must hold between 1 and {MAX_BATCH} events")
-    good: list[EventIn] = []
+    good: list[ValidEvent] = []
     bad: list[dict[str, Any]] = []
+    limit, seen = now + MAX_FUTURE, {}
     for i, item in enumerate(items):
+        ev = _plain(item, limit, seen)
+        if ev is not None:
+            good.append(ev)
+            continue
         ev, problems = check_event(item, now)
         if ev is None:
             bad.extend({"index": i, "field": f, "message": m} for f, m in problems)

@@ -1,22 +1,31 @@
 """The database seam: engine and sessions, column types, and every dialect difference.
 
-SQLite (embedded default) and PostgreSQL differ in three places, all handled here:
+SQLite (embedded default) and PostgreSQL differ in four places, all handled here:
 - transactions: SQLite write transactions must start with ``BEGIN IMMEDIATE`` or concurrent
   read-then-write transactions fail with "database is locked"; WAL mode is on;
 - exact decimals: SQLite's NUMERIC loses precision, so decimals are stored as exact text there;
-- upserts: ``INSERT … ON CONFLICT`` comes from each dialect's own ``insert`` construct.
+- upserts: ``INSERT … ON CONFLICT`` comes from each dialect's own ``insert`` construct;
+- bulk upserts (the event hot path, ``bulk_upsert``): binary ``COPY`` into a per-connection
+  temporary staging table and one ``INSERT … SELECT … ON CONFLICT`` on PostgreSQL; large multi-row
+  ``INSERT … ON CONFLICT`` statements with pre-bound parameters on SQLite.
+It also knows how each driver reports a lost database (``is_connection_failure``) and a
+transaction worth retrying (``is_retryable``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import sqlite3
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Numeric, String, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 
@@ -74,8 +83,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str)  # one encoder: json.dumps(**options) builds one per call
+
+
 def _json_dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+    return _JSON.encode(value)
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -159,3 +171,178 @@ def skip_locked(session: AsyncSession) -> dict[str, Any]:
     already serialises writers, and the clause is not emitted.
     """
     return {} if is_sqlite(session) else {"skip_locked": True}
+
+
+# --- bulk upserts -------------------------------------------------------------------------------
+
+# SQLite allows 32,766 bound parameters per statement (3.32+); stay well inside it.
+_SQLITE_MAX_PARAMS = 30_000
+_SQLITE_MAX_ROWS = 1_000
+_sql_cache: dict[tuple[str, ...], str] = {}
+_bind_cache: dict[tuple[int, str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
+
+
+def _binders(table: Table, dialect: Any, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    """The dialect's own bind processors for ``columns`` (so bulk rows are stored exactly as the ORM
+    would store them: UTC text on SQLite, JSON serialised by the engine's serializer, …)."""
+    key = (id(table), dialect.name + "+" + (dialect.driver or ""), tuple(columns))
+    found = _bind_cache.get(key)
+    if found is None:
+        found = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+        _bind_cache[key] = found
+    return found
+
+
+def _bound_rows(table: Table, dialect: Any, columns: Sequence[str],
+                rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    procs = _binders(table, dialect, columns)
+    get = itemgetter(*columns)
+    if len(columns) == 1:
+        return [(get(row),) for row in rows]
+    todo = [(i, p) for i, p in enumerate(procs) if p is not None]
+    if not todo:
+        return [get(row) for row in rows]
+    # Instants repeat within a batch (``received_at`` always): convert each distinct one once.
+    memo: dict[datetime, Any] = {}
+    out = []
+    for row in rows:
+        values = list(get(row))
+        for i, p in todo:
+            v = values[i]
+            if v is None:
+                continue
+            if type(v) is datetime:
+                done = memo.get(v)
+                if done is None:
+                    done = memo[v] = p(v)
+                values[i] = done
+            else:
+                values[i] = p(v)
+        out.append(tuple(values))
+    return out
+
+
+def _update_clause(conflict: Sequence[str], update: Sequence[str]) -> str:
+    return (f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in update))
+
+
+async def bulk_upsert(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """The fastest correct ``INSERT … ON CONFLICT (conflict) DO UPDATE`` of many rows (last write wins).
+
+    PostgreSQL: binary ``COPY`` into a temporary staging table (created once per connection,
+    emptied at commit) and one ``INSERT … SELECT … ORDER BY conflict ON CONFLICT …``; SQLite:
+    multi-row upserts of up to 1,000 rows each with parameters bound once. Rows are written in
+    ``conflict``-key order, so concurrent transactions lock shared keys in the same order and do
+    not deadlock. Every row must have the same keys; ``rows`` must not repeat a conflict key
+    (collapse duplicates first, keeping the last). Runs in the session's transaction; never commits.
+    """
+    if not rows:
+        return
+    columns = list(rows[0].keys())
+    ordered = sorted(rows, key=itemgetter(*conflict))
+    conn = await session.connection()
+    dialect = conn.dialect
+    if dialect.name == "postgresql":
+        await _pg_copy_upsert(conn, table, columns, _bound_rows(table, dialect, columns, ordered),
+                              conflict=conflict, update=update)
+        return
+    per_stmt = max(1, min(_SQLITE_MAX_ROWS, _SQLITE_MAX_PARAMS // len(columns)))
+    bound = _bound_rows(table, dialect, columns, ordered)
+    for i in range(0, len(bound), per_stmt):
+        part = bound[i:i + per_stmt]
+        key = ("sqlite", table.name, str(len(part)), *columns, "|", *conflict, "|", *update)
+        sql = _sql_cache.get(key)
+        if sql is None:
+            one = "(" + ", ".join("?" * len(columns)) + ")"
+            sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+                   + ", ".join([one] * len(part)) + " " + _update_clause(conflict, update))
+            _sql_cache[key] = sql
+        await conn.exec_driver_sql(sql, tuple(v for row in part for v in row))
+
+
+async def _pg_copy_upsert(conn: Any, table: Table, columns: list[str], records: list[tuple[Any, ...]], *,
+                          conflict: Sequence[str], update: Sequence[str]) -> None:
+    stage = f"monk_stage_{table.name}"
+    # Through SQLAlchemy first: this also begins the transaction the raw COPY then joins.
+    await conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+    )
+    raw = (await conn.get_raw_connection()).driver_connection
+    # The stage is emptied at commit; a second bulk upsert in the same transaction empties it first.
+    transaction = conn.sync_connection.get_transaction()
+    used = conn.info.get("monk_stage_used")
+    if used is not None and used() is transaction:
+        await raw.execute(f"TRUNCATE {stage}")
+    conn.info["monk_stage_used"] = weakref.ref(transaction)
+    await raw.copy_records_to_table(stage, records=records, columns=columns)
+    key = ("pg", table.name, *columns, "|", *conflict, "|", *update)
+    sql = _sql_cache.get(key)
+    if sql is None:
+        cols = ", ".join(columns)
+        sql = (f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} ORDER BY {', '.join(conflict)} "
+               + _update_clause(conflict, update))
+        _sql_cache[key] = sql
+    await raw.execute(sql)
+
+
+# --- failure classification -----------------------------------------------------------------------
+
+_LOST_NAMES = {"CannotConnectNowError", "ConnectionDoesNotExistError", "PostgresConnectionError",
+               "TooManyConnectionsError", "InterfaceError", "ConnectionFailureError", "AdminShutdownError",
+               "CrashShutdownError", "ConnectionRejectionError", "ClientCannotConnectError"}
+_SQLITE_LOST = ("unable to open", "disk i/o error", "database is locked", "readonly database",
+                "no such table", "database disk image is malformed", "file is not a database")
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    out: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(out) < 20:
+        out.append(seen)
+        if isinstance(seen, DBAPIError) and seen.orig is not None and seen.orig is not seen.__cause__:
+            out.append(seen.orig)
+        seen = seen.__cause__ or seen.__context__
+    return out
+
+
+def is_connection_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database could not be reached or the connection was lost (the
+    request may be retried later: 503), as opposed to a bad statement or bad data.
+
+    Recognises OS-level connection errors, SQLAlchemy's invalidated connections, asyncpg's
+    connection errors and SQLSTATE classes 08 (connection), 53 (resources) and 57P (shutdown), and
+    SQLite's "unable to open", "disk I/O error" and lock-timeout errors.
+    """
+    for e in _chain(exc):
+        if isinstance(e, (ConnectionError, OSError, InterfaceError, TimeoutError)):
+            return True
+        if isinstance(e, DBAPIError) and e.connection_invalidated:
+            return True
+        if type(e).__name__ in _LOST_NAMES:
+            return True
+        code = _sqlstate(e)
+        if code and (code.startswith(("08", "53", "57P"))):
+            return True
+        if isinstance(e, (sqlite3.OperationalError, OperationalError)) and any(
+                m in str(e).lower() for m in _SQLITE_LOST):
+            return True
+    return False
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether a failed transaction may simply be run again: a deadlock or serialization failure."""
+    return any(_sqlstate(e) in ("40P01", "40001") or type(e).__name__ in (
+        "DeadlockDetectedError", "SerializationError") for e in _chain(exc))
