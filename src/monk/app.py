@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monk.kit.clock import Clock
-from monk.kit.db import create_engine, session_factory
+from monk.kit.db import create_engine, is_connection_failure, is_data_error, session_factory
 from monk.kit.errors import MonkError, ServiceUnavailable
 from monk.settings import Settings, get_settings
 
@@ -144,22 +144,11 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
-        if _is_connection_failure(exc):
+        if is_connection_failure(exc):
             return await _unavailable(_, exc)
+        if is_data_error(exc):
+            return _error(400, "VALIDATION_ERROR", "A value cannot be stored (for example a NUL character in a "
+                          "string, or a number out of range)")
         log.exception("unhandled error", error=str(exc)[:500])
         return _error(500, "INTERNAL_ERROR", "Internal error")
 
-
-def _is_connection_failure(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, (ConnectionError, OSError, InterfaceError)):
-            return True
-        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
-            return True
-        name = type(seen).__name__
-        if name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "PostgresConnectionError",
-                    "TooManyConnectionsError", "InterfaceError"}:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False

@@ -123,3 +123,14 @@ async def test_unmatched_reasons_and_filters(api: Api, worker, clock: FrozenCloc
     assert {e["idempotencyKey"] for e in window["events"]} == {"ok"}
     assert_error(await api.get("/v1/events", start="yesterday"), 400, "VALIDATION_ERROR")
     assert clock.now() == datetime(2026, 1, 15, 12, tzinfo=UTC)
+
+
+async def test_nul_characters_are_refused_everywhere(api: Api) -> None:
+    assert_error(await api.post("/v1/events", ev(properties={"note": "a\u0000b"})), 400, "VALIDATION_ERROR")
+    assert_error(await api.post("/v1/events/batch", {"events": [ev(eventName="x\u0000")]}), 400, "VALIDATION_ERROR")
+    assert (await api.get("/v1/events")).json()["total"] == 0
+    body = {"name": "Acme\u0000", "contacts": [{"email": "a@b.co", "roles": ["x"]}]}
+    r = await api.post("/v1/customers", body)
+    assert r.status_code in (201, 400), r.text  # SQLite can store NUL; PostgreSQL refuses it with a 400
+    if r.status_code == 400:
+        assert_error(r, 400, "VALIDATION_ERROR")

@@ -140,13 +140,27 @@ def parse_json(body: bytes) -> Any:
     a BOM and lone surrogates), so the accepted bodies and their values are the standard library's.
     """
     try:
-        return from_json(body)
+        parsed = from_json(body)
     except ValueError:
-        pass
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise ValidationFailed("request body must be valid JSON") from None
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            raise ValidationFailed("request body must be valid JSON") from None
+    if b"\\u0000" in body and _has_nul(parsed):
+        raise ValidationFailed("strings must not contain the NUL character (\\u0000)")
+    return parsed
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a parsed JSON value holds a string (or key) with a NUL character, which no database
+    column can store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def check_event(raw: Any, now: datetime, _seen: dict[str, datetime] | None = None,

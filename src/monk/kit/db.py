@@ -346,3 +346,9 @@ def is_retryable(exc: BaseException) -> bool:
     """Whether a failed transaction may simply be run again: a deadlock or serialization failure."""
     return any(_sqlstate(e) in ("40P01", "40001") or type(e).__name__ in (
         "DeadlockDetectedError", "SerializationError") for e in _chain(exc))
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Whether the database refused a value itself (SQLSTATE class 22, e.g. a NUL character in text
+    or a numeric overflow): the request was bad, not the server (400)."""
+    return any((_sqlstate(e) or "").startswith("22") for e in _chain(exc))
