@@ -24,6 +24,7 @@ from monk.contracts import repository as contracts
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, touch_usage
+from monk.kit.db import bulk_insert
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
 
@@ -154,8 +155,7 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
         await session.execute(update(Event).where(Event.id.in_(event_ids)).values(
             status=status, unmatched_reason=reason, matched_customer_id=customer_id,
         ).execution_options(synchronize_session=False))
-    if new_records:
-        await session.execute(UsageRecord.__table__.insert(), new_records)
+    await bulk_insert(session, UsageRecord.__table__, new_records)
     await rollups.apply(session, added=new_records, removed=old)
     billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}
     for contract_id, period_start in sorted(dirty):

@@ -164,15 +164,6 @@ async def upsert(
         await session.execute(stmt)
 
 
-def skip_locked(session: AsyncSession) -> dict[str, Any]:
-    """Keyword arguments for ``select(...).with_for_update(**…)`` claiming job rows.
-
-    On PostgreSQL: ``FOR UPDATE SKIP LOCKED``; on SQLite the ``BEGIN IMMEDIATE`` transaction
-    already serialises writers, and the clause is not emitted.
-    """
-    return {} if is_sqlite(session) else {"skip_locked": True}
-
-
 # --- bulk upserts -------------------------------------------------------------------------------
 
 # SQLite allows 32,766 bound parameters per statement (3.32+); stay well inside it.
@@ -266,6 +257,23 @@ async def bulk_upsert(
                    + ", ".join([one] * len(part)) + " " + _update_clause(conflict, update))
             _sql_cache[key] = sql
         await conn.exec_driver_sql(sql, tuple(v for row in part for v in row))
+
+
+async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many new rows (no conflict handling) by the fastest path: binary ``COPY`` on
+    PostgreSQL, an ``executemany`` insert on SQLite. Every row must have the same keys. Runs in the
+    session's transaction; never commits."""
+    if not rows:
+        return
+    columns = list(rows[0].keys())
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        await conn.exec_driver_sql("SELECT 1")  # make sure the transaction the raw COPY joins has begun
+        raw = (await conn.get_raw_connection()).driver_connection
+        await raw.copy_records_to_table(table.name, records=_bound_rows(table, conn.dialect, columns, rows),
+                                        columns=columns)
+        return
+    await session.execute(table.insert(), list(rows))
 
 
 async def _pg_copy_upsert(conn: Any, table: Table, columns: list[str], records: list[tuple[Any, ...]], *,
