@@ -1,9 +1,5 @@
-"""Assemble an invoice's lines from its calendar slot, the plan's pricing and the measured usage.
-
-Rules (DESIGN.md, billing calendar): recurring FLAT fees are billed in advance on the invoice of
-their own period, once per start of the pricing's interval inside that period (so a MONTH fee on a
-QUARTERLY plan bills 3x); ONE_TIME fees on the first invoice only; USAGE and TIER pricing bill in
-arrears, on the next invoice, the meter's aggregate over the previous period. Each line is rounded
+"""Metered invoice lines: a usage period's measured quantities rated with the pricing, its rate
+card and the contract's overrides (fixed fees and phases: ``invoices.engine``). Each line is rounded
 once to cents (ROUND_HALF_UP). Line ids are derived from the invoice and the line's identity, so
 assembling twice gives the same invoice.
 """
@@ -14,7 +10,6 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +17,6 @@ from monk.billing.calendar import InvoiceSlot
 from monk.billing.dimensions import Dimensions, canonical, resolve_unit_amount
 from monk.billing.invoice import Line, usage_description
 from monk.billing.money import format_decimal, round_money
-from monk.billing.periods import Period, interval_starts_in
 from monk.billing.rating import PriceSpec, Tier, effective_unit_price, rate_usage
 from monk.models import Pricing, RateCard
 
@@ -58,34 +52,6 @@ def price_spec(p: Pricing) -> PriceSpec:
 
 def _line_id(invoice_id: str, *parts: str) -> str:
     return str(uuid.uuid5(LINE_NAMESPACE, ":".join((invoice_id, *parts))))
-
-
-def fee_lines(
-    invoice_id: str, slot: InvoiceSlot, pricings: Sequence[Pricing], *, contract_start: date
-) -> list[BuiltLine]:
-    """The fixed-fee lines of a slot: recurring fees of ``slot.fee_period``, one-time fees on slot 0."""
-    out: list[BuiltLine] = []
-    for p in pricings:
-        if p.model != "FLAT":
-            continue
-        if p.billing_mode == "ONE_TIME":
-            if slot.index != 0 or slot.fee_period is None:
-                continue
-            count, kind = 1, "one_time"
-        else:
-            if slot.fee_period is None:
-                continue
-            count = interval_starts_in(origin=contract_start, interval=p.price_interval or "MONTH",
-                                       count=p.price_interval_count or 1, period=slot.fee_period)
-            kind = "fee"
-        if count == 0:
-            continue
-        unit = p.unit_amount or Decimal(0)
-        qty = Decimal(count)
-        line = Line(name=p.name, quantity=qty, unit_price=unit, amount=round_money(unit * qty), is_metered=False,
-                    price_id=p.id, service_period=slot.fee_period)
-        out.append(BuiltLine(_line_id(invoice_id, kind, p.id), kind, None, line))
-    return out
 
 
 @dataclass(frozen=True)
@@ -221,11 +187,3 @@ def _period_charges(invoice_id: str, slot: InvoiceSlot, p: Pricing, spec: PriceS
     unit = line_unit_amount(spec, rates, ()) if spec.tiering == "NONE" else Decimal(0)
     line = _usage_line(p, slot, p.name, Decimal(0), unit, flat + top_up, (), description=text[0].upper() + text[1:])
     return [BuiltLine(_line_id(invoice_id, "usage", p.id, ""), "usage", p.meter_id, line)]
-
-
-def slot_of(index: int, invoice_date: date, fee: tuple[date | None, date | None],
-            usage: tuple[date | None, date | None]) -> InvoiceSlot:
-    """Rebuild an ``InvoiceSlot`` from an invoice row's stored dates."""
-    fee_p = Period(fee[0], fee[1]) if fee[0] and fee[1] else None
-    usage_p = Period(usage[0], usage[1]) if usage[0] and usage[1] else None
-    return InvoiceSlot(index=index, invoice_date=invoice_date, fee_period=fee_p, usage_period=usage_p)
