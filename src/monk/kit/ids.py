@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 
-from uuid_utils.compat import uuid7
+import uuid_utils
 
 
 def new_id() -> str:
     """A new UUIDv7 as its canonical 36-character string (time-ordered)."""
-    return str(uuid7())
+    return str(uuid_utils.uuid7())
 
 
 def request_id() -> str:
