@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.calendar import due_date
 from monk.billing.periods import period_containing
 from monk.contracts import repository
 from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate
 from monk.customers import service as customers
+from monk.invoices import repository as invoices
 from monk.invoices.engine import ContractBilling
 from monk.invoices.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
 from monk.kit.auth import Principal
@@ -142,9 +144,6 @@ async def cancel(session: AsyncSession, who: Principal, contract_id: str, body: 
 
 async def _date_final_invoice(session: AsyncSession, billing: ContractBilling, now: datetime) -> None:
     """The closing invoice of an immediate cancellation is dated today (usage to date)."""
-    from monk.billing.calendar import due_date
-    from monk.invoices import repository as invoices
-
     for inv in await invoices.of_contract(session, billing.contract.id):
         if inv.status in invoices.OPEN_STATUSES and inv.fee_start is None and inv.usage_start is not None:
             inv.invoice_date = max(now.date(), inv.usage_start)
@@ -209,8 +208,6 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
 async def _rebill_from(session: AsyncSession, contract: Contract, starts: datetime, now: datetime) -> None:
     """After the phases changed from ``starts``: re-match the customer's events from then on, flag
     finalized invoices whose periods are affected, and rebuild the open ones."""
-    from monk.invoices import repository as invoices
-
     await session.execute(update(Event).where(
         Event.org_id == contract.org_id, Event.mode == contract.mode,
         Event.matched_customer_id == contract.customer_id, Event.timestamp >= starts,

@@ -119,11 +119,6 @@ class ContractBilling:
                 out.append((phase, s, e))
         return out
 
-    @property
-    def pricings(self) -> list[Pricing]:
-        """The pricing of the latest phase (the plan the contract is on, or is scheduled to move to)."""
-        return self.phases[-1].pricings
-
     def meter_ids(self, phase: Phase) -> list[str]:
         """The distinct meters of a phase's metered pricing, in pricing order."""
         seen: list[str] = []

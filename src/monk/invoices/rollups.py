@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.kit.db import upsert
+from monk.kit.db import bulk_upsert
 from monk.models import Meter, UsageRecord, UsageRollup
 
 Key = tuple[str, str, date, str, str]  # contract, meter, period start, phase, dimension key
@@ -111,7 +111,7 @@ async def apply(
                 agg.max = max([*new, *([agg.max] if agg.max is not None else [])])
         rows.append({"contract_id": k[0], "meter_id": k[1], "period_start": k[2], "phase_id": k[3],
                      "dimension_key": k[4], "count": agg.count, "sum": agg.sum, "min": agg.min, "max": agg.max})
-    await upsert(session, UsageRollup.__table__, rows,
+    await bulk_upsert(session, UsageRollup.__table__, rows,
                  conflict=("contract_id", "meter_id", "period_start", "phase_id", "dimension_key"),
                  update=("count", "sum", "min", "max"))
 

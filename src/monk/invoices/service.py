@@ -16,10 +16,11 @@ from monk.billing.aggregation import aggregate
 from monk.billing.calendar import InvoiceSlot, due_date, invoice_slots
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
+from monk.contracts import repository as contracts
 from monk.invoices import engine, repository, rollups
 from monk.invoices.engine import Billed, ContractBilling, Expected, Phase
 from monk.kit.ids import new_id
-from monk.models import Contract, ContractPhase, Invoice, Meter, RateCard
+from monk.models import Contract, ContractPhase, Invoice, Meter
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
@@ -41,13 +42,9 @@ async def load_billing(session: AsyncSession, contract: Contract) -> ContractBil
             pricing_by_plan[r.plan_id] = await plans.pricing_of(session, r.plan_id)
         phases.append(Phase(id=r.id, plan_id=r.plan_id, starts_at=r.starts_at, prorate=r.prorate,
                             pricings=pricing_by_plan[r.plan_id]))
-    meter_ids = {p.meter_id for ps in pricing_by_plan.values() for p in ps if p.meter_id}
-    meters: dict[str, Meter] = {}
-    cards: dict[str, RateCard] = {}
-    if meter_ids:
-        meters = {m.id: m for m in (await session.execute(select(Meter).where(Meter.id.in_(meter_ids)))).scalars()}
-        cards = {c.meter_id: c for c in (await session.execute(
-            select(RateCard).where(RateCard.meter_id.in_(meter_ids)))).scalars()}
+    meters = await contracts.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()
+                                                    for p in ps if p.meter_id})
+    cards = await contracts.rate_cards_of(session, set(meters))
     return ContractBilling(contract=contract, phases=phases, meters=meters, rate_cards=cards)
 
 

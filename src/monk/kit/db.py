@@ -141,29 +141,6 @@ def insert_for(session: AsyncSession, table: Table) -> Any:
     return postgresql.insert(table)
 
 
-async def upsert(
-    session: AsyncSession,
-    table: Table,
-    rows: Sequence[dict[str, Any]],
-    *,
-    conflict: Sequence[str],
-    update: Sequence[str],
-    chunk: int = 1000,
-) -> None:
-    """``INSERT … ON CONFLICT (conflict) DO UPDATE SET update…`` in chunks (last write wins).
-
-    ``rows`` must not contain two rows with the same conflict key (a statement cannot touch
-    the same row twice): callers collapse duplicates first, keeping the last.
-    """
-    for i in range(0, len(rows), chunk):
-        part = rows[i:i + chunk]
-        stmt = insert_for(session, table).values(list(part))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(conflict), set_={c: stmt.excluded[c] for c in update}
-        )
-        await session.execute(stmt)
-
-
 # --- bulk upserts -------------------------------------------------------------------------------
 
 # SQLite allows 32,766 bound parameters per statement (3.32+); stay well inside it.
