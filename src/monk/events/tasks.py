@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, literal_column, select, update
+from sqlalchemy import Row, delete, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.matching import MeterSpec, match_event
@@ -24,7 +24,7 @@ from monk.contracts import repository as contracts
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, touch_usage
-from monk.kit.db import bulk_insert
+from monk.kit.db import bulk_insert, one_of
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
 
@@ -35,31 +35,46 @@ log = structlog.get_logger("monk.worker")
 # prepared statement's generic plan (after five executions) with ``status = $1`` falls back to a
 # sequential scan of every event ever received.
 IS_PENDING = Event.status == literal_column("'pending'")
+# What matching reads of an event (rows, not ORM objects: the worker touches thousands per batch).
+CLAIM = (Event.id, Event.org_id, Event.mode, Event.event_name, Event.customer_id, Event.external_customer_id,
+         Event.contract_id, Event.timestamp, Event.properties, Event.received_at, Event.matched_customer_id)
+
+
+def _customer_key(ev: Row[Any]) -> tuple[str, str, str, str]:
+    """How an event names its customer: (org, mode, "id"|"ext", reference)."""
+    if ev.customer_id:
+        return ev.org_id, ev.mode, "id", ev.customer_id
+    return ev.org_id, ev.mode, "ext", ev.external_customer_id or ""
 
 
 class _Resolver:
-    """Per-batch caches of customers, their contracts and the contracts' billing context."""
+    """The batch's customers, their contracts and the contracts' billing context, loaded once per
+    batch (``load``) so that matching each event is plain synchronous Python."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.customers: dict[tuple[str, str, str, str], Customer | None] = {}
+        self.customers: dict[tuple[str, str, str, str], str | None] = {}  # key → customer id
         self.contracts: dict[str, list[ContractBilling]] = {}
+        self.failures: dict[str, str] = {}  # customer id → why its billing context could not be loaded
         self.matchers: dict[str, list[_Matcher]] = {}  # by phase id, for this batch
 
-    async def customer(self, ev: Event) -> Customer | None:
-        by, ref = ("id", ev.customer_id) if ev.customer_id else ("ext", ev.external_customer_id or "")
-        key = (ev.org_id, ev.mode, by, ref)
-        if key not in self.customers:
+    async def load(self, events: list[Row[Any]]) -> None:
+        """Resolve every customer the events name and load each one's contracts (one query per
+        distinct customer reference; a batch usually names few)."""
+        for key in dict.fromkeys(_customer_key(ev) for ev in events):
+            org_id, mode, by, ref = key
             col = Customer.id if by == "id" else Customer.external_customer_id
-            self.customers[key] = (await self.session.execute(select(Customer).where(
-                Customer.org_id == ev.org_id, Customer.mode == ev.mode, col == ref))).scalar_one_or_none()
-        return self.customers[key]
-
-    async def billings(self, customer_id: str) -> list[ContractBilling]:
-        if customer_id not in self.contracts:
-            self.contracts[customer_id] = [await load_billing(self.session, c)
-                                           for c in await contracts.of_customer(self.session, customer_id)]
-        return self.contracts[customer_id]
+            customer_id = (await self.session.execute(select(Customer.id).where(
+                Customer.org_id == org_id, Customer.mode == mode, col == ref))).scalar_one_or_none()
+            self.customers[key] = customer_id
+            if customer_id is None or customer_id in self.contracts or customer_id in self.failures:
+                continue
+            try:
+                self.contracts[customer_id] = [await load_billing(self.session, c)
+                                               for c in await contracts.of_customer(self.session, customer_id)]
+            except Exception as exc:  # noqa: BLE001 - one customer's broken setup must not stall the rest
+                log.error("billing context failed to load", customer_id=customer_id, error=str(exc)[:300])
+                self.failures[customer_id] = str(exc)[:200]
 
 
 @dataclass(frozen=True)
@@ -81,7 +96,7 @@ def _phase_matchers(billing: ContractBilling, phase: Phase) -> list[_Matcher]:
             for m in (billing.meters[i] for i in billing.meter_ids(phase))]
 
 
-def _records(ev: Event, billing: ContractBilling, period_start: date,
+def _records(ev: Row[Any], billing: ContractBilling, period_start: date,
              matchers: dict[str, list[_Matcher]]) -> tuple[list[dict[str, Any]], str | None]:
     """Usage records of ``ev`` for the metered pricing of the contract phase in force at its
     timestamp, or ``([], reason)``. A meter archived after the event was received still counts it."""
@@ -108,15 +123,17 @@ def _records(ev: Event, billing: ContractBilling, period_start: date,
     return [], ("NO_MATCHING_METER: " + "; ".join(reasons)) if reasons else "NO_METER_IN_PLAN"
 
 
-async def _match(ev: Event, resolver: _Resolver) -> tuple[list[dict[str, Any]], str | None, str | None]:
-    """``(records, unmatched_reason, customer_id)`` for one event."""
-    customer = await resolver.customer(ev)
-    if customer is None:
+def _match(ev: Row[Any], resolver: _Resolver) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """``(records, unmatched_reason, customer_id)`` for one event (after ``resolver.load``)."""
+    customer_id = resolver.customers[_customer_key(ev)]
+    if customer_id is None:
         return [], "CUSTOMER_NOT_FOUND", None
-    candidates = [b for b in await resolver.billings(customer.id)
+    if customer_id in resolver.failures:
+        return [], f"MATCHING_ERROR: {resolver.failures[customer_id]}", customer_id
+    candidates = [b for b in resolver.contracts[customer_id]
                   if ev.contract_id is None or b.contract.id == ev.contract_id]
     if ev.contract_id is not None and not candidates:
-        return [], "CONTRACT_NOT_FOUND", customer.id
+        return [], "CONTRACT_NOT_FOUND", customer_id
     last_reason = "NO_CONTRACT_COVERS_TIMESTAMP"
     for billing in candidates:
         period = billing.period_at(ev.timestamp)
@@ -124,43 +141,59 @@ async def _match(ev: Event, resolver: _Resolver) -> tuple[list[dict[str, Any]], 
             continue
         records, reason = _records(ev, billing, period.start, resolver.matchers)
         if records:
-            return records, None, customer.id
+            return records, None, customer_id
         last_reason = reason or last_reason
-    return [], last_reason, customer.id
+    return [], last_reason, customer_id
+
+
+async def _forget(session: AsyncSession, event_ids: list[str]) -> list[dict[str, Any]]:
+    """Delete the usage records of re-matched events and return what they were (for the rollups).
+
+    Only an event matched before (``matched_customer_id`` set: a resend, or a plan change that
+    re-pends the customer's events) can have records; a first delivery has none, so the worker's
+    common case costs no statement here."""
+    if not event_ids:
+        return []
+    records = UsageRecord.__table__
+    return [dict(r._mapping) for r in (await session.execute(
+        delete(records).where(one_of(session, records.c.event_id, event_ids))
+        .returning(records.c.contract_id, records.c.meter_id, records.c.period_start, records.c.phase_id,
+                   records.c.dimension_key, records.c.value)
+    )).all()]
 
 
 async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int) -> int:
     """Match up to ``batch_size`` pending events and recompute the affected drafts. Returns how many
-    events were processed (0 = nothing to do). The caller commits."""
-    events = list((await session.execute(
-        select(Event).where(IS_PENDING).order_by(Event.received_at).limit(batch_size)
+    events were processed (0 = nothing to do). The caller commits.
+
+    Plain rows and Core statements throughout (no ORM objects per event): this is the worker's
+    per-event path, and on PostgreSQL id lists travel as one array parameter (``kit.db.one_of``).
+    """
+    events = (await session.execute(
+        select(*CLAIM).where(IS_PENDING).order_by(Event.received_at).limit(batch_size)
         .with_for_update(skip_locked=True)
-    )).scalars().all())
+    )).all()
     if not events:
         return 0
-    ids = [e.id for e in events]
-    old = [dict(r._mapping) for r in (await session.execute(
-        select(UsageRecord.contract_id, UsageRecord.meter_id, UsageRecord.period_start, UsageRecord.phase_id,
-               UsageRecord.dimension_key, UsageRecord.value).where(UsageRecord.event_id.in_(ids))
-    )).all()]
+    old = await _forget(session, [e.id for e in events if e.matched_customer_id is not None])
     dirty: set[tuple[str, date]] = {(r["contract_id"], r["period_start"]) for r in old}
-    await session.execute(delete(UsageRecord).where(UsageRecord.event_id.in_(ids)))
     resolver = _Resolver(session)
+    await resolver.load(events)
     new_records: list[dict[str, Any]] = []
     outcomes: dict[tuple[str, str | None, str | None], list[str]] = {}
     for ev in events:
         try:
-            records, reason, customer_id = await _match(ev, resolver)
+            found, reason, customer_id = _match(ev, resolver)
         except Exception as exc:  # noqa: BLE001 - one bad event must not stall everyone's billing
             log.error("event matching failed", event_id=ev.id, error=str(exc)[:300])
-            records, reason, customer_id = [], f"MATCHING_ERROR: {str(exc)[:200]}", None
-        new_records.extend(records)
-        dirty.update((r["contract_id"], r["period_start"]) for r in records)
-        outcomes.setdefault(("matched" if records else "unmatched", reason, customer_id), []).append(ev.id)
+            found, reason, customer_id = [], f"MATCHING_ERROR: {str(exc)[:200]}", None
+        new_records.extend(found)
+        dirty.update((r["contract_id"], r["period_start"]) for r in found)
+        outcomes.setdefault(("matched" if found else "unmatched", reason, customer_id), []).append(ev.id)
+    table = Event.__table__
     for (status, reason, customer_id), event_ids in outcomes.items():
-        await session.execute(update(Event).where(Event.id.in_(event_ids)).values(
-            status=status, unmatched_reason=reason, matched_customer_id=customer_id,
-        ).execution_options(synchronize_session=False))
+        await session.execute(update(table).where(one_of(session, table.c.id, event_ids)).values(
+            status=status, unmatched_reason=reason, matched_customer_id=customer_id))
     await bulk_insert(session, UsageRecord.__table__, new_records)
     await rollups.apply(session, added=new_records, removed=old)
     billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}

@@ -18,6 +18,8 @@ class Event(Base):
 
     ``status`` is ``pending`` until the worker has matched it, then ``matched`` or ``unmatched``
     (with ``unmatched_reason``). ``customer_id``/``external_customer_id`` are as sent.
+    ``matched_customer_id`` is the customer the worker last resolved; a resend or a re-match keeps
+    it, so ``NULL`` on a pending event means "never matched, no usage records to replace".
     """
 
     __tablename__ = "events"
