@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     finalize_grace_seconds: int = 3600
     # SQL pool size (PostgreSQL).
     pool_size: int = 10
+    # Largest request body accepted (bytes); larger ones get 413 before they are read into memory.
+    max_body_bytes: int = 1 << 20
+    # Largest body of POST /v1/events/batch (bytes): 10,000 events of up to ~2 KiB each.
+    max_batch_body_bytes: int = 20 << 20
 
 
 def normalise_database_url(url: str) -> str:
