@@ -23,7 +23,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Numeric, String, Table, any_, event, literal
+from sqlalchemy import JSON, DateTime, Numeric, String, Table, event, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -135,12 +135,15 @@ def is_sqlite(session_or_engine: AsyncSession | AsyncEngine) -> bool:
 
 
 def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
-    """``column IN values`` in the dialect's cheapest form: ``column = ANY($1)`` with one array
-    parameter on PostgreSQL (thousands of ids are one bind, not thousands rendered into the SQL and
-    a new prepared statement for every list length); an expanding ``IN`` on SQLite."""
+    """``column IN values`` in the dialect's cheapest form. On PostgreSQL the values travel as one
+    array parameter (thousands of ids are one bind, not thousands rendered into the SQL and a new
+    prepared statement for every list length) and are joined as ``IN (SELECT unnest($1))``: a
+    semi-join stays an index lookup per value, or at worst one hash join, under any plan, where
+    ``= ANY($1)`` under a generic plan with a stale row estimate can become a sequential scan
+    comparing every row with every value. An expanding ``IN`` on SQLite."""
     if is_sqlite(session):
         return column.in_(values)
-    return column == any_(literal(list(values), postgresql.ARRAY(column.type)))
+    return column.in_(select(func.unnest(literal(list(values), postgresql.ARRAY(column.type)))))
 
 
 def insert_for(session: AsyncSession, table: Table) -> Any:
