@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from monk.events import repository
 from monk.kit.db import is_connection_failure, is_retryable
 from monk.kit.errors import ServiceUnavailable
+from monk.kit.notify import announce
 
 log = structlog.get_logger("monk.events")
 
@@ -124,6 +125,7 @@ class EventBatcher:
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         async with self.sessions() as session:
             await repository.upsert_events(session, rows)
+            await announce(session)  # wakes a worker in another process once this commits
             await session.commit()
 
     async def _flush(self, group: list[_Unit]) -> None:

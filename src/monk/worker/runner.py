@@ -21,6 +21,7 @@ from monk.contracts.service import apply_due_phases
 from monk.events.tasks import match_pending
 from monk.invoices.service import FinalizationRace, finalize_due, load_billing, sync_calendar
 from monk.kit.clock import Clock
+from monk.kit.notify import Listener
 from monk.settings import Settings
 
 log = structlog.get_logger("monk.worker")
@@ -39,6 +40,7 @@ class Worker:
         self._stop = False
         self._last_horizon: datetime | None = None
         self._last_finalize: datetime | None = None
+        self.listener: Listener | None = None  # set while ``run_forever`` runs
 
     def wake(self) -> None:
         """Ask the loop to look for work now (called after events are committed)."""
@@ -92,9 +94,18 @@ class Worker:
         return total
 
     async def run_forever(self) -> None:
-        """The loop: match events whenever woken or every ``worker_poll_seconds``; survive errors."""
+        """The loop: match events whenever woken (``wake()``, or a notification from another
+        process on PostgreSQL: ``kit.notify``) or every ``worker_poll_seconds``; survive errors."""
+        self.listener = Listener(self.sessions.kw["bind"], self.wake)
+        try:
+            await self._loop(self.listener)
+        finally:
+            await self.listener.close()
+
+    async def _loop(self, listener: Listener) -> None:
         while not self._stop:
             self._wake.clear()
+            await listener.ensure()
             try:
                 last = self._last_horizon
                 if last is None or (self.clock.now() - last).total_seconds() >= HORIZON_EVERY_SECONDS:
