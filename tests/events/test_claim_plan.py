@@ -1,40 +1,57 @@
-"""The worker's claim of pending events uses the partial index on pending events, also under the
-generic plan PostgreSQL switches a prepared statement to after five executions (with a bound
-``status = $1`` it could not, and every claim scanned the whole events table)."""
+"""The worker's claim of pending events reads the partial index on pending events by customer, also
+under the generic plan PostgreSQL switches a prepared statement to after five executions (with a
+bound ``status = $1`` it could not, and every claim scanned the whole events table)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
 
-from monk.events.tasks import CLAIM, IS_PENDING
-from monk.kit.db import create_engine
-from monk.models import Event
+from sqlalchemy import String, literal
+
+from monk.events.tasks import CUSTOMER_REF, IS_PENDING, _pending_of
+from monk.kit.db import create_engine, distinct_after, lateral_claim
+
+INDEX = "ix_events_pending_customer"
 
 
-def _claim(dialect: object) -> tuple[str, list[object]]:
-    """The worker's claim as the driver receives it: SQL text and positional parameters."""
-    stmt = select(*CLAIM).where(IS_PENDING).order_by(Event.received_at).limit(2000).with_for_update(skip_locked=True)
-    compiled = stmt.compile(dialect=dialect)  # type: ignore[arg-type]
+def _compiled(stmt: Any, dialect: Any) -> tuple[str, list[Any]]:
+    """A statement as the driver receives it: SQL text and positional parameters."""
+    compiled = stmt.compile(dialect=dialect)
     return str(compiled), [compiled.params[name] for name in compiled.positiontup or ()]
 
 
-async def test_claim_plan_uses_the_pending_index(database_url: str) -> None:
+def _pg_literal(value: Any) -> str:
+    if isinstance(value, list):
+        return "ARRAY[" + ", ".join(_pg_literal(v) for v in value) + "]::varchar[]"
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def _claim_statements(dialect_name: str) -> list[Any]:
+    """The statements one claim runs: the skip scan over customers, then the per-customer claim."""
+    scans = [distinct_after(CUSTOMER_REF, IS_PENDING, None, 2000), distinct_after(CUSTOMER_REF, IS_PENDING, "c", 2000)]
+    if dialect_name == "postgresql":
+        return [*scans, lateral_claim(_pending_of, ["a", "b"], 2000)]
+    return [*scans, _pending_of(literal("a", String)).limit(2000)]
+
+
+async def test_claim_plans_use_the_pending_index(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
-            sql, args = _claim(conn.dialect)
-            if conn.dialect.name == "postgresql":
-                await raw.execute("SET plan_cache_mode = force_generic_plan")
-                await raw.execute("PREPARE monk_claim AS " + sql)
-                literals = ", ".join(f"'{a}'" if isinstance(a, str) else str(a) for a in args)
-                plan = "\n".join(r[0] for r in await raw.fetch(f"EXPLAIN EXECUTE monk_claim({literals})"))
-                await raw.execute("DEALLOCATE monk_claim")
-                assert "ix_events_pending" in plan and "Seq Scan" not in plan, plan
-            else:
-                cursor = await raw.execute("EXPLAIN QUERY PLAN " + sql, args)
-                plan = "\n".join(str(r[-1]) for r in await cursor.fetchall())
-                assert "USING INDEX ix_events_pending" in plan, plan
+            for stmt in _claim_statements(conn.dialect.name):
+                sql, args = _compiled(stmt, conn.dialect)
+                if conn.dialect.name == "postgresql":
+                    await raw.execute("SET plan_cache_mode = force_generic_plan")
+                    await raw.execute("PREPARE monk_claim AS " + sql)
+                    literals = ", ".join(_pg_literal(a) for a in args)
+                    plan = "\n".join(r[0] for r in await raw.fetch(f"EXPLAIN EXECUTE monk_claim({literals})"))
+                    await raw.execute("DEALLOCATE monk_claim")
+                    assert INDEX in plan and "Seq Scan" not in plan and "Sort" not in plan, plan
+                else:
+                    cursor = await raw.execute("EXPLAIN QUERY PLAN " + sql, args)
+                    plan = "\n".join(str(r[-1]) for r in await cursor.fetchall())
+                    assert f"USING INDEX {INDEX}" in plan and "TEMP B-TREE" not in plan, plan
     finally:
         await engine.dispose()
 
@@ -43,5 +60,5 @@ def test_a_bound_status_would_lose_the_index() -> None:
     """The literal is what the test above pins: the compiled claim carries no parameter for it."""
     from sqlalchemy.dialects import postgresql
 
-    sql, args = _claim(postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
-    assert "events.status = 'pending'" in sql and args == [2000]
+    sql, args = _compiled(lateral_claim(_pending_of, ["a"], 2000), postgresql.asyncpg.dialect())  # type: ignore[attr-defined]
+    assert "events.status = 'pending'" in sql and args == [["a"], 2000, 2000]

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, delete, literal_column, select, update
+from sqlalchemy import Row, delete, func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.matching import MeterSpec, match_event
@@ -24,7 +24,7 @@ from monk.contracts import repository as contracts
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, touch_usage
-from monk.kit.db import bulk_insert, one_of
+from monk.kit.db import bulk_insert, claim_by_group, distinct_after, one_of
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
 
@@ -35,9 +35,46 @@ log = structlog.get_logger("monk.worker")
 # prepared statement's generic plan (after five executions) with ``status = $1`` falls back to a
 # sequential scan of every event ever received.
 IS_PENDING = Event.status == literal_column("'pending'")
+# Which customer an event names, as one value: the claim serves pending events customer by
+# customer (an id and an external id that happen to be equal merely share a turn).
+CUSTOMER_REF = func.coalesce(Event.customer_id, Event.external_customer_id, literal_column("''"))
 # What matching reads of an event (rows, not ORM objects: the worker touches thousands per batch).
 CLAIM = (Event.id, Event.org_id, Event.mode, Event.event_name, Event.customer_id, Event.external_customer_id,
          Event.contract_id, Event.timestamp, Event.properties, Event.received_at, Event.matched_customer_id)
+
+
+class ClaimCursor:
+    """Where the claim's round robin over customers stands: the customer reference served last
+    (``None`` before the first claim). One per worker; losing it only restarts the rotation."""
+
+    def __init__(self) -> None:
+        self.after: str | None = None
+
+
+def _pending_of(ref: Any) -> Any:
+    """One customer's pending events, oldest first, locked (``ix_events_pending_customer``)."""
+    return (select(*CLAIM).where(IS_PENDING, CUSTOMER_REF == ref).order_by(Event.received_at)
+            .with_for_update(skip_locked=True))
+
+
+async def claim(session: AsyncSession, batch_size: int, cursor: ClaimCursor) -> list[Row[Any]]:
+    """Lock up to ``batch_size`` pending events, customer by customer in a round robin that starts
+    after the customer served last, each customer's oldest first.
+
+    Fair by customer, not first-in-first-out: while one customer's burst of a million events is
+    being worked off, another customer's event waits for at most one batch, not for the whole
+    backlog ahead of it. Every pending customer is reached within one rotation, and a customer
+    is served for as long as the batch has room, so a lone backlog still moves in full batches."""
+    refs = list((await session.execute(distinct_after(CUSTOMER_REF, IS_PENDING, cursor.after, batch_size))).scalars())
+    if len(refs) < batch_size and cursor.after is not None:  # wrap around to the start
+        wrapped = await session.execute(distinct_after(CUSTOMER_REF, IS_PENDING, None, batch_size - len(refs)))
+        seen = set(refs)
+        refs.extend(ref for ref in wrapped.scalars() if ref not in seen)  # the rest are <= the cursor
+    events = await claim_by_group(session, _pending_of, refs, batch_size)
+    if events:
+        last = events[-1]
+        cursor.after = last.customer_id or last.external_customer_id or ""
+    return events
 
 
 def _customer_key(ev: Row[Any]) -> tuple[str, str, str, str]:
@@ -162,17 +199,16 @@ async def _forget(session: AsyncSession, event_ids: list[str]) -> list[dict[str,
     )).all()]
 
 
-async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int) -> int:
-    """Match up to ``batch_size`` pending events and recompute the affected drafts. Returns how many
-    events were processed (0 = nothing to do). The caller commits.
+async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int,
+                        cursor: ClaimCursor | None = None) -> int:
+    """Match up to ``batch_size`` pending events (``claim``; pass the worker's ``cursor`` to keep the
+    round robin over customers going) and recompute the affected drafts. Returns how many events
+    were processed (0 = nothing to do). The caller commits.
 
     Plain rows and Core statements throughout (no ORM objects per event): this is the worker's
     per-event path, and on PostgreSQL id lists travel as one array parameter (``kit.db.one_of``).
     """
-    events = (await session.execute(
-        select(*CLAIM).where(IS_PENDING).order_by(Event.received_at).limit(batch_size)
-        .with_for_update(skip_locked=True)
-    )).all()
+    events = await claim(session, batch_size, cursor or ClaimCursor())
     if not events:
         return 0
     old = await _forget(session, [e.id for e in events if e.matched_customer_id is not None])

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
-from monk.events.tasks import match_pending
+from monk.events.tasks import ClaimCursor, match_pending
 from monk.invoices.service import FinalizationRace, finalize_due, load_billing, sync_calendar
 from monk.kit.clock import Clock
 from monk.kit.notify import Listener
@@ -41,6 +41,7 @@ class Worker:
         self._last_horizon: datetime | None = None
         self._last_finalize: datetime | None = None
         self.listener: Listener | None = None  # set while ``run_forever`` runs
+        self.cursor = ClaimCursor()  # the round robin over customers with pending events
 
     def wake(self) -> None:
         """Ask the loop to look for work now (called after events are committed)."""
@@ -54,7 +55,8 @@ class Worker:
     async def match_once(self) -> int:
         """Match one batch of pending events in one transaction; returns how many."""
         async with self.sessions() as session:
-            n = await match_pending(session, now=self.clock.now(), batch_size=self.settings.worker_batch_size)
+            n = await match_pending(session, now=self.clock.now(), batch_size=self.settings.worker_batch_size,
+                                    cursor=self.cursor)
             await session.commit()
         return n
 
