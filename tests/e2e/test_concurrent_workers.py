@@ -6,7 +6,13 @@ same rollups concurrently."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from monk.events.tasks import match_pending
+from monk.invoices.service import finalize_due
+from monk.kit.clock import FrozenClock
 from monk.worker.runner import Worker
 from tests.conftest import Api
 from tests.e2e import scenario as s
@@ -40,3 +46,61 @@ async def test_concurrent_workers_count_every_event_once(api: Api, worker: Worke
                     for li in up["lineItems"] if li["name"].startswith("Tokens")}
         expected = {f"m{m}": sum(1 + i % 7 for i in range(EVENTS[name]) if i % 3 == m) for m in range(3)}
         assert {k: int(v) for k, v in by_model.items()} == expected, (name, up["lineItems"])
+
+
+async def _late_event_setup(api: Api, worker: Worker, clock: FrozenClock) -> dict:
+    calls = await s.meter(api, "CALLS", "call")
+    p = await s.plan(api, "calls", [(await s.usage_price(api, "Calls", calls["id"], "1"))["id"]])
+    cust = await s.customer(api, "Late", "late")
+    c = await s.contract(api, cust["id"], p["id"], "2026-01-01")
+    await s.send(api, [{"eventName": "call", "externalCustomerId": "late", "idempotencyKey": "early",
+                        "timestamp": "2026-01-10T00:00:00Z"}])
+    await worker.drain()
+    clock.set(datetime(2026, 2, 1, 2, 0, tzinfo=UTC))  # the February invoice (January's usage) is due
+    await s.send(api, [{"eventName": "call", "externalCustomerId": "late", "idempotencyKey": "late",
+                        "timestamp": "2026-01-20T00:00:00Z"}])
+    return c
+
+
+def _usage(invoice: dict) -> list[tuple[object, str]]:
+    return [(li["quantity"], li["servicePeriod"]["start"][:10]) for li in invoice["lineItems"] if li["isMetered"]]
+
+
+@pytest.mark.parametrize("first", ["matching", "finalization"])
+async def test_late_usage_lands_wholly_before_or_after_finalization(
+        api: Api, worker: Worker, clock: FrozenClock, database_url: str, first: str) -> None:
+    """Matching a late event and finalizing its invoice at the same moment: whichever takes the
+    contract first finishes first; the other then sees its result (no change to a finalized invoice)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write transaction at a time")
+    c = await _late_event_setup(api, worker, clock)
+    now, grace = clock.now(), timedelta(seconds=worker.settings.finalize_grace_seconds)
+
+    async def matching() -> None:
+        async with worker.sessions() as session:
+            assert await match_pending(session, now=now, batch_size=100) == 1
+            await hold.wait()
+            await session.commit()
+
+    async def finalization() -> None:
+        async with worker.sessions() as session:
+            await finalize_due(session, now=now, grace=grace)
+            await hold.wait()
+            await session.commit()
+
+    hold = asyncio.Event()
+    runs = {"matching": matching, "finalization": finalization}
+    leader = asyncio.create_task(runs[first]())
+    await asyncio.sleep(0.5)  # the leader holds the contract
+    follower = asyncio.create_task(runs["finalization" if first == "matching" else "matching"]())
+    await asyncio.sleep(0.5)
+    assert not follower.done()  # waits for the contract
+    hold.set()
+    await asyncio.gather(leader, follower)
+    feb, mar = (await s.invoices(api, c["id"]))[1:3]
+    assert feb["status"] == "Sent"
+    if first == "matching":  # finalized with the late event in it
+        assert _usage(feb) == [(2, "2026-01-01")] and _usage(mar) == [(0, "2026-02-01")]
+    else:  # finalized without it; the late event is billed on the next open invoice
+        assert _usage(feb) == [(1, "2026-01-01")]
+        assert sorted(_usage(mar)) == [(0, "2026-02-01"), (1, "2026-01-01")], mar["lineItems"]

@@ -122,13 +122,15 @@ async def billed_lines(
     return [r for r in rows if r.identity.startswith(prefix)]
 
 
-async def due_for_finalization(session: AsyncSession, on_or_before: date, limit: int) -> list[Invoice]:
-    """Open invoices dated on or before ``on_or_before``, oldest first, claimed for this transaction
-    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
-    return list((await session.execute(
-        select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before)
-        .order_by(Invoice.invoice_date, Invoice.slot).limit(limit).with_for_update(skip_locked=True)
-    )).scalars().all())
+async def due_for_finalization(session: AsyncSession, on_or_before: date, limit: int, *,
+                               claim: bool = True) -> list[Invoice]:
+    """Open invoices dated on or before ``on_or_before``, oldest first; with ``claim`` locked for
+    this transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and read afresh."""
+    query = (select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before)
+             .order_by(Invoice.invoice_date, Invoice.slot).limit(limit))
+    if claim:
+        query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
+    return list((await session.execute(query)).scalars().all())
 
 
 async def start_usage_periods(session: AsyncSession, today: date) -> None:
