@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monk.events.tasks import match_pending
+from monk.events.tasks import ClaimCursor, claim, match_pending
 from monk.invoices.service import finalize_due
 from monk.kit.clock import FrozenClock
 from monk.worker.runner import Worker
@@ -104,3 +104,33 @@ async def test_late_usage_lands_wholly_before_or_after_finalization(
     else:  # finalized without it; the late event is billed on the next open invoice
         assert _usage(feb) == [(1, "2026-01-01")]
         assert sorted(_usage(mar)) == [(0, "2026-02-01"), (1, "2026-01-01")], mar["lineItems"]
+
+
+async def test_a_plan_change_does_not_wait_for_events_a_worker_holds(
+        api: Api, worker: Worker, clock: FrozenClock, database_url: str) -> None:
+    """The worker locks a batch's events, then their contracts; a plan change locks the contract,
+    then re-pends the customer's events. The plan change skips the events a worker holds (that
+    worker matches them after the change commits, under the new phases) instead of waiting for
+    them, which would deadlock with the worker."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write transaction at a time")
+    calls = await s.meter(api, "CALLS", "call")
+    cheap, dear = [(await s.plan(api, code, [(await s.usage_price(api, code.title(), calls["id"], unit))["id"]]))["id"]
+                   for code, unit in (("cheap", "1"), ("dear", "2"))]
+    cust = await s.customer(api, "Switcher", "switcher")
+    c = await s.contract(api, cust["id"], cheap, "2026-01-01")
+    clock.set(datetime(2026, 1, 16, tzinfo=UTC))
+    sent = [{"eventName": "call", "externalCustomerId": "switcher", "idempotencyKey": f"e{i}",
+             "timestamp": f"2026-01-16T00:{10 + i:02d}:00Z"} for i in range(5)]  # within the hour ahead
+    await s.send(api, sent)
+    await worker.drain()
+    await s.send(api, sent[2:])  # resent: pending again, and matched before
+    async with worker.sessions() as held:
+        assert len(await claim(held, 100, ClaimCursor())) == 3  # a worker holds the three resent events
+        r = await asyncio.wait_for(api.post(f"/v1/contracts/{c['id']}/change-plan", {
+            "planId": dear, "changeOption": "immediate"}), timeout=10)
+        assert r.status_code == 200, r.text
+        await held.rollback()
+    await worker.drain()
+    up = (await api.get(f"/v1/customers/{cust['id']}/upcoming-invoice")).json()["data"]
+    assert sum(li["quantity"] for li in up["lineItems"] if li["isMetered"]) == 5, up["lineItems"]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from monk.kit.auth import Principal
+from monk.kit.db import one_of
 from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Customer, Meter, RateCard
 
@@ -19,6 +21,24 @@ async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contra
     return (await session.execute(select(Contract).where(
         Contract.id == contract_id, Contract.org_id == who.org_id, Contract.mode == who.mode,
     ))).scalar_one_or_none()
+
+
+async def lock(session: AsyncSession, contract_ids: Iterable[str] = (), *,
+               customer_ids: Iterable[str] = ()) -> None:
+    """Hold contracts' rows until the transaction ends: those listed and every contract of the
+    listed customers (``FOR NO KEY UPDATE``, in id order, so two transactions never wait on each
+    other in a cycle; on SQLite the write transaction already excludes every other writer).
+
+    Whatever rebuilds a contract's drafts or folds usage into its rollups takes this lock first,
+    then reads what it bills from: the worker's matching (before loading billing context),
+    finalization (before its invoices), re-rating. Concurrent transactions on one contract then run
+    one after another, each seeing what the previous one committed."""
+    ids, customers = sorted(set(contract_ids)), sorted(set(customer_ids))
+    if not ids and not customers:
+        return
+    where = or_(one_of(session, Contract.id, ids) if ids else false(),
+                one_of(session, Contract.customer_id, customers) if customers else false())
+    await session.execute(select(Contract.id).where(where).order_by(Contract.id).with_for_update(key_share=True))
 
 
 async def of_customer(session: AsyncSession, customer_id: str) -> list[Contract]:

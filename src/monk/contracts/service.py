@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.calendar import due_date
@@ -207,11 +207,16 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
 
 async def _rebill_from(session: AsyncSession, contract: Contract, starts: datetime, now: datetime) -> None:
     """After the phases changed from ``starts``: re-match the customer's events from then on, flag
-    finalized invoices whose periods are affected, and rebuild the open ones."""
-    await session.execute(update(Event).where(
+    finalized invoices whose periods are affected, and rebuild the open ones.
+
+    Events a worker holds right now are skipped (``SKIP LOCKED``): that worker waits for this
+    transaction's lock on the contract before it loads billing context, so it matches them under
+    the new phases anyway; waiting for them here instead would deadlock with it."""
+    affected = (select(Event.id).where(
         Event.org_id == contract.org_id, Event.mode == contract.mode,
         Event.matched_customer_id == contract.customer_id, Event.timestamp >= starts,
-    ).values(status="pending"))
+    ).with_for_update(skip_locked=True))
+    await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery())).values(status="pending"))
     for inv in await invoices.of_contract(session, contract.id):
         if inv.status in invoices.OPEN_STATUSES or inv.status == "Cancelled":
             continue

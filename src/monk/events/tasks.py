@@ -31,7 +31,7 @@ from monk.models import Contract, Customer, Event, UsageRecord
 log = structlog.get_logger("monk.worker")
 
 # The claim's predicate is written as a literal, not a bound parameter: PostgreSQL can use the
-# partial index ``ix_events_pending`` only when the plan itself says ``status = 'pending'``, and a
+# partial index ``ix_events_pending_customer`` only when the plan itself says ``status = 'pending'``, and a
 # prepared statement's generic plan (after five executions) with ``status = $1`` falls back to a
 # sequential scan of every event ever received.
 IS_PENDING = Event.status == literal_column("'pending'")
@@ -96,16 +96,18 @@ class _Resolver:
         self.matchers: dict[str, list[_Matcher]] = {}  # by phase id, for this batch
 
     async def load(self, events: list[Row[Any]]) -> None:
-        """Resolve every customer the events name and load each one's contracts (one query per
-        distinct customer reference; a batch usually names few)."""
+        """Resolve every customer the events name (one query per distinct customer reference; a
+        batch usually names few), lock their contracts (``contracts.lock``: a concurrent plan
+        change, re-rating or finalization of one of them finishes first) and only then load each
+        contract's billing context, so the drafts this batch rebuilds use what is committed now."""
         for key in dict.fromkeys(_customer_key(ev) for ev in events):
             org_id, mode, by, ref = key
             col = Customer.id if by == "id" else Customer.external_customer_id
-            customer_id = (await self.session.execute(select(Customer.id).where(
+            self.customers[key] = (await self.session.execute(select(Customer.id).where(
                 Customer.org_id == org_id, Customer.mode == mode, col == ref))).scalar_one_or_none()
-            self.customers[key] = customer_id
-            if customer_id is None or customer_id in self.contracts or customer_id in self.failures:
-                continue
+        customer_ids = sorted({c for c in self.customers.values() if c is not None})
+        await contracts.lock(self.session, customer_ids=customer_ids)
+        for customer_id in customer_ids:
             try:
                 self.contracts[customer_id] = [await load_billing(self.session, c)
                                                for c in await contracts.of_customer(self.session, customer_id)]

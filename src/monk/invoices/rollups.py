@@ -7,7 +7,7 @@ extreme, re-reads min/max from the remaining records. UNIQUE_COUNT is counted fr
 themselves (distinct values cannot be merged), with an indexed query per period.
 
 Maintenance is read-modify-write, so ``apply`` first locks the contracts whose rollups it changes
-(in id order, ``FOR NO KEY UPDATE``): concurrent workers then fold into one contract's rollups
+(``contracts.repository.lock``): concurrent workers then fold into one contract's rollups
 one after another, each reading what the previous one committed, and the drafts they rebuild in
 the same transaction see every committed record. Without it two workers would both read a
 rollup's old count and the later commit would overwrite the earlier one's usage.
@@ -25,8 +25,9 @@ from typing import Any
 from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.kit.db import bulk_upsert, one_of
-from monk.models import Contract, Meter, UsageRecord, UsageRollup
+from monk.contracts import repository as contracts
+from monk.kit.db import bulk_upsert
+from monk.models import Meter, UsageRecord, UsageRollup
 
 Key = tuple[str, str, date, str, str]  # contract, meter, period start, phase, dimension key
 
@@ -77,21 +78,11 @@ async def _extreme(session: AsyncSession, k: Key, *, highest: bool) -> Decimal |
     return _num(row)
 
 
-async def lock_contracts(session: AsyncSession, contract_ids: Iterable[str]) -> None:
-    """Hold the contracts' rows until the transaction ends (``FOR NO KEY UPDATE``, in id order so
-    two transactions never wait on each other in a cycle; SQLite's write transaction already
-    excludes every other writer)."""
-    ids = sorted(set(contract_ids))
-    if ids:
-        await session.execute(select(Contract.id).where(one_of(session, Contract.id, ids))
-                              .order_by(Contract.id).with_for_update(key_share=True))
-
-
 async def apply(
     session: AsyncSession, *, added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]]
 ) -> None:
     """Fold usage records added and removed in this transaction into their rollups (after locking
-    their contracts: ``lock_contracts``)."""
+    their contracts: ``contracts.repository.lock``)."""
     plus: dict[Key, list[Decimal | None]] = defaultdict(list)
     minus: dict[Key, list[Decimal | None]] = defaultdict(list)
     for r in added:
@@ -101,7 +92,7 @@ async def apply(
     keys = set(plus) | set(minus)
     if not keys:
         return
-    await lock_contracts(session, {k[0] for k in keys})
+    await contracts.lock(session, {k[0] for k in keys})
     current = await _load(session, keys)
     rows: list[dict[str, Any]] = []
     for k in sorted(keys):

@@ -236,12 +236,12 @@ async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta
     many were finalized."""
     await repository.start_usage_periods(session, now.date())
     # Contracts first, then their invoices: the order in which the worker's matching takes them
-    # (``rollups.lock_contracts``, then the drafts it rebuilds), so late usage of a contract lands
+    # (``contracts.repository.lock``, then the drafts it rebuilds), so late usage of a contract lands
     # wholly before or wholly after its invoice is finalized, and the two never deadlock.
     on_or_before = (now - grace).date()
     contract_ids = {inv.contract_id for inv in await repository.due_for_finalization(
         session, on_or_before, limit, claim=False)}
-    await rollups.lock_contracts(session, contract_ids)
+    await contracts.lock(session, contract_ids)
     due = [inv for inv in await repository.due_for_finalization(session, on_or_before, limit)
            if inv.contract_id in contract_ids]
     billings: dict[str, ContractBilling] = {}

@@ -33,9 +33,10 @@ async def delete(session: AsyncSession, card: RateCard) -> None:
     await session.flush()
 
 
-async def open_usage_invoices_on_meter(session: AsyncSession, who: Principal, meter_id: str) -> list[Invoice]:
+async def open_usage_invoices_on_meter(session: AsyncSession, who: Principal, meter_id: str, *,
+                                       fresh: bool = False) -> list[Invoice]:
     """Open (Drafted / In Progress) invoices that bill usage, of contracts with a phase whose plan prices
-    ``meter_id``; ordered by contract and date."""
+    ``meter_id``; ordered by contract and date. ``fresh`` re-reads invoices already loaded."""
     on_meter = (
         select(ContractPhase.contract_id)
         .join(PlanPricing, PlanPricing.plan_id == ContractPhase.plan_id)
@@ -45,4 +46,5 @@ async def open_usage_invoices_on_meter(session: AsyncSession, who: Principal, me
     return list((await session.execute(select(Invoice).where(
         Invoice.org_id == who.org_id, Invoice.mode == who.mode, Invoice.contract_id.in_(on_meter),
         Invoice.status.in_(OPEN_STATUSES), Invoice.usage_start.is_not(None),
-    ).order_by(Invoice.contract_id, Invoice.invoice_date, Invoice.id))).scalars().all())
+    ).order_by(Invoice.contract_id, Invoice.invoice_date, Invoice.id)
+        .execution_options(populate_existing=fresh))).scalars().all())

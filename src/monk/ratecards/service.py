@@ -121,7 +121,11 @@ async def rerate(session: AsyncSession, who: Principal, meter_id: str, *, now: d
     invoices never change). Returns how many invoices were rebuilt."""
     from monk.contracts.service import billing_of  # local: contracts.service may import this module
 
-    invoices = await repository.open_usage_invoices_on_meter(session, who, meter_id)
+    # Lock the contracts first (``contracts.lock``, as the worker does before it rebuilds their
+    # drafts), then read their open invoices afresh: a draft finalized meanwhile is left alone.
+    await contracts.lock(session, {inv.contract_id for inv in
+                                   await repository.open_usage_invoices_on_meter(session, who, meter_id)})
+    invoices = await repository.open_usage_invoices_on_meter(session, who, meter_id, fresh=True)
     billings: dict[str, Any] = {}
     for inv in invoices:
         if inv.contract_id not in billings:
