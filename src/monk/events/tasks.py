@@ -95,12 +95,12 @@ class _Resolver:
         self.failures: dict[str, str] = {}  # customer id → why its billing context could not be loaded
         self.matchers: dict[str, list[_Matcher]] = {}  # by phase id, for this batch
 
-    async def load(self, events: list[Row[Any]]) -> None:
+    async def load(self, keys: list[tuple[str, str, str, str]]) -> None:
         """Resolve every customer the events name (one query per distinct customer reference; a
         batch usually names few), lock their contracts (``contracts.lock``: a concurrent plan
         change, re-rating or finalization of one of them finishes first) and only then load each
         contract's billing context, so the drafts this batch rebuilds use what is committed now."""
-        for key in dict.fromkeys(_customer_key(ev) for ev in events):
+        for key in dict.fromkeys(keys):
             org_id, mode, by, ref = key
             col = Customer.id if by == "id" else Customer.external_customer_id
             self.customers[key] = (await self.session.execute(select(Customer.id).where(
@@ -162,9 +162,11 @@ def _records(ev: Row[Any], billing: ContractBilling, period_start: date,
     return [], ("NO_MATCHING_METER: " + "; ".join(reasons)) if reasons else "NO_METER_IN_PLAN"
 
 
-def _match(ev: Row[Any], resolver: _Resolver) -> tuple[list[dict[str, Any]], str | None, str | None]:
-    """``(records, unmatched_reason, customer_id)`` for one event (after ``resolver.load``)."""
-    customer_id = resolver.customers[_customer_key(ev)]
+def _match(ev: Row[Any], key: tuple[str, str, str, str],
+           resolver: _Resolver) -> tuple[list[dict[str, Any]], str | None, str | None]:
+    """``(records, unmatched_reason, customer_id)`` for one event whose customer reference is
+    ``key`` (``_customer_key``), after ``resolver.load``."""
+    customer_id = resolver.customers[key]
     if customer_id is None:
         return [], "CUSTOMER_NOT_FOUND", None
     if customer_id in resolver.failures:
@@ -216,12 +218,13 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
     old = await _forget(session, [e.id for e in events if e.matched_customer_id is not None])
     dirty: set[tuple[str, date]] = {(r["contract_id"], r["period_start"]) for r in old}
     resolver = _Resolver(session)
-    await resolver.load(events)
+    keys = [_customer_key(ev) for ev in events]
+    await resolver.load(keys)
     new_records: list[dict[str, Any]] = []
     outcomes: dict[tuple[str, str | None, str | None], list[str]] = {}
-    for ev in events:
+    for ev, key in zip(events, keys, strict=True):
         try:
-            found, reason, customer_id = _match(ev, resolver)
+            found, reason, customer_id = _match(ev, key, resolver)
         except Exception as exc:  # noqa: BLE001 - one bad event must not stall everyone's billing
             log.error("event matching failed", event_id=ev.id, error=str(exc)[:300])
             found, reason, customer_id = [], f"MATCHING_ERROR: {str(exc)[:200]}", None

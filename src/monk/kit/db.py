@@ -181,11 +181,12 @@ async def claim_by_group(session: AsyncSession, claim_for: Callable[[Any], Selec
     groups = list(dict.fromkeys(groups))  # a group listed twice would return its rows twice
     if not groups:
         return []
+    conn = await session.connection()  # Core execution: plain rows, none of the ORM's per-row work
     if not is_sqlite(session):
-        return list((await session.execute(lateral_claim(claim_for, groups, limit))).all())
+        return list((await conn.execute(lateral_claim(claim_for, groups, limit))).all())
     rows: list[Row[Any]] = []
     for value in groups:
-        rows.extend((await session.execute(claim_for(literal(value, String)).limit(limit - len(rows)))).all())
+        rows.extend((await conn.execute(claim_for(literal(value, String)).limit(limit - len(rows)))).all())
         if len(rows) >= limit:
             break
     return rows
