@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, delete, func, literal_column, select, update
+from sqlalchemy import Row, delete, func, literal_column, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.matching import MeterSpec, match_event
@@ -24,7 +24,7 @@ from monk.contracts import repository as contracts
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, touch_usage
-from monk.kit.db import bulk_insert, claim_by_group, distinct_after, one_of
+from monk.kit.db import bulk_insert, one_of
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
 
@@ -51,26 +51,29 @@ class ClaimCursor:
         self.after: str | None = None
 
 
-def _pending_of(ref: Any) -> Any:
-    """One customer's pending events, oldest first, locked (``ix_events_pending_customer``)."""
-    return (select(*CLAIM).where(IS_PENDING, CUSTOMER_REF == ref).order_by(Event.received_at)
+def _pending(where: Any, limit: int) -> Any:
+    """Pending events matching ``where`` in customer order, each customer's oldest first, locked;
+    read straight off ``ix_events_pending_customer`` in its own order (no sort)."""
+    return (select(*CLAIM).where(IS_PENDING, where).order_by(CUSTOMER_REF, Event.received_at).limit(limit)
             .with_for_update(skip_locked=True))
 
 
 async def claim(session: AsyncSession, batch_size: int, cursor: ClaimCursor) -> list[Row[Any]]:
     """Lock up to ``batch_size`` pending events, customer by customer in a round robin that starts
-    after the customer served last, each customer's oldest first.
+    after the customer served last (in customer-reference order, wrapping around), each customer's
+    oldest first.
 
     Fair by customer, not first-in-first-out: while one customer's burst of a million events is
     being worked off, another customer's event waits for at most one batch, not for the whole
     backlog ahead of it. Every pending customer is reached within one rotation, and a customer
-    is served for as long as the batch has room, so a lone backlog still moves in full batches."""
-    refs = list((await session.execute(distinct_after(CUSTOMER_REF, IS_PENDING, cursor.after, batch_size))).scalars())
-    if len(refs) < batch_size and cursor.after is not None:  # wrap around to the start
-        wrapped = await session.execute(distinct_after(CUSTOMER_REF, IS_PENDING, None, batch_size - len(refs)))
-        seen = set(refs)
-        refs.extend(ref for ref in wrapped.scalars() if ref not in seen)  # the rest are <= the cursor
-    events = await claim_by_group(session, _pending_of, refs, batch_size)
+    is served for as long as the batch has room, so a lone backlog still moves in full batches.
+    At most two index range scans; rows another worker holds are skipped (``SKIP LOCKED``)."""
+    conn = await session.connection()  # Core execution: plain rows, none of the ORM's per-row work
+    after = cursor.after
+    events = list((await conn.execute(_pending(CUSTOMER_REF > after if after is not None else true(),
+                                               batch_size))).all())
+    if len(events) < batch_size and after is not None:  # wrap around: the start, up to the cursor
+        events += (await conn.execute(_pending(CUSTOMER_REF <= after, batch_size - len(events)))).all()
     if events:
         last = events[-1]
         cursor.after = last.customer_id or last.external_customer_id or ""

@@ -1,13 +1,10 @@
 """The database seam: engine and sessions, column types, and every dialect difference.
 
-SQLite (embedded default) and PostgreSQL differ in five places, all handled here:
+SQLite (embedded default) and PostgreSQL differ in four places, all handled here:
 - transactions: SQLite write transactions must start with ``BEGIN IMMEDIATE`` or concurrent
   read-then-write transactions fail with "database is locked"; WAL mode is on;
 - exact decimals: SQLite's NUMERIC loses precision, so decimals are stored as exact text there;
 - upserts: ``INSERT … ON CONFLICT`` comes from each dialect's own ``insert`` construct;
-- claiming work by group (``distinct_after``, ``claim_by_group``: the worker's fair claim of
-  pending events): a ``LATERAL`` join with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a query per
-  group on SQLite;
 - bulk upserts (the event hot path, ``bulk_upsert``): binary ``COPY`` into a per-connection
   temporary staging table and one ``INSERT … SELECT … ON CONFLICT`` on PostgreSQL; large multi-row
   ``INSERT … ON CONFLICT`` statements with pre-bound parameters on SQLite.
@@ -26,7 +23,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Numeric, Row, Select, String, Table, event, func, literal, select, true
+from sqlalchemy import JSON, DateTime, Numeric, String, Table, event, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -147,49 +144,6 @@ def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
     if is_sqlite(session):
         return column.in_(values)
     return column.in_(select(func.unnest(literal(list(values), postgresql.ARRAY(column.type)))))
-
-
-def distinct_after(expr: Any, where: Any, after: str | None, limit: int) -> Select[Any]:
-    """Up to ``limit`` distinct values of ``expr`` greater than ``after`` (all, when ``None``),
-    ascending, among rows matching ``where``: a skip scan (recursive CTE), one descent of an index
-    on ``expr`` per value instead of reading every row. Same SQL on both dialects."""
-    def first_after(prev: Any) -> Any:
-        query = select(expr).where(where) if prev is None else select(expr).where(where, expr > prev)
-        return query.order_by(expr).limit(1).scalar_subquery()
-
-    found = select(first_after(None if after is None else literal(after, String)).label("v")).cte(
-        "distinct_values", recursive=True)
-    found = found.union_all(select(first_after(found.c.v)).where(found.c.v.is_not(None)))
-    return select(found.c.v).where(found.c.v.is_not(None)).limit(limit)
-
-
-def lateral_claim(claim_for: Callable[[Any], Select[Any]], groups: Sequence[str], limit: int) -> Select[Any]:
-    """PostgreSQL's form of ``claim_by_group``: the groups as one array parameter, each joined
-    ``LATERAL`` to its own query, the whole cut at ``limit`` (rows past it are never read or locked)."""
-    values = func.unnest(literal(list(groups), postgresql.ARRAY(String))).table_valued("v").render_derived(name="g")
-    claimed = claim_for(values.c.v).limit(limit).lateral("claimed")
-    return select(claimed).select_from(values).join(claimed, true()).limit(limit)
-
-
-async def claim_by_group(session: AsyncSession, claim_for: Callable[[Any], Select[Any]], groups: Sequence[str],
-                         limit: int) -> list[Row[Any]]:
-    """Lock and return up to ``limit`` rows, group after group in the order given:
-    ``claim_for(value)`` is one group's query (filter, order, ``FOR UPDATE SKIP LOCKED``); a group
-    takes what the groups before it left. PostgreSQL: one statement (``lateral_claim``); rows another
-    transaction holds are skipped. SQLite: one query per group until the limit is reached (its write
-    transaction already excludes other writers)."""
-    groups = list(dict.fromkeys(groups))  # a group listed twice would return its rows twice
-    if not groups:
-        return []
-    conn = await session.connection()  # Core execution: plain rows, none of the ORM's per-row work
-    if not is_sqlite(session):
-        return list((await conn.execute(lateral_claim(claim_for, groups, limit))).all())
-    rows: list[Row[Any]] = []
-    for value in groups:
-        rows.extend((await conn.execute(claim_for(literal(value, String)).limit(limit - len(rows)))).all())
-        if len(rows) >= limit:
-            break
-    return rows
 
 
 def insert_for(session: AsyncSession, table: Table) -> Any:
