@@ -134,3 +134,27 @@ async def test_nul_characters_are_refused_everywhere(api: Api) -> None:
     assert r.status_code in (201, 400), r.text  # SQLite can store NUL; PostgreSQL refuses it with a 400
     if r.status_code == 400:
         assert_error(r, 400, "VALIDATION_ERROR")
+
+
+async def test_non_finite_numbers_are_refused_on_both_databases(api: Api) -> None:
+    """``NaN`` and ``Infinity`` parse in Python but are not JSON, and PostgreSQL's ``jsonb`` refuses
+    them: every such event is a 400 naming the property, nothing is stored, on SQLite too."""
+    headers = {"Authorization": f"Bearer {api.key}", "Content-Type": "application/json"}
+    for token in (b"NaN", b"Infinity", b"-Infinity", b"1e400"):
+        one = b'{"eventName":"x","externalCustomerId":"c","properties":{"v":' + token + b'}}'
+        err = assert_error(await api.client.post("/v1/events", content=one, headers=headers), 400, "VALIDATION_ERROR")
+        assert err["details"] == [{"field": "properties.v",
+                                   "message": "property values must be finite numbers (not NaN or Infinity)"}]
+        batch = b'{"events":[{"eventName":"x","externalCustomerId":"c"},' + one + b"]}"
+        err = assert_error(await api.client.post("/v1/events/batch", content=batch, headers=headers), 400,
+                           "VALIDATION_ERROR")
+        assert [(d["index"], d["field"]) for d in err["details"]] == [(1, "properties.v")]
+    assert (await api.get("/v1/events")).json()["total"] == 0
+    # The same for every request body, e.g. a contract's metadata.
+    p = await s.plan(api, "base", [(await s.flat_price(api, "Base", "10"))["id"]])
+    c = await s.contract(api, (await s.customer(api, "Meta", "meta"))["id"], p["id"], "2026-01-01")
+    for body in (b'{"metadata":{"x":NaN}}', b'{"metadata":{"x":-Infinity}}'):
+        assert_error(await api.client.patch(f"/v1/contracts/{c['id']}", content=body, headers=headers), 400,
+                     "VALIDATION_ERROR")
+    r = await api.client.patch(f"/v1/contracts/{c['id']}", content=b'{"metadata":{"x":1.5}}', headers=headers)
+    assert r.status_code == 200 and r.json()["data"]["metadata"] == {"x": 1.5}, r.text

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from math import isfinite
 from typing import Any, NamedTuple
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter, ValidationError
@@ -57,15 +58,20 @@ class ValidEvent(NamedTuple):
 
 
 def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
-    out = []
+    """``(field, message)`` per invalid field; a property value fails once per member of its union
+    type, which is reported as one error (a finite-number one when it was a non-finite float)."""
+    out: dict[str, str] = {}
     for e in exc.errors():
         loc = [str(p) for p in e["loc"]]
         if len(loc) >= 2 and loc[0] == "properties":
-            msg = "property values must be strings, numbers or booleans (no nested values)"
-            out.append((f"properties.{loc[1]}", msg))
+            field = f"properties.{loc[1]}"
+            if e["type"] == "finite_number":
+                out[field] = "property values must be finite numbers (not NaN or Infinity)"
+            else:
+                out.setdefault(field, "property values must be strings, numbers or booleans (no nested values)")
         else:
-            out.append((".".join(loc) or "body", e["msg"]))
-    return out
+            out.setdefault(".".join(loc) or "body", e["msg"])
+    return list(out.items())
 
 
 _FIELDS = frozenset(("eventName", "customerId", "externalCustomerId", "contractId", "idempotencyKey", "timestamp",
@@ -125,7 +131,8 @@ def _plain(raw: Any, limit: datetime, seen: dict[str, datetime]) -> ValidEvent |
         return None
     else:
         for v in props.values():
-            if type(v) not in _PRIMITIVES:
+            t = type(v)
+            if t not in _PRIMITIVES or (t is float and not isfinite(v)):
                 return None
     return ValidEvent(name, cid, ext, contract, key, ts, props)
 

@@ -9,9 +9,11 @@ from pydantic.alias_generators import to_camel
 
 
 class CamelModel(BaseModel):
-    """A request body: camelCase on the wire, unknown fields rejected, strict about types."""
+    """A request body: camelCase on the wire, unknown fields rejected, strict about types; numbers
+    must be finite (``NaN`` and ``Infinity``, which JSON parsers accept but JSON does not define
+    and PostgreSQL's ``jsonb`` refuses, are a 400 like any other bad value)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", allow_inf_nan=False)
 
 
 def envelope(data: Any) -> dict[str, Any]:
