@@ -75,8 +75,7 @@ async def claim(session: AsyncSession, batch_size: int, cursor: ClaimCursor) -> 
     if len(events) < batch_size and after is not None:  # wrap around: the start, up to the cursor
         events += (await conn.execute(_pending(CUSTOMER_REF <= after, batch_size - len(events)))).all()
     if events:
-        last = events[-1]
-        cursor.after = last.customer_id or last.external_customer_id or ""
+        cursor.after = _customer_key(events[-1])[3]  # the reference CUSTOMER_REF computes in SQL
     return events
 
 
