@@ -18,8 +18,9 @@ import json
 import sqlite3
 import weakref
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from operator import itemgetter
 from typing import Any
 
@@ -83,11 +84,19 @@ class UTCDateTime(TypeDecorator[datetime]):
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
-_JSON = json.JSONEncoder(separators=(",", ":"), default=str)  # one encoder: json.dumps(**options) builds one per call
+# Compact JSON, non-JSON values (dates, decimals) as their ``str``. The C encoder is built once and
+# called directly: ``JSONEncoder.encode`` builds a new one on every call, which costs more than encoding
+# a small object (a usage event's properties). It skips the circular-reference check: values stored in
+# JSON columns come from parsed JSON or Monk's own dicts and lists, which cannot contain themselves.
+_JSON = json.JSONEncoder(separators=(",", ":"), default=str)
+_C_JSON = c_make_encoder(None, str, encode_basestring_ascii, None, ":", ",", False, False, True) \
+    if c_make_encoder is not None else None
 
 
 def _json_dumps(value: Any) -> str:
-    return _JSON.encode(value)
+    if _C_JSON is None:
+        return _JSON.encode(value)
+    return "".join(_C_JSON(value, 0))
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -173,9 +182,38 @@ def _binders(table: Table, dialect: Any, columns: Sequence[str]) -> list[Callabl
     return found
 
 
-def _bound_rows(table: Table, dialect: Any, columns: Sequence[str],
-                rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    procs = _binders(table, dialect, columns)
+# Instants travel to PostgreSQL's staging table as what a ``timestamptz`` holds, microseconds since
+# 2000-01-01 UTC in a ``bigint``, and become ``timestamptz`` again in the upsert's SELECT (exact, for
+# any instant before the year 2285). asyncpg's own binary encoding of an aware ``datetime`` costs
+# about a microsecond a value, the largest part of the API's work per event; an integer costs almost
+# nothing, and a batch's repeated instants are converted once.
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_PG_INSTANT_SQL = "TIMESTAMPTZ '2000-01-01 00:00:00+00' + {} * INTERVAL '1 microsecond'"
+
+
+def _pg_micros(value: datetime) -> int:
+    """A tz-aware instant as PostgreSQL stores a ``timestamptz``: microseconds since 2000-01-01 UTC."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return (value - _PG_EPOCH) // _MICROSECOND
+
+
+def _is_instant(table: Table, column: str) -> bool:
+    return isinstance(table.c[column].type, UTCDateTime)
+
+
+def _stage_binders(table: Table, dialect: Any, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    """``_binders`` for PostgreSQL's staging table: instants as microseconds (``_pg_micros``)."""
+    return [_pg_micros if _is_instant(table, c) else p for c, p in zip(columns, _binders(table, dialect, columns),
+                                                                      strict=True)]
+
+
+def _bound_rows(table: Table, dialect: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]],
+                procs: list[Callable[[Any], Any] | None] | None = None) -> list[tuple[Any, ...]]:
+    """``rows`` as tuples in ``columns`` order, each value converted by the dialect's bind processor
+    (or by ``procs``, one converter or None per column)."""
+    procs = _binders(table, dialect, columns) if procs is None else procs
     get = itemgetter(*columns)
     if len(columns) == 1:
         return [(get(row),) for row in rows]
@@ -231,8 +269,8 @@ async def bulk_upsert(
     conn = await session.connection()
     dialect = conn.dialect
     if dialect.name == "postgresql":
-        await _pg_copy_upsert(conn, table, columns, _bound_rows(table, dialect, columns, ordered),
-                              conflict=conflict, update=update)
+        records = _bound_rows(table, dialect, columns, ordered, _stage_binders(table, dialect, columns))
+        await _pg_copy_upsert(conn, table, columns, records, conflict=conflict, update=update)
         return
     per_stmt = max(1, min(_SQLITE_MAX_ROWS, _SQLITE_MAX_PARAMS // len(columns)))
     bound = _bound_rows(table, dialect, columns, ordered)
@@ -265,13 +303,23 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[s
     await session.execute(table.insert(), list(rows))
 
 
+def _stage_ddl(table: Table, dialect: Any, stage: str) -> str:
+    """The staging table of ``table``: its columns and types, but ``bigint`` microseconds for
+    instants (``_pg_micros``), no constraints, emptied at every commit."""
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(f"{quote(c.name)} {'BIGINT' if isinstance(c.type, UTCDateTime) else c.type.compile(dialect)}"
+                        for c in table.columns)
+    return f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({columns}) ON COMMIT DELETE ROWS"
+
+
 async def _pg_copy_upsert(conn: Any, table: Table, columns: list[str], records: list[tuple[Any, ...]], *,
                           conflict: Sequence[str], update: Sequence[str]) -> None:
     stage = f"monk_stage_{table.name}"
+    ddl = _sql_cache.get(("pg-stage", table.name))
+    if ddl is None:
+        ddl = _sql_cache[("pg-stage", table.name)] = _stage_ddl(table, conn.dialect, stage)
     # Through SQLAlchemy first: this also begins the transaction the raw COPY then joins.
-    await conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
-    )
+    await conn.exec_driver_sql(ddl)
     raw = (await conn.get_raw_connection()).driver_connection
     # The stage is emptied at commit; a second bulk upsert in the same transaction empties it first.
     transaction = conn.sync_connection.get_transaction()
@@ -283,9 +331,9 @@ async def _pg_copy_upsert(conn: Any, table: Table, columns: list[str], records: 
     key = ("pg", table.name, *columns, "|", *conflict, "|", *update)
     sql = _sql_cache.get(key)
     if sql is None:
-        cols = ", ".join(columns)
-        sql = (f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} ORDER BY {', '.join(conflict)} "
-               + _update_clause(conflict, update))
+        values = ", ".join(_PG_INSTANT_SQL.format(c) if _is_instant(table, c) else c for c in columns)
+        sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {values} FROM {stage} "
+               f"ORDER BY {', '.join(conflict)} " + _update_clause(conflict, update))
         _sql_cache[key] = sql
     await raw.execute(sql)
 
