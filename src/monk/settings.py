@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = 0.25
     # Events claimed per worker transaction.
     worker_batch_size: int = 2000
+    # After a batch smaller than worker_batch_size (the worker is keeping up with a steady stream),
+    # wait this long before the next claim so that events arriving one by one are matched in
+    # batches (seconds; 0 = claim again at once). An idle worker still starts at once when woken.
+    worker_linger_seconds: float = 0.1
     # Rolling contracts keep this many billing periods of draft invoices ahead of today.
     rolling_horizon_periods: int = 12
     # Grace period for late events after a usage period closes, before its invoice is finalized.

@@ -4,6 +4,7 @@ events is served within one rotation. Matching results are the same as first-in-
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from monk.worker.runner import Worker
@@ -62,3 +63,28 @@ async def test_every_customer_is_served_within_one_rotation(api: Api, worker: Wo
     assert all(n == 4 for n in (await _pending(api)).values()) and len(await _pending(api)) == 5
     assert await small.drain() == 20
     assert await _pending(api) == Counter()
+
+
+async def test_a_partial_batch_lingers_and_a_full_one_does_not(api: Api, worker: Worker) -> None:
+    """Keeping up (a batch that was not full), the worker waits ``worker_linger_seconds`` before it
+    claims again, so a stream of single events is matched in batches; working off a backlog (full
+    batches) it claims again at once."""
+    await _setup(api, ["aaa"])
+    await s.send(api, [_ev(i, "aaa") for i in range(25)])
+    settings = worker.settings.model_copy(update={"worker_batch_size": 10, "worker_linger_seconds": 0.4})
+    lingering = Worker(worker.sessions, clock=worker.clock, settings=settings)
+    calls: list[tuple[int, float, float]] = []
+    match_once = lingering.match_once
+
+    async def timed() -> int:
+        started = time.monotonic()
+        n = await match_once()
+        calls.append((n, started, time.monotonic()))
+        return n
+
+    lingering.match_once = timed  # type: ignore[method-assign]
+    await lingering._match_all()
+    assert [n for n, _, _ in calls] == [10, 10, 5, 0]
+    gaps = [calls[i + 1][1] - calls[i][2] for i in range(3)]
+    assert gaps[0] < 0.2 and gaps[1] < 0.2  # after a full batch: at once
+    assert gaps[2] >= 0.4  # after the partial batch: it lingered

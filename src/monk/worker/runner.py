@@ -104,6 +104,20 @@ class Worker:
         finally:
             await self.listener.close()
 
+    async def _match_all(self) -> None:
+        """Match until nothing is pending. A batch that was not full means the worker is keeping
+        up; it waits ``worker_linger_seconds`` before the next claim, so a steady stream of single
+        events is matched a few hundred at a time (each batch pays for its customers' contracts
+        and their drafts' recompute once) rather than a few at a time, for at most that much more
+        latency. A full batch is followed at once (a backlog drains at full speed)."""
+        linger = self.settings.worker_linger_seconds
+        while not self._stop:
+            n = await self.match_once()
+            if n == 0:
+                return
+            if n < self.settings.worker_batch_size and linger > 0:
+                await asyncio.sleep(linger)
+
     async def _loop(self, listener: Listener) -> None:
         while not self._stop:
             self._wake.clear()
@@ -112,8 +126,7 @@ class Worker:
                 last = self._last_horizon
                 if last is None or (self.clock.now() - last).total_seconds() >= HORIZON_EVERY_SECONDS:
                     await self.extend_horizons()
-                while not self._stop and await self.match_once():
-                    pass
+                await self._match_all()
                 last = self._last_finalize
                 if last is None or (self.clock.now() - last).total_seconds() >= FINALIZE_EVERY_SECONDS:
                     self._last_finalize = self.clock.now()
