@@ -43,9 +43,18 @@ async def lock(session: AsyncSession, contract_ids: Iterable[str] = (), *,
 
 async def of_customer(session: AsyncSession, customer_id: str) -> list[Contract]:
     """Every contract of a customer, oldest start first."""
-    return list((await session.execute(
-        select(Contract).where(Contract.customer_id == customer_id).order_by(Contract.start_date, Contract.id)
-    )).scalars().all())
+    return (await of_customers(session, [customer_id]))[customer_id]
+
+
+async def of_customers(session: AsyncSession, customer_ids: list[str]) -> dict[str, list[Contract]]:
+    """``of_customer`` for each of ``customer_ids`` (one query)."""
+    out: dict[str, list[Contract]] = {c: [] for c in customer_ids}
+    if customer_ids:
+        for contract in (await session.execute(
+                select(Contract).where(one_of(session, Contract.customer_id, customer_ids))
+                .order_by(Contract.start_date, Contract.id))).scalars().all():
+            out[contract.customer_id].append(contract)
+    return out
 
 
 async def rolling_active(session: AsyncSession) -> list[Contract]:

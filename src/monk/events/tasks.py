@@ -16,15 +16,16 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, delete, func, literal_column, select, true, update
+from sqlalchemy import Row, String, delete, func, literal, literal_column, select, true, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.matching import MeterSpec, match_event
 from monk.contracts import repository as contracts
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
-from monk.invoices.service import load_billing, touch_usage
-from monk.kit.db import bulk_insert, one_of
+from monk.invoices.service import load_billing, load_billings, touch_usage
+from monk.kit.db import bulk_insert, is_sqlite, one_of
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, UsageRecord
 
@@ -98,24 +99,33 @@ class _Resolver:
         self.matchers: dict[str, list[_Matcher]] = {}  # by phase id, for this batch
 
     async def load(self, keys: list[tuple[str, str, str, str]]) -> None:
-        """Resolve every customer the events name (one query per distinct customer reference; a
-        batch usually names few), lock their contracts (``contracts.lock``: a concurrent plan
-        change, re-rating or finalization of one of them finishes first) and only then load each
-        contract's billing context, so the drafts this batch rebuilds use what is committed now."""
-        for key in dict.fromkeys(keys):
-            org_id, mode, by, ref = key
+        """Resolve every customer the events name (one query per kind of reference), lock their
+        contracts (``contracts.lock``: a concurrent plan change, re-rating or finalization of one of
+        them finishes first) and only then load the contracts' billing context, so the drafts this
+        batch rebuilds use what is committed now. A handful of queries however many customers the
+        batch names (a stream of single events names many)."""
+        wanted: dict[tuple[str, str, str], list[str]] = {}
+        for org_id, mode, by, ref in dict.fromkeys(keys):
+            wanted.setdefault((org_id, mode, by), []).append(ref)
+        for (org_id, mode, by), refs in wanted.items():
             col = Customer.id if by == "id" else Customer.external_customer_id
-            self.customers[key] = (await self.session.execute(select(Customer.id).where(
-                Customer.org_id == org_id, Customer.mode == mode, col == ref))).scalar_one_or_none()
+            found = dict((await self.session.execute(select(col.label("ref"), Customer.id.label("id")).where(
+                Customer.org_id == org_id, Customer.mode == mode, one_of(self.session, col, refs)))).all())
+            for ref in refs:
+                self.customers[(org_id, mode, by, ref)] = found.get(ref)
         customer_ids = sorted({c for c in self.customers.values() if c is not None})
         await contracts.lock(self.session, customer_ids=customer_ids)
-        for customer_id in customer_ids:
-            try:
-                self.contracts[customer_id] = [await load_billing(self.session, c)
-                                               for c in await contracts.of_customer(self.session, customer_id)]
-            except Exception as exc:  # noqa: BLE001 - one customer's broken setup must not stall the rest
-                log.error("billing context failed to load", customer_id=customer_id, error=str(exc)[:300])
-                self.failures[customer_id] = str(exc)[:200]
+        by_customer = await contracts.of_customers(self.session, customer_ids)
+        try:
+            billings = iter(await load_billings(self.session, [c for cid in customer_ids for c in by_customer[cid]]))
+            self.contracts = {cid: [next(billings) for _ in by_customer[cid]] for cid in customer_ids}
+        except Exception:  # noqa: BLE001 - find the customer at fault, bill the others
+            for customer_id in customer_ids:
+                try:
+                    self.contracts[customer_id] = await load_billings(self.session, by_customer[customer_id])
+                except Exception as exc:  # noqa: BLE001 - one customer's broken setup must not stall the rest
+                    log.error("billing context failed to load", customer_id=customer_id, error=str(exc)[:300])
+                    self.failures[customer_id] = str(exc)[:200]
 
 
 @dataclass(frozen=True)
@@ -205,6 +215,29 @@ async def _forget(session: AsyncSession, event_ids: list[str]) -> list[dict[str,
     )).all()]
 
 
+async def _record_outcomes(session: AsyncSession,
+                           outcomes: dict[tuple[str, str | None, str | None], list[str]]) -> None:
+    """Set each event's ``status``, ``unmatched_reason`` and ``matched_customer_id``, given as
+    ``{(status, reason, customer id): [event id, …]}``: one statement on PostgreSQL (the values
+    travel as arrays and are joined by event id), one per distinct outcome on SQLite."""
+    table = Event.__table__
+    if is_sqlite(session) or len(outcomes) == 1:
+        for (status, reason, customer_id), event_ids in outcomes.items():
+            await session.execute(update(table).where(one_of(session, table.c.id, event_ids)).values(
+                status=status, unmatched_reason=reason, matched_customer_id=customer_id))
+        return
+    columns: tuple[list[str | None], ...] = ([], [], [], [])
+    for outcome, event_ids in outcomes.items():
+        for event_id in event_ids:
+            for values, value in zip(columns, (event_id, *outcome), strict=True):
+                values.append(value)
+    text_array = postgresql.ARRAY(String())
+    given = select(*(func.unnest(literal(values, text_array)).label(name) for values, name in
+                     zip(columns, ("id", "status", "reason", "customer_id"), strict=True))).subquery()
+    await session.execute(update(table).where(table.c.id == given.c.id).values(
+        status=given.c.status, unmatched_reason=given.c.reason, matched_customer_id=given.c.customer_id))
+
+
 async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int,
                         cursor: ClaimCursor | None = None) -> int:
     """Match up to ``batch_size`` pending events (``claim``; pass the worker's ``cursor`` to keep the
@@ -233,10 +266,7 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
         new_records.extend(found)
         dirty.update((r["contract_id"], r["period_start"]) for r in found)
         outcomes.setdefault(("matched" if found else "unmatched", reason, customer_id), []).append(ev.id)
-    table = Event.__table__
-    for (status, reason, customer_id), event_ids in outcomes.items():
-        await session.execute(update(table).where(one_of(session, table.c.id, event_ids)).values(
-            status=status, unmatched_reason=reason, matched_customer_id=customer_id))
+    await _record_outcomes(session, outcomes)
     await bulk_insert(session, UsageRecord.__table__, new_records)
     await rollups.apply(session, added=new_records, removed=old)
     billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}

@@ -33,19 +33,33 @@ class FinalizationRace(Exception):
 
 async def load_billing(session: AsyncSession, contract: Contract) -> ContractBilling:
     """Everything billing ``contract`` needs: phases with their plans' pricing, meters, rate cards."""
-    rows = (await session.execute(select(ContractPhase).where(ContractPhase.contract_id == contract.id)
-                                  .order_by(ContractPhase.starts_at, ContractPhase.created_at))).scalars().all()
-    pricing_by_plan: dict[str, list[Any]] = {}
-    phases: list[Phase] = []
-    for r in rows:
-        if r.plan_id not in pricing_by_plan:
-            pricing_by_plan[r.plan_id] = await plans.pricing_of(session, r.plan_id)
-        phases.append(Phase(id=r.id, plan_id=r.plan_id, starts_at=r.starts_at, prorate=r.prorate,
-                            pricings=pricing_by_plan[r.plan_id]))
-    meters = await contracts.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()
-                                                    for p in ps if p.meter_id})
-    cards = await contracts.rate_cards_of(session, set(meters))
-    return ContractBilling(contract=contract, phases=phases, meters=meters, rate_cards=cards)
+    return (await load_billings(session, [contract]))[0]
+
+
+async def load_billings(session: AsyncSession, contracts_: list[Contract]) -> list[ContractBilling]:
+    """``load_billing`` of several contracts, in their order, with four queries in all (phases,
+    their plans' pricing, meters, rate cards) however many contracts there are."""
+    if not contracts_:
+        return []
+    phase_rows = (await session.execute(
+        select(ContractPhase).where(ContractPhase.contract_id.in_({c.id for c in contracts_}))
+        .order_by(ContractPhase.contract_id, ContractPhase.starts_at, ContractPhase.created_at))).scalars().all()
+    pricing_by_plan = await plans.pricing_of_plans(session, {r.plan_id for r in phase_rows})
+    all_meters = await contracts.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()
+                                                        for p in ps if p.meter_id})
+    all_cards = await contracts.rate_cards_of(session, set(all_meters))
+    phases: dict[str, list[Phase]] = defaultdict(list)
+    for r in phase_rows:
+        phases[r.contract_id].append(Phase(id=r.id, plan_id=r.plan_id, starts_at=r.starts_at, prorate=r.prorate,
+                                           pricings=pricing_by_plan[r.plan_id]))
+    out = []
+    for contract in contracts_:
+        own = phases.get(contract.id, [])
+        meter_ids = {p.meter_id for ph in own for p in ph.pricings if p.meter_id}
+        out.append(ContractBilling(contract=contract, phases=own,
+                                   meters={m: all_meters[m] for m in meter_ids if m in all_meters},
+                                   rate_cards={m: all_cards[m] for m in meter_ids if m in all_cards}))
+    return out
 
 
 def quantities(meters: dict[str, Meter], values: list[tuple[str, str, str | None]]) -> dict[str, dict[str, Decimal]]:

@@ -29,14 +29,24 @@ async def pricing_of(session: AsyncSession, plan_id: str) -> list[Pricing]:
 
     The caller must already have resolved ``plan_id`` within its organization and mode (``get``).
     """
+    return (await pricing_of_plans(session, {plan_id}))[plan_id]
+
+
+async def pricing_of_plans(session: AsyncSession, plan_ids: set[str]) -> dict[str, list[Pricing]]:
+    """``pricing_of`` for each of ``plan_ids`` (one query); a plan without pricing maps to ``[]``."""
+    out: dict[str, list[Pricing]] = {pid: [] for pid in plan_ids}
+    if not plan_ids:
+        return out
     rows = (await session.execute(
-        select(Pricing)
+        select(PlanPricing.plan_id, Pricing).select_from(Pricing)
         .join(PlanPricing, PlanPricing.pricing_id == Pricing.id)
         .join(Plan, Plan.id == PlanPricing.plan_id)
-        .where(PlanPricing.plan_id == plan_id, Pricing.org_id == Plan.org_id, Pricing.mode == Plan.mode)
-        .order_by(PlanPricing.position)
-    )).scalars().all()
-    return list(rows)
+        .where(PlanPricing.plan_id.in_(plan_ids), Pricing.org_id == Plan.org_id, Pricing.mode == Plan.mode)
+        .order_by(PlanPricing.plan_id, PlanPricing.position)
+    )).all()
+    for plan_id, pricing in rows:
+        out[plan_id].append(pricing)
+    return out
 
 
 async def expanded_pricing(
