@@ -117,8 +117,7 @@ class _Resolver:
         await contracts.lock(self.session, customer_ids=customer_ids)
         by_customer = await contracts.of_customers(self.session, customer_ids)
         try:
-            billings = iter(await load_billings(self.session, [c for cid in customer_ids for c in by_customer[cid]]))
-            self.contracts = {cid: [next(billings) for _ in by_customer[cid]] for cid in customer_ids}
+            loaded = await load_billings(self.session, [c for cs in by_customer.values() for c in cs])
         except Exception:  # noqa: BLE001 - find the customer at fault, bill the others
             for customer_id in customer_ids:
                 try:
@@ -126,6 +125,10 @@ class _Resolver:
                 except Exception as exc:  # noqa: BLE001 - one customer's broken setup must not stall the rest
                     log.error("billing context failed to load", customer_id=customer_id, error=str(exc)[:300])
                     self.failures[customer_id] = str(exc)[:200]
+            return
+        self.contracts = {cid: [] for cid in customer_ids}
+        for billing in loaded:  # in each customer's contract order
+            self.contracts[billing.contract.customer_id].append(billing)
 
 
 @dataclass(frozen=True)

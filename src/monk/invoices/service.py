@@ -19,6 +19,7 @@ from monk.billing.periods import Period, anchored_date
 from monk.contracts import repository as contracts
 from monk.invoices import engine, repository, rollups
 from monk.invoices.engine import Billed, ContractBilling, Expected, Phase
+from monk.kit.db import one_of
 from monk.kit.ids import new_id
 from monk.models import Contract, ContractPhase, Invoice, Meter
 from monk.plans import repository as plans
@@ -42,7 +43,7 @@ async def load_billings(session: AsyncSession, contracts_: list[Contract]) -> li
     if not contracts_:
         return []
     phase_rows = (await session.execute(
-        select(ContractPhase).where(ContractPhase.contract_id.in_({c.id for c in contracts_}))
+        select(ContractPhase).where(one_of(session, ContractPhase.contract_id, [c.id for c in contracts_]))
         .order_by(ContractPhase.contract_id, ContractPhase.starts_at, ContractPhase.created_at))).scalars().all()
     pricing_by_plan = await plans.pricing_of_plans(session, {r.plan_id for r in phase_rows})
     all_meters = await contracts.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()

@@ -205,8 +205,12 @@ def _is_instant(table: Table, column: str) -> bool:
 
 def _stage_binders(table: Table, dialect: Any, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
     """``_binders`` for PostgreSQL's staging table: instants as microseconds (``_pg_micros``)."""
-    return [_pg_micros if _is_instant(table, c) else p for c, p in zip(columns, _binders(table, dialect, columns),
-                                                                      strict=True)]
+    key = (id(table), "stage", tuple(columns))
+    found = _bind_cache.get(key)
+    if found is None:
+        found = _bind_cache[key] = [_pg_micros if _is_instant(table, c) else p
+                                    for c, p in zip(columns, _binders(table, dialect, columns), strict=True)]
+    return found
 
 
 def _bound_rows(table: Table, dialect: Any, columns: Sequence[str], rows: Sequence[dict[str, Any]],
@@ -307,7 +311,7 @@ def _stage_ddl(table: Table, dialect: Any, stage: str) -> str:
     """The staging table of ``table``: its columns and types, but ``bigint`` microseconds for
     instants (``_pg_micros``), no constraints, emptied at every commit."""
     quote = dialect.identifier_preparer.quote
-    columns = ", ".join(f"{quote(c.name)} {'BIGINT' if isinstance(c.type, UTCDateTime) else c.type.compile(dialect)}"
+    columns = ", ".join(f"{quote(c.name)} {'BIGINT' if _is_instant(table, c.name) else c.type.compile(dialect)}"
                         for c in table.columns)
     return f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({columns}) ON COMMIT DELETE ROWS"
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
+from monk.kit.db import one_of
 from monk.kit.pagination import Page
 from monk.models import Plan, PlanPricing, Pricing, Product
 
@@ -41,7 +42,8 @@ async def pricing_of_plans(session: AsyncSession, plan_ids: set[str]) -> dict[st
         select(PlanPricing.plan_id, Pricing).select_from(Pricing)
         .join(PlanPricing, PlanPricing.pricing_id == Pricing.id)
         .join(Plan, Plan.id == PlanPricing.plan_id)
-        .where(PlanPricing.plan_id.in_(plan_ids), Pricing.org_id == Plan.org_id, Pricing.mode == Plan.mode)
+        .where(one_of(session, PlanPricing.plan_id, sorted(plan_ids)),
+               Pricing.org_id == Plan.org_id, Pricing.mode == Plan.mode)
         .order_by(PlanPricing.plan_id, PlanPricing.position)
     )).all()
     for plan_id, pricing in rows:
