@@ -1,6 +1,6 @@
 import pytest
 
-from monk.billing.matching import MeterMatch, MeterSpec, PropertyFilter, match_event
+from monk.billing.matching import MeterMatch, MeterSpec, PropertyFilter, bounded_reason, match_event
 
 COUNT = MeterSpec(aggregation_type="COUNT")
 SUM_TOKENS = MeterSpec(aggregation_type="SUM", aggregation_key="tokens")
@@ -82,7 +82,8 @@ def test_aggregation_key_missing() -> None:
         ("12.50", "12.50"),
         (" 7 ", "7"),
         (0.1, "0.1"),
-        (1e16, "1e+16"),
+        (1e14, "100000000000000.0"),
+        ("999999999999999.999999999999", "999999999999999.999999999999"),
         (2.5e-05, "2.5e-05"),
         (1.23456789, "1.23456789"),
         (-3, "-3"),
@@ -92,6 +93,31 @@ def test_aggregation_key_missing() -> None:
 def test_numeric_values_become_exact_strings(raw: str | float, value: str) -> None:
     result = match_event(SUM_TOKENS, "e", {"tokens": raw})
     assert result == MeterMatch(accepted=True, value=value)
+
+
+@pytest.mark.parametrize("raw", [10**15, -(10**15), 1e16, "1e30", "-1000000000000000", "0.0000000000001",
+                                 "1E+15"])
+@pytest.mark.parametrize("kind", ["SUM", "MAX", "MIN"])
+def test_values_beyond_the_stored_range_are_rejected(kind: str, raw: object) -> None:
+    """|value| < 10^15 with at most 12 decimals fits every usage record and rollup column."""
+    meter = MeterSpec(aggregation_type=kind, aggregation_key="tokens")
+    assert match_event(meter, "e", {"tokens": raw}).reason == "VALUE_OUT_OF_RANGE"
+
+
+def test_text_values_and_dimensions_are_bounded() -> None:
+    unique = MeterSpec(aggregation_type="UNIQUE_COUNT", aggregation_key="user")
+    assert match_event(unique, "e", {"user": "u" * 100}).accepted
+    assert match_event(unique, "e", {"user": "u" * 101}).reason == "VALUE_TOO_LONG"
+    grouped = MeterSpec(aggregation_type="COUNT", group_keys=("region",))
+    assert match_event(grouped, "e", {"region": "r" * 100}).accepted
+    assert match_event(grouped, "e", {"region": "r" * 1000}).reason == "DIMENSION_TOO_LONG"
+
+
+def test_reasons_are_bounded_and_keep_their_code() -> None:
+    assert bounded_reason("CUSTOMER_NOT_FOUND") == "CUSTOMER_NOT_FOUND"
+    assert bounded_reason("NO_MATCHING_METER", "A: x") == "NO_MATCHING_METER: A: x"
+    long = bounded_reason("NO_MATCHING_METER", "; ".join(f"METER_{i:040d}: EVENT_NAME_NOT_INCLUDED" for i in range(8)))
+    assert len(long) == 255 and long.startswith("NO_MATCHING_METER: METER_") and long.endswith("…")
 
 
 @pytest.mark.parametrize("raw", [True, False, "abc", "", "NaN", float("nan"), float("inf"), "1,000"])

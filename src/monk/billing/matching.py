@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from monk.billing.aggregation import AGGREGATIONS
 from monk.billing.money import parse_decimal
@@ -20,6 +21,9 @@ __all__ = [
     "REASON_EVENT_NAME_EXCLUDED",
     "REASON_EVENT_NAME_NOT_INCLUDED",
     "REASON_PROPERTY_FILTER_FAILED",
+    "REASON_DIMENSION_TOO_LONG",
+    "REASON_VALUE_OUT_OF_RANGE",
+    "REASON_VALUE_TOO_LONG",
     "MeterMatch",
     "MeterSpec",
     "PropertyFilter",
@@ -31,6 +35,17 @@ REASON_EVENT_NAME_EXCLUDED = "EVENT_NAME_EXCLUDED"
 REASON_PROPERTY_FILTER_FAILED = "PROPERTY_FILTER_FAILED"  # followed by ":<property name>"
 REASON_AGGREGATION_KEY_MISSING = "AGGREGATION_KEY_MISSING"
 REASON_AGGREGATION_VALUE_NOT_NUMERIC = "AGGREGATION_VALUE_NOT_NUMERIC"
+REASON_VALUE_OUT_OF_RANGE = "VALUE_OUT_OF_RANGE"  # a numeric value beyond ``MAX_QUANTITY`` or ``MAX_SCALE``
+REASON_VALUE_TOO_LONG = "VALUE_TOO_LONG"  # an aggregated text value longer than ``MAX_VALUE_LENGTH``
+REASON_DIMENSION_TOO_LONG = "DIMENSION_TOO_LONG"  # a group-key value longer than ``MAX_DIMENSION_LENGTH``
+
+# What one event may contribute, so that every usage record and rollup fits its column on both
+# databases: |value| < 10^15 with at most 12 decimal places (rollups are NUMERIC(38, 12)), text
+# values (UNIQUE_COUNT, LATEST…) of at most 100 characters, group-key values of at most 100.
+MAX_QUANTITY = Decimal(10) ** 15
+MAX_SCALE = 12
+MAX_VALUE_LENGTH = 100
+MAX_DIMENSION_LENGTH = 100
 
 _NUMERIC_AGGREGATIONS = frozenset({"SUM", "MAX", "MIN"})
 
@@ -121,6 +136,12 @@ def _is_numeric(value: PropertyValue) -> bool:
     return True
 
 
+def _in_range(text: str) -> bool:
+    """Whether a numeric value (already known to parse) lies inside ``MAX_QUANTITY`` and ``MAX_SCALE``."""
+    value = parse_decimal(text)
+    return abs(value) < MAX_QUANTITY and -int(value.normalize().as_tuple().exponent) <= MAX_SCALE
+
+
 def _filter_passes(flt: PropertyFilter, properties: Mapping[str, PropertyValue]) -> bool:
     present = flt.name in properties
     if flt.exists is not None and present != flt.exists:
@@ -139,7 +160,9 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
 
     Checks, in order: event name included (when ``event_include`` is non-empty), event name not
     excluded, every property filter (ANDed, in order), then for non-COUNT meters the aggregation key is
-    present and, for SUM/MAX/MIN, numeric (int, numeric string, finite float; ``bool`` is not numeric).
+    present and, for SUM/MAX/MIN, numeric (int, numeric string, finite float; ``bool`` is not numeric)
+    and inside ``MAX_QUANTITY``/``MAX_SCALE`` (other aggregations: text of at most ``MAX_VALUE_LENGTH``),
+    and every group-key value is at most ``MAX_DIMENSION_LENGTH`` characters.
     Returns ``MeterMatch(accepted=True, value=..., dimensions=...)`` or a rejection with its reason.
     """
     if meter.event_include and event_name not in meter.event_include:
@@ -161,9 +184,27 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
         value = property_text(raw)
         if meter.aggregation_type in _NUMERIC_AGGREGATIONS:
             value = value.strip()
+            if not _in_range(value):
+                return _reject(REASON_VALUE_OUT_OF_RANGE)
+        elif len(value) > MAX_VALUE_LENGTH:
+            return _reject(REASON_VALUE_TOO_LONG)
 
     dimensions = tuple(
         (group_key, property_text(properties[group_key]) if group_key in properties else "")
         for group_key in meter.group_keys
     )
+    if any(len(v) > MAX_DIMENSION_LENGTH for _, v in dimensions):
+        return _reject(REASON_DIMENSION_TOO_LONG)
     return MeterMatch(accepted=True, value=value, dimensions=dimensions)
+
+
+MAX_REASON_LENGTH = 255  # events.unmatched_reason
+
+
+def bounded_reason(code: str, detail: str | None = None) -> str:
+    """An unmatched reason as stored and shown: ``CODE`` or ``CODE: detail``, cut to
+    ``MAX_REASON_LENGTH`` characters (the detail is shortened, ending in ``…``; the code is kept)."""
+    if not detail:
+        return code[:MAX_REASON_LENGTH]
+    text = f"{code}: {detail}"
+    return text if len(text) <= MAX_REASON_LENGTH else text[:MAX_REASON_LENGTH - 1] + "…"

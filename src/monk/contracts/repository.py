@@ -10,6 +10,7 @@ from sqlalchemy import delete, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.db import one_of
 from monk.kit.pagination import Page
@@ -57,11 +58,20 @@ async def of_customers(session: AsyncSession, customer_ids: list[str]) -> dict[s
     return out
 
 
-async def rolling_active(session: AsyncSession) -> list[Contract]:
-    """Active contracts without an end date (their draft horizon moves with time)."""
-    return list((await session.execute(
-        select(Contract).where(Contract.is_active.is_(True), Contract.end_date.is_(None))
-    )).scalars().all())
+HORIZON_JOB = "horizon"  # the horizon extension's name in failure records (job_failures.kind)
+
+
+async def rolling_active(session: AsyncSession, *, ids: list[str] | None = None,
+                         now: datetime | None = None) -> list[Contract]:
+    """Active contracts without an end date (their draft horizon moves with time), in id order;
+    ``ids`` narrows them; with ``now``, a contract whose extension failed and waits for its retry
+    is left out."""
+    query = select(Contract).where(Contract.is_active.is_(True), Contract.end_date.is_(None))
+    if ids is not None:
+        query = query.where(one_of(session, Contract.id, ids))
+    if now is not None:
+        query = query.where(~failures.is_waiting(HORIZON_JOB, Contract.id, now))
+    return list((await session.execute(query.order_by(Contract.id))).scalars().all())
 
 
 async def meters_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Meter]:

@@ -5,7 +5,9 @@ the event's timestamp (the pinned ``contractId`` if given), find the billing per
 metered pricing's meter (event type and property filters, aggregation key). Accepted matches become
 usage records; the event's previous records are replaced, so a resend that moved to another
 period or meter recomputes both the old and the new invoice. An event that matches nothing is
-marked ``unmatched`` with the reason. Everything happens in one transaction per batch.
+marked ``unmatched`` with the reason. Everything happens in one transaction per batch; when a
+batch fails, the worker isolates the event at fault (``kit.jobs``) and ``set_aside`` marks it
+``unmatched`` with ``PROCESSING_ERROR: …`` until ``requeue_due`` hands it back after the backoff.
 """
 
 from __future__ import annotations
@@ -20,14 +22,23 @@ from sqlalchemy import Row, String, delete, func, literal, literal_column, selec
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.billing.matching import MeterSpec, match_event
+from monk.billing.matching import (
+    REASON_DIMENSION_TOO_LONG,
+    REASON_EVENT_NAME_EXCLUDED,
+    REASON_EVENT_NAME_NOT_INCLUDED,
+    MeterSpec,
+    bounded_reason,
+    match_event,
+)
 from monk.contracts import repository as contracts
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, load_billings, touch_usage
+from monk.jobs import repository as failures
 from monk.kit.db import bulk_insert, is_sqlite, one_of
+from monk.kit.jobs import error_text
 from monk.meters.service import meter_spec
-from monk.models import Contract, Customer, Event, UsageRecord
+from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
 
 log = structlog.get_logger("monk.worker")
 
@@ -42,6 +53,9 @@ CUSTOMER_REF = func.coalesce(Event.customer_id, Event.external_customer_id, lite
 # What matching reads of an event (rows, not ORM objects: the worker touches thousands per batch).
 CLAIM = (Event.id, Event.org_id, Event.mode, Event.event_name, Event.customer_id, Event.external_customer_id,
          Event.contract_id, Event.timestamp, Event.properties, Event.received_at, Event.matched_customer_id)
+MAX_DIMENSION_KEY_LENGTH = 1000  # usage_records.dimension_key, usage_rollups.dimension_key
+JOB = "match"  # the job's name in failure records (job_failures.kind)
+PROCESSING_ERROR = "PROCESSING_ERROR"
 
 
 class ClaimCursor:
@@ -95,7 +109,6 @@ class _Resolver:
         self.session = session
         self.customers: dict[tuple[str, str, str, str], str | None] = {}  # key → customer id
         self.contracts: dict[str, list[ContractBilling]] = {}
-        self.failures: dict[str, str] = {}  # customer id → why its billing context could not be loaded
         self.matchers: dict[str, list[_Matcher]] = {}  # by phase id, for this batch
 
     async def load(self, keys: list[tuple[str, str, str, str]]) -> None:
@@ -116,16 +129,7 @@ class _Resolver:
         customer_ids = sorted({c for c in self.customers.values() if c is not None})
         await contracts.lock(self.session, customer_ids=customer_ids)
         by_customer = await contracts.of_customers(self.session, customer_ids)
-        try:
-            loaded = await load_billings(self.session, [c for cs in by_customer.values() for c in cs])
-        except Exception:  # noqa: BLE001 - find the customer at fault, bill the others
-            for customer_id in customer_ids:
-                try:
-                    self.contracts[customer_id] = await load_billings(self.session, by_customer[customer_id])
-                except Exception as exc:  # noqa: BLE001 - one customer's broken setup must not stall the rest
-                    log.error("billing context failed to load", customer_id=customer_id, error=str(exc)[:300])
-                    self.failures[customer_id] = str(exc)[:200]
-            return
+        loaded = await load_billings(self.session, [c for cs in by_customer.values() for c in cs])
         self.contracts = {cid: [] for cid in customer_ids}
         for billing in loaded:  # in each customer's contract order
             self.contracts[billing.contract.customer_id].append(billing)
@@ -170,11 +174,18 @@ def _records(ev: Row[Any], billing: ContractBilling, period_start: date,
             reasons.append(f"{mt.code}: {m.reason}")
             continue
         dim_key = json.dumps(dict(m.dimensions), separators=(",", ":")) if mt.grouped else ""
+        if len(dim_key) > MAX_DIMENSION_KEY_LENGTH:
+            reasons.append(f"{mt.code}: {REASON_DIMENSION_TOO_LONG}")
+            continue
         out.append({"event_id": ev.id, "contract_id": billing.contract.id, "meter_id": mt.meter_id,
                     "period_start": period_start, "phase_id": phase.id, "dimension_key": dim_key, "value": m.value})
     if out:
         return out, None
-    return [], ("NO_MATCHING_METER: " + "; ".join(reasons)) if reasons else "NO_METER_IN_PLAN"
+    if not reasons:
+        return [], "NO_METER_IN_PLAN"
+    # The meters that listen to this event name say the most: they come first if the reason is cut.
+    reasons.sort(key=lambda r: r.endswith((REASON_EVENT_NAME_NOT_INCLUDED, REASON_EVENT_NAME_EXCLUDED)))
+    return [], bounded_reason("NO_MATCHING_METER", "; ".join(reasons))
 
 
 def _match(ev: Row[Any], key: tuple[str, str, str, str],
@@ -184,8 +195,6 @@ def _match(ev: Row[Any], key: tuple[str, str, str, str],
     customer_id = resolver.customers[key]
     if customer_id is None:
         return [], "CUSTOMER_NOT_FOUND", None
-    if customer_id in resolver.failures:
-        return [], f"MATCHING_ERROR: {resolver.failures[customer_id]}", customer_id
     candidates = [b for b in resolver.contracts[customer_id]
                   if ev.contract_id is None or b.contract.id == ev.contract_id]
     if ev.contract_id is not None and not candidates:
@@ -241,18 +250,33 @@ async def _record_outcomes(session: AsyncSession,
         status=given.c.status, unmatched_reason=given.c.reason, matched_customer_id=given.c.customer_id))
 
 
+async def claim_ids(session: AsyncSession, event_ids: list[str]) -> list[Row[Any]]:
+    """Lock the events of ``event_ids`` that are still pending (a retry of part of a failed batch),
+    in the claim's order; rows another worker holds are skipped."""
+    conn = await session.connection()
+    return list((await conn.execute(_pending(one_of(session, Event.id, event_ids), len(event_ids)))).all())
+
+
 async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int,
                         cursor: ClaimCursor | None = None) -> int:
-    """Match up to ``batch_size`` pending events (``claim``; pass the worker's ``cursor`` to keep the
-    round robin over customers going) and recompute the affected drafts. Returns how many events
-    were processed (0 = nothing to do). The caller commits.
+    """Claim up to ``batch_size`` pending events (``claim``; pass the worker's ``cursor`` to keep the
+    round robin over customers going) and ``match_events`` them. Returns how many events were
+    processed (0 = nothing to do). The caller commits."""
+    events = await claim(session, batch_size, cursor or ClaimCursor())
+    if events:
+        await match_events(session, events, now=now)
+    return len(events)
+
+
+async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: datetime) -> None:
+    """Match claimed events (rows of ``CLAIM``) and recompute the drafts they touch. The caller
+    commits. Any failure (a value the database refuses, a draft that cannot be rebuilt, a bug)
+    raises and leaves the transaction to be rolled back: the worker then isolates the event at
+    fault (``kit.jobs.run_isolated``) instead of marking events matched whose draft is stale.
 
     Plain rows and Core statements throughout (no ORM objects per event): this is the worker's
     per-event path, and on PostgreSQL id lists travel as one array parameter (``kit.db.one_of``).
     """
-    events = await claim(session, batch_size, cursor or ClaimCursor())
-    if not events:
-        return 0
     old = await _forget(session, [e.id for e in events if e.matched_customer_id is not None])
     dirty: set[tuple[str, date]] = {(r["contract_id"], r["period_start"]) for r in old}
     resolver = _Resolver(session)
@@ -261,11 +285,7 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
     new_records: list[dict[str, Any]] = []
     outcomes: dict[tuple[str, str | None, str | None], list[str]] = {}
     for ev, key in zip(events, keys, strict=True):
-        try:
-            found, reason, customer_id = _match(ev, key, resolver)
-        except Exception as exc:  # noqa: BLE001 - one bad event must not stall everyone's billing
-            log.error("event matching failed", event_id=ev.id, error=str(exc)[:300])
-            found, reason, customer_id = [], f"MATCHING_ERROR: {str(exc)[:200]}", None
+        found, reason, customer_id = _match(ev, key, resolver)
         new_records.extend(found)
         dirty.update((r["contract_id"], r["period_start"]) for r in found)
         outcomes.setdefault(("matched" if found else "unmatched", reason, customer_id), []).append(ev.id)
@@ -280,10 +300,42 @@ async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int
             if contract is None:
                 continue
             billing = billings[contract_id] = await load_billing(session, contract)
-        try:
-            async with session.begin_nested():
-                await touch_usage(session, billing, period_start, now=now)
-        except Exception as exc:  # noqa: BLE001 - keep billing the other contracts of the batch
-            log.error("invoice recompute failed", contract_id=contract_id, period_start=str(period_start),
-                      error=str(exc)[:300])
-    return len(events)
+        await touch_usage(session, billing, period_start, now=now)
+
+
+async def set_aside(session: AsyncSession, event_id: str, error: BaseException, *, now: datetime) -> JobFailure | None:
+    """The event failed on its own: mark it ``unmatched`` with reason ``PROCESSING_ERROR: <error>``
+    (visible in ``GET /v1/events``) and record the failure, so ``requeue_due`` hands it back to
+    matching after the backoff. ``None`` when the event is no longer pending (a resend replaced it,
+    or another worker took it). The caller commits."""
+    table = Event.__table__
+    org_id = (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
+        status="unmatched", unmatched_reason=bounded_reason(PROCESSING_ERROR, error_text(error)),
+    ).returning(table.c.org_id))).scalar_one_or_none()
+    if org_id is None:
+        return None
+    return await failures.record(session, kind=JOB, item_id=event_id, org_id=org_id, group_id=None,
+                                 error=error, now=now)
+
+
+async def requeue_due(session: AsyncSession, *, now: datetime) -> tuple[int, list[str]]:
+    """Hand the events set aside whose retry time has come back to matching (``pending`` again),
+    and forget the failures of events that have since been matched or replaced. Returns
+    ``(requeued, recovered event ids)``. The caller commits."""
+    table = Event.__table__
+    due = [f.item_id for f in await failures.hand_back_due(session, JOB, now)]
+    requeued = 0
+    if due:
+        requeued = (await session.execute(update(table).where(
+            one_of(session, table.c.id, due), table.c.status == "unmatched",
+            table.c.unmatched_reason.like(PROCESSING_ERROR + "%"),
+        ).values(status="pending", unmatched_reason=None))).rowcount
+    handed_back = select(JobFailure.item_id).where(JobFailure.kind == JOB, JobFailure.retry_at.is_(None))
+    still_failing = select(table.c.id).where(
+        table.c.id.in_(handed_back), (table.c.status == "pending") | table.c.unmatched_reason.like(
+            PROCESSING_ERROR + "%"))
+    recovered = list((await session.execute(select(JobFailure.item_id).where(
+        JobFailure.kind == JOB, JobFailure.retry_at.is_(None), JobFailure.item_id.not_in(still_failing),
+    ))).scalars())
+    await failures.clear(session, JOB, recovered)
+    return requeued, recovered

@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.jobs import repository as failures
 from monk.kit.auth import Principal
-from monk.kit.db import insert_for
+from monk.kit.db import insert_for, one_of
 from monk.kit.pagination import Page
 from monk.models import Contract, Invoice, InvoiceLine, Sequence
 
 OPEN_STATUSES = ("Drafted", "In Progress")
+FINALIZE_JOB = "finalize"  # finalization's name in failure records (job_failures.kind)
 
 
 async def get(session: AsyncSession, who: Principal, invoice_id: str) -> Invoice | None:
@@ -123,11 +125,18 @@ async def billed_lines(
 
 
 async def due_for_finalization(session: AsyncSession, on_or_before: date, limit: int, *,
-                               claim: bool = True) -> list[Invoice]:
+                               claim: bool = True, ids: list[str] | None = None,
+                               now: datetime | None = None) -> list[Invoice]:
     """Open invoices dated on or before ``on_or_before``, oldest first; with ``claim`` locked for
-    this transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and read afresh."""
-    query = (select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before)
-             .order_by(Invoice.invoice_date, Invoice.slot).limit(limit))
+    this transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and read afresh. ``ids`` narrows
+    them to those invoices. With ``now``, an invoice whose finalization failed and waits for its
+    retry is left out, and so are its contract's later invoices (they wait behind it)."""
+    query = select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before)
+    if ids is not None:
+        query = query.where(one_of(session, Invoice.id, ids))
+    if now is not None:
+        query = query.where(~failures.held_back(FINALIZE_JOB, Invoice.contract_id, now))
+    query = query.order_by(Invoice.invoice_date, Invoice.slot).limit(limit)
     if claim:
         query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
     return list((await session.execute(query)).scalars().all())
@@ -155,7 +164,8 @@ async def mark_finalized(session: AsyncSession, invoice_id: str, number: str, no
     this call finalized it."""
     result = await session.execute(update(Invoice).where(
         Invoice.id == invoice_id, Invoice.status.in_(OPEN_STATUSES),
-    ).values(status="Sent", invoice_number=number, finalized_at=now, updated_at=now, reopened=False))
+    ).values(status="Sent", invoice_number=number, finalized_at=now, updated_at=now, reopened=False,
+             processing_error=None))
     return result.rowcount == 1
 
 
@@ -176,3 +186,10 @@ async def transition(session: AsyncSession, invoice_id: str, from_status: str, t
     result = await session.execute(update(Invoice).where(Invoice.id == invoice_id, Invoice.status == from_status)
                                    .values(status=to_status, updated_at=now))
     return result.rowcount == 1
+
+
+async def set_processing_error(session: AsyncSession, invoice_id: str, error: str | None) -> Invoice | None:
+    """Record why the invoice's finalization failed (``None`` clears it); returns the invoice, or
+    ``None`` when it does not exist."""
+    return (await session.execute(update(Invoice).where(Invoice.id == invoice_id).values(processing_error=error)
+                                  .returning(Invoice))).scalar_one_or_none()

@@ -56,6 +56,7 @@ def invoice_out(inv: Invoice, lines: list[InvoiceLine] | None = None) -> dict[st
         "totalCents": inv.total_cents,
         "memo": inv.memo,
         "paymentLink": None,
+        "processingError": inv.processing_error,
         "createdAt": iso_ms(inv.created_at),
         "updatedAt": iso_ms(inv.updated_at),
     }

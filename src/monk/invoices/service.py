@@ -19,9 +19,11 @@ from monk.billing.periods import Period, anchored_date
 from monk.contracts import repository as contracts
 from monk.invoices import engine, repository, rollups
 from monk.invoices.engine import Billed, ContractBilling, Expected, Phase
+from monk.jobs import repository as failures
 from monk.kit.db import one_of
 from monk.kit.ids import new_id
-from monk.models import Contract, ContractPhase, Invoice, Meter
+from monk.kit.jobs import error_text
+from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
@@ -244,23 +246,42 @@ async def rebuild_open(session: AsyncSession, billing: ContractBilling, *, now: 
 
 
 async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int = 200) -> int:
-    """Finalize the open invoices whose date (plus the grace period for late events) has passed:
-    rebuild them one last time, number them (``INV-00001``, sequential per organization and mode)
-    and issue them as ``Sent``. Oldest first, so adjustments land on the right invoice. Raises
-    ``FinalizationRace`` when another worker got there first (the caller rolls back). Returns how
-    many were finalized."""
+    """Start the usage periods that have begun, then ``finalize`` the due invoices (at most
+    ``limit``) in this one transaction. Returns how many were finalized. The worker instead takes
+    them in small batches (``due_invoice_ids``, ``finalize``) so that one invoice that cannot be
+    finalized is set aside on its own."""
     await repository.start_usage_periods(session, now.date())
+    return await finalize(session, await due_invoice_ids(session, now=now, grace=grace, limit=limit),
+                          now=now, grace=grace)
+
+
+async def due_invoice_ids(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int) -> list[str]:
+    """Ids of the open invoices whose date plus ``grace`` has passed, oldest first, leaving out an
+    invoice set aside until its retry (and its contract's later invoices, which wait behind it)."""
+    return [inv.id for inv in await repository.due_for_finalization(session, (now - grace).date(), limit,
+                                                                    claim=False, now=now)]
+
+
+async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: datetime, grace: timedelta) -> int:
+    """Finalize the listed invoices that are still open and due: rebuild them one last time,
+    number them (``INV-00001``, sequential per organization and mode) and issue them as ``Sent``.
+    Oldest first, so adjustments land on the right invoice. Raises ``FinalizationRace`` when
+    another worker got there first (the caller rolls back). Returns how many were finalized; the
+    failure records of those invoices are forgotten."""
     # Contracts first, then their invoices: the order in which the worker's matching takes them
     # (``contracts.repository.lock``, then the drafts it rebuilds), so late usage of a contract lands
     # wholly before or wholly after its invoice is finalized, and the two never deadlock.
+    if not invoice_ids:
+        return 0
     on_or_before = (now - grace).date()
     contract_ids = {inv.contract_id for inv in await repository.due_for_finalization(
-        session, on_or_before, limit, claim=False)}
+        session, on_or_before, len(invoice_ids), claim=False, ids=invoice_ids)}
     await contracts.lock(session, contract_ids)
-    due = [inv for inv in await repository.due_for_finalization(session, on_or_before, limit)
+    due = [inv for inv in await repository.due_for_finalization(session, on_or_before, len(invoice_ids),
+                                                                ids=invoice_ids)
            if inv.contract_id in contract_ids]
     billings: dict[str, ContractBilling] = {}
-    done = 0
+    done: list[str] = []
     for inv in due:
         contract = await session.get(Contract, inv.contract_id)
         if contract is None:
@@ -277,5 +298,19 @@ async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta
             raise FinalizationRace(inv.id)
         if earliest is not None and earliest.id == inv.id:
             await repository.clear_reopened(session, contract.id)
-        done += 1
-    return done
+        done.append(inv.id)
+    await failures.clear(session, repository.FINALIZE_JOB, done)
+    return len(done)
+
+
+async def set_aside(session: AsyncSession, invoice_id: str, error: BaseException, *,
+                    now: datetime) -> JobFailure | None:
+    """The invoice could not be finalized on its own: record the error on it (``processingError``
+    in the API) and in its failure record, so finalization retries it after the backoff and its
+    contract's later invoices wait behind it. ``None`` when the invoice no longer exists. The caller
+    commits."""
+    inv = await repository.set_processing_error(session, invoice_id, error_text(error))
+    if inv is None:
+        return None
+    return await failures.record(session, kind=repository.FINALIZE_JOB, item_id=invoice_id, org_id=inv.org_id,
+                                 group_id=inv.contract_id, error=error, now=now)

@@ -5,6 +5,7 @@ from monk.models.contract import Contract
 from monk.models.customer import Customer
 from monk.models.event import Event, UsageRecord
 from monk.models.invoice import Invoice, InvoiceLine
+from monk.models.job_failure import JobFailure
 from monk.models.meter import Meter
 from monk.models.organization import ApiKey, Organization
 from monk.models.phase import ContractPhase
@@ -15,6 +16,6 @@ from monk.models.rollup import UsageRollup
 from monk.models.sequence import Sequence
 
 __all__ = [
-    "ApiKey", "Base", "Contract", "ContractPhase", "Customer", "Event", "Invoice", "InvoiceLine", "Meter",
+    "ApiKey", "Base", "Contract", "ContractPhase", "Customer", "Event", "Invoice", "InvoiceLine", "JobFailure", "Meter",
     "Organization", "Plan", "PlanPricing", "Pricing", "Product", "RateCard", "Sequence", "UsageRecord", "UsageRollup",
 ]

@@ -53,6 +53,9 @@ class Invoice(Tenant, Base):
     # Set when usage or a plan change touches a period this (finalized) invoice billed: the
     # difference is then billed on the contract's earliest open invoice.
     reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why finalization last failed (bounded text; ``None`` when it has not failed): the worker set
+    # the invoice aside and retries it with backoff (``job_failures``).
+    processing_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class InvoiceLine(Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -18,15 +19,34 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
-from monk.events.tasks import ClaimCursor, match_pending
-from monk.invoices.service import FinalizationRace, finalize_due, load_billing, sync_calendar
+from monk.events.tasks import JOB as MATCH_JOB
+from monk.events.tasks import ClaimCursor, claim, claim_ids, match_events, requeue_due
+from monk.events.tasks import set_aside as set_aside_event
+from monk.invoices.repository import FINALIZE_JOB, start_usage_periods
+from monk.invoices.service import FinalizationRace, due_invoice_ids, finalize, load_billing, sync_calendar
+from monk.invoices.service import set_aside as set_aside_invoice
+from monk.jobs import repository as failures
 from monk.kit.clock import Clock
+from monk.kit.jobs import run_isolated
 from monk.kit.notify import Listener
+from monk.models import Contract, JobFailure
 from monk.settings import Settings
 
 log = structlog.get_logger("monk.worker")
 HORIZON_EVERY_SECONDS = 60
 FINALIZE_EVERY_SECONDS = 5
+FINALIZE_BATCH = 20  # invoices finalized per transaction
+HORIZON_BATCH = 50  # rolling contracts extended per transaction
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _log_set_aside(failure: JobFailure, **ids: str) -> None:
+    """One warning per item set aside (a state change), with its ids, attempt and next retry."""
+    log.warning("job item set aside", job=failure.kind, org_id=failure.org_id, attempts=failure.attempts,
+                retry_at=failure.retry_at.isoformat() if failure.retry_at else None, error=failure.error, **ids)
 
 
 class Worker:
@@ -53,41 +73,129 @@ class Worker:
         self._wake.set()
 
     async def match_once(self) -> int:
-        """Match one batch of pending events in one transaction; returns how many."""
+        """Match one batch of pending events in one transaction; returns how many were claimed.
+
+        When the batch fails, it is rolled back and split (``kit.jobs.run_isolated``) until the
+        event at fault is alone; that event is set aside (``unmatched``, ``PROCESSING_ERROR: …``,
+        retried with backoff) and every other event of the batch is matched."""
+        failure: BaseException | None = None
         async with self.sessions() as session:
-            n = await match_pending(session, now=self.clock.now(), batch_size=self.settings.worker_batch_size,
-                                    cursor=self.cursor)
+            events = await claim(session, self.settings.worker_batch_size, self.cursor)
+            if not events:
+                return 0
+            try:
+                await match_events(session, events, now=self.clock.now())
+                await session.commit()
+                return len(events)
+            except Exception as exc:  # noqa: BLE001 - isolated below
+                failure = exc
+                with contextlib.suppress(Exception):
+                    await session.rollback()
+        await run_isolated([e.id for e in events], self._match_ids, self._set_aside_event, job=MATCH_JOB,
+                           known_failure=failure)
+        return len(events)
+
+    async def _match_ids(self, event_ids: Sequence[str]) -> None:
+        async with self.sessions() as session:
+            events = await claim_ids(session, list(event_ids))
+            if events:
+                await match_events(session, events, now=self.clock.now())
             await session.commit()
-        return n
+
+    async def _set_aside_event(self, event_id: str, error: BaseException) -> None:
+        async with self.sessions() as session:
+            failure = await set_aside_event(session, event_id, error, now=self.clock.now())
+            await session.commit()
+        if failure is not None:
+            _log_set_aside(failure, event_id=event_id)
 
     async def extend_horizons(self) -> int:
-        """Create the drafts rolling contracts need as time passes; returns how many were created."""
-        created = 0
+        """Create the drafts rolling contracts need as time passes, in batches of
+        ``HORIZON_BATCH`` contracts; a contract that fails is set aside and retried with backoff.
+        Returns how many drafts were created."""
         async with self.sessions() as session:
-            for contract in await contracts.rolling_active(session):
-                created += await sync_calendar(session, await load_billing(session, contract), now=self.clock.now(),
-                                               periods_ahead=self.settings.rolling_horizon_periods)
-            await session.commit()
+            ids = [c.id for c in await contracts.rolling_active(session, now=self.clock.now())]
+        created = [0]
+
+        async def run(batch: Sequence[str]) -> None:
+            async with self.sessions() as session:
+                n = 0
+                for contract in await contracts.rolling_active(session, ids=list(batch)):
+                    n += await sync_calendar(session, await load_billing(session, contract), now=self.clock.now(),
+                                             periods_ahead=self.settings.rolling_horizon_periods)
+                await failures.clear(session, contracts.HORIZON_JOB, list(batch))
+                await session.commit()
+            created[0] += n
+
+        for batch in _chunks(ids, HORIZON_BATCH):
+            await run_isolated(batch, run, self._set_aside_contract, job=contracts.HORIZON_JOB)
         self._last_horizon = self.clock.now()
-        return created
+        return created[0]
+
+    async def _set_aside_contract(self, contract_id: str, error: BaseException) -> None:
+        async with self.sessions() as session:
+            contract = await session.get(Contract, contract_id)
+            failure = await failures.record(session, kind=contracts.HORIZON_JOB, item_id=contract_id,
+                                            org_id=contract.org_id if contract else None, group_id=contract_id,
+                                            error=error, now=self.clock.now())
+            await session.commit()
+        _log_set_aside(failure, contract_id=contract_id)
+
+    async def housekeeping(self) -> None:
+        """The periodic bookkeeping before finalization, each step in its own transaction: point
+        contracts at scheduled plans, move drafts whose usage period began to ``In Progress``, and
+        hand events set aside back to matching once their retry time has come."""
+        now = self.clock.now()
+        async with self.sessions() as session:
+            await apply_due_phases(session, now)
+            await start_usage_periods(session, now.date())
+            await session.commit()
+        async with self.sessions() as session:
+            requeued, recovered = await requeue_due(session, now=now)
+            await session.commit()
+        if requeued:
+            log.info("events set aside handed back to matching", job=MATCH_JOB, count=requeued)
+            self.wake()
+        for event_id in recovered:
+            log.info("job item recovered", job=MATCH_JOB, event_id=event_id)
 
     async def finalize_once(self) -> int:
-        """Finalize the invoices that are due, in one transaction; returns how many. A race lost to
-        another worker rolls the transaction back (nothing is numbered twice) and counts 0."""
+        """Finalize the invoices that are due, ``FINALIZE_BATCH`` per transaction (a back-dated
+        contract's past invoices never hold the write lock for long); an invoice that cannot be
+        finalized is set aside with its error, the others are finalized. A race lost to another
+        worker rolls that batch back (nothing is numbered twice). Returns how many were finalized."""
+        await self.housekeeping()
+        now = self.clock.now()
+        grace = timedelta(seconds=self.settings.finalize_grace_seconds)
         async with self.sessions() as session:
-            try:
-                await apply_due_phases(session, self.clock.now())
-                n = await finalize_due(session, now=self.clock.now(),
-                                       grace=timedelta(seconds=self.settings.finalize_grace_seconds))
-            except FinalizationRace:
-                await session.rollback()
-                return 0
+            ids = await due_invoice_ids(session, now=now, grace=grace, limit=FINALIZE_BATCH * 10)
+        done = [0]
+
+        async def run(batch: Sequence[str]) -> None:
+            async with self.sessions() as session:
+                try:
+                    n = await finalize(session, list(batch), now=now, grace=grace)
+                except FinalizationRace:
+                    await session.rollback()
+                    return
+                await session.commit()
+            done[0] += n
+
+        for batch in _chunks(ids, FINALIZE_BATCH):
+            await run_isolated(batch, run, self._set_aside_invoice, job=FINALIZE_JOB)
+        return done[0]
+
+    async def _set_aside_invoice(self, invoice_id: str, error: BaseException) -> None:
+        async with self.sessions() as session:
+            failure = await set_aside_invoice(session, invoice_id, error, now=self.clock.now())
             await session.commit()
-        return n
+        if failure is not None:
+            _log_set_aside(failure, invoice_id=invoice_id)
 
     async def drain(self) -> int:
         """Run every job until there is nothing left to do; returns the number of events matched."""
         await self.extend_horizons()
+        await self.housekeeping()
         total = 0
         while n := await self.match_once():
             total += n
