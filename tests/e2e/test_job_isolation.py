@@ -22,10 +22,13 @@ POISON_SQLITE = {
               "BEGIN SELECT RAISE(ABORT, 'poisoned value 666'); END"),
     "invoice": ("CREATE TRIGGER poison BEFORE UPDATE ON invoices WHEN NEW.status = 'Sent' AND NEW.contract_id = '{id}' "
                 "BEGIN SELECT RAISE(ABORT, 'poisoned invoice'); END"),
+    "horizon": ("CREATE TRIGGER poison BEFORE INSERT ON invoices WHEN NEW.contract_id = '{id}' "
+                "BEGIN SELECT RAISE(ABORT, 'poisoned horizon'); END"),
 }
 POISON_PG = {
     "usage": ("usage_records", "NEW.value = '666'", "poisoned value 666"),
     "invoice": ("invoices", "NEW.status = 'Sent' AND NEW.contract_id = '{id}'", "poisoned invoice"),
+    "horizon": ("invoices", "TG_OP = 'INSERT' AND NEW.contract_id = '{id}'", "poisoned horizon"),
 }
 
 
@@ -142,6 +145,29 @@ async def test_a_poison_invoice_is_set_aside_and_every_other_invoice_is_finalize
     await worker.drain()
     a_inv = february(await s.invoices(a, a.contract["id"]))  # type: ignore[attr-defined]
     assert a_inv["status"] == "Sent" and a_inv["processingError"] is None and a_inv["totalCents"] == 500
+
+
+async def test_a_contract_whose_horizon_cannot_be_extended_is_set_aside(
+        api: Api, worker: Worker, app: Any, clock: FrozenClock) -> None:
+    a, b = await _org(api, "A"), await _org(api, "B")
+    before = {x: len(await s.invoices(x, x.contract["id"])) for x in (a, b)}  # type: ignore[attr-defined]
+    await _poison(app, "horizon", id=a.contract["id"])  # type: ignore[attr-defined]
+    clock.advance(timedelta(days=70))  # two more periods come into the rolling horizon
+    await worker.drain()
+    assert len(await s.invoices(b, b.contract["id"])) == before[b] + 2  # type: ignore[attr-defined]
+    assert len(await s.invoices(a, a.contract["id"])) == before[a]  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        kind, attempts = (await session.execute(text("SELECT kind, attempts FROM job_failures"))).one()
+    assert (kind, attempts) == ("horizon", 1)
+    await worker.extend_horizons()  # before its retry time the contract is left alone
+    async with app.state.sessions() as session:
+        assert (await session.execute(text("SELECT attempts FROM job_failures"))).scalar_one() == 1
+    await _cure(app, "horizon")
+    clock.advance(timedelta(seconds=31))
+    await worker.extend_horizons()
+    assert len(await s.invoices(a, a.contract["id"])) == before[a] + 2  # type: ignore[attr-defined]
+    async with app.state.sessions() as session:
+        assert (await session.execute(text("SELECT count(*) FROM job_failures"))).scalar_one() == 0
 
 
 async def test_inputs_that_overflow_a_column_are_unmatched_with_a_reason(api: Api, worker: Worker) -> None:

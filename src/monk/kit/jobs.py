@@ -84,7 +84,7 @@ async def run_isolated(
         if len(items) == 1:
             await set_aside(items[0], known_failure)
             return 1
-        log.info("job batch failed; isolating the item at fault", job=job, size=len(items),
+        log.debug("job batch failed; isolating the item at fault", job=job, size=len(items),
                  error=error_text(known_failure, 200))
         mid = len(items) // 2
         return (await run_isolated(items[:mid], run, set_aside, job=job)
