@@ -35,7 +35,7 @@ from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, load_billings, touch_usage
 from monk.jobs import repository as failures
-from monk.kit.db import bulk_insert, is_sqlite, one_of
+from monk.kit.db import bulk_insert, claiming, is_sqlite, one_of
 from monk.kit.jobs import error_text
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
@@ -69,8 +69,7 @@ class ClaimCursor:
 def _pending(where: Any, limit: int) -> Any:
     """Pending events matching ``where`` in customer order, each customer's oldest first, locked;
     read straight off ``ix_events_pending_customer`` in its own order (no sort)."""
-    return (select(*CLAIM).where(IS_PENDING, where).order_by(CUSTOMER_REF, Event.received_at).limit(limit)
-            .with_for_update(skip_locked=True))
+    return claiming(select(*CLAIM).where(IS_PENDING, where).order_by(CUSTOMER_REF, Event.received_at).limit(limit))
 
 
 async def claim(session: AsyncSession, batch_size: int, cursor: ClaimCursor) -> list[Row[Any]]:

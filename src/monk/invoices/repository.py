@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
-from monk.kit.db import insert_for, one_of
+from monk.kit.db import claiming, insert_for, one_of
 from monk.kit.pagination import Page
 from monk.models import Contract, Invoice, InvoiceLine, Sequence
 
@@ -138,7 +138,7 @@ async def due_for_finalization(session: AsyncSession, on_or_before: date, limit:
         query = query.where(~failures.held_back(FINALIZE_JOB, Invoice.contract_id, now))
     query = query.order_by(Invoice.invoice_date, Invoice.slot).limit(limit)
     if claim:
-        query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
+        query = claiming(query)
     return list((await session.execute(query)).scalars().all())
 
 

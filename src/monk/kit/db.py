@@ -155,6 +155,15 @@ def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
     return column.in_(select(func.unnest(literal(list(values), postgresql.ARRAY(column.type)))))
 
 
+def claiming(query: Any) -> Any:
+    """``query`` as a job's claim: the rows it selects are locked for this transaction and rows
+    another transaction holds are skipped (``FOR UPDATE SKIP LOCKED``) on PostgreSQL, so several
+    workers share one queue; on SQLite (which has no row locks and ignores the clause) every write
+    transaction starts with ``BEGIN IMMEDIATE`` (``_configure_sqlite``), so a claim excludes every
+    other writer until it commits. Rows are read afresh (``populate_existing``)."""
+    return query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
+
+
 def insert_for(session: AsyncSession, table: Table) -> Any:
     """The dialect's ``INSERT`` construct for ``table``, which supports ``on_conflict_do_*``."""
     if is_sqlite(session):
