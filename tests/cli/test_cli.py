@@ -69,3 +69,49 @@ def test_serve_bootstraps_keys_and_answers(db: Path, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _use(db: Path, key: str) -> int:
+    """Call the API in-process with ``key`` (as a server on this database would be called)."""
+    import asyncio
+
+    from monk.app import create_app
+    from monk.settings import Settings
+
+    async def main() -> int:
+        app = create_app(Settings(database_url=f"sqlite:///{db}"), run_worker=False)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://monk.test") as client:
+                r = await client.get("/v1/customers", headers={"Authorization": f"Bearer {key}"})
+                return r.status_code
+        finally:
+            await app.state.engine.dispose()
+
+    return asyncio.run(main())
+
+
+def test_keys_list_shows_prefix_mode_scopes_created_last_used_and_revoked(db: Path) -> None:
+    run(["migrate"], db)
+    used = run(["keys", "create", "--scopes", "customers:read,usage:write", "--mode", "test"], db).stdout.strip()
+    idle = run(["keys", "create", "--scopes", "*", "--org", "acme"], db).stdout.strip()
+    gone = run(["keys", "create", "--scopes", "usage:write"], db).stdout.strip()
+    run(["keys", "revoke", gone[:16]], db)
+    assert _use(db, used) == 200
+    out = run(["keys", "list"], db).stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST", "USED", "REVOKED", "EXPIRES"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert set(rows) == {used[:16], idle[:16], gone[:16]}
+    assert all(used not in line and idle not in line for line in lines)  # never the key itself
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    org, mode, scopes, created, last_used, revoked, expires = rows[used[:16]][1:]
+    assert (org, mode, scopes) == ("default", "test", "customers:read,usage:write")
+    assert re.fullmatch(stamp, created) and re.fullmatch(stamp, last_used) and (revoked, expires) == ("-", "-")
+    assert rows[idle[:16]][1:4] == ["acme", "live", "*"] and rows[idle[:16]][5:7] == ["-", "-"]
+    assert re.fullmatch(stamp, rows[gone[:16]][6])
+    active = run(["keys", "list", "--active"], db).stdout
+    assert gone[:16] not in active and used[:16] in active
+    assert run(["keys", "list", "--org", "acme"], db).stdout.count("\n") == 2
+    helptext = run(["keys", "--help"], db).stdout
+    assert "keys list" in helptext and "keys revoke" in helptext and "keys create" in helptext
