@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -49,10 +54,12 @@ def test_keys_create_prints_only_the_key_and_revoke_works(db: Path) -> None:
     assert run(["keys", "revoke", "mk_"], db, check=False).returncode == 1
 
 
-def test_serve_bootstraps_keys_and_answers(db: Path, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def serving(db: Path, port: int) -> Iterator[list[str]]:
+    """``monk serve`` on ``db`` at ``port``; yields the live and test keys it printed, once it answers."""
     run(["migrate"], db)
     env = {**os.environ, "MONK_DATABASE_URL": f"sqlite:///{db}"}
-    proc = subprocess.Popen(MONK + ["serve", "--port", "18931"], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(MONK + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
@@ -60,15 +67,37 @@ def test_serve_bootstraps_keys_and_answers(db: Path, tmp_path: Path) -> None:
         assert [k[:8] for k in keys] == ["mk_live_", "mk_test_"]
         for _ in range(100):
             try:
-                r = httpx.get("http://127.0.0.1:18931/v1/customers", headers={"Authorization": f"Bearer {keys[0]}"})
+                httpx.get(f"http://127.0.0.1:{port}/health/live")
                 break
             except httpx.TransportError:
-                import time
                 time.sleep(0.1)
-        assert r.status_code == 200 and r.json() == {"data": [], "hasMore": False, "total": 0}
+        yield keys
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_serve_bootstraps_keys_and_answers(db: Path) -> None:
+    with serving(db, 18931) as keys:
+        r = httpx.get("http://127.0.0.1:18931/v1/customers", headers={"Authorization": f"Bearer {keys[0]}"})
+        assert r.status_code == 200 and r.json() == {"data": [], "hasMore": False, "total": 0}
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="the walkthrough needs curl and jq")
+def test_walkthrough_runs_twice_and_fails_loudly(db: Path) -> None:
+    script = Path(__file__).parents[2] / "docs" / "walkthrough.sh"
+    with serving(db, 18932) as keys:
+        env = {**os.environ, "MONK_URL": "http://127.0.0.1:18932", "MONK_KEY": keys[0]}
+        totals = []
+        for _ in range(2):
+            proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, proc.stderr
+            invoices = [json.loads(line) for line in proc.stdout.splitlines() if '"invoiceDate"' in line]
+            totals.append([i["totalCents"] for i in invoices])
+        assert totals == [[1200, 13000], [2400, 21000]]  # the same customers and contracts, twice the calls
+        bad = subprocess.run(["bash", str(script)], env={**env, "MONK_KEY": "mk_live_" + "0" * 48},
+                             capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 1 and "HTTP 401" in bad.stderr and "Invalid API key" in bad.stderr
 
 
 def _use(db: Path, key: str) -> int:
