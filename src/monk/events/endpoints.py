@@ -177,14 +177,16 @@ async def list_events(
 ) -> dict[str, Any]:
     """List stored events, newest first → ``{"events": [...], "total", "limit", "offset", "hasMore"}``.
 
-    Each event carries ``status`` (``pending``/``matched``/``unmatched``) and ``unmatchedReason``.
+    Each event carries ``status`` (``pending``/``matched``/``unmatched``), ``unmatchedReason`` and
+    ``contractId``: the contract a matched event is billed on, else the one it was sent with (or null).
     """
     rows, total = await repository.list_page(
         session, who, pg, event_name=event_name, customer_id=customer_id,
         external_customer_id=external_customer_id, start=_instant("start", start), end=_instant("end", end),
         matched=matched,
     )
-    return {"events": [event_out(e) for e in rows], "total": total, "limit": pg.limit, "offset": pg.offset,
+    contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])
+    return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": pg.limit, "offset": pg.offset,
             "hasMore": pg.offset + len(rows) < total}
 
 

@@ -239,15 +239,16 @@ def check_batch(raw: Any, now: datetime) -> list[ValidEvent]:
     return good
 
 
-def event_out(e: Event) -> dict[str, Any]:
-    """The API shape of a stored event, with its matching status."""
+def event_out(e: Event, matched_contract_id: str | None = None) -> dict[str, Any]:
+    """The API shape of a stored event, with its matching status. ``contractId`` is the contract a
+    ``matched`` event bills (``matched_contract_id``), else the one the event was pinned to (or null)."""
     return {
         "id": e.id,
         "idempotencyKey": e.idempotency_key,
         "eventName": e.event_name,
         "customerId": e.matched_customer_id or e.customer_id,
         "externalCustomerId": e.external_customer_id,
-        "contractId": e.contract_id,
+        "contractId": (matched_contract_id if e.status == "matched" else None) or e.contract_id,
         "timestamp": iso_ms(e.timestamp),
         "properties": e.properties,
         "receivedAt": iso_ms(e.received_at),
