@@ -186,8 +186,8 @@ async def list_events(
         matched=matched,
     )
     contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])
-    return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": pg.limit, "offset": pg.offset,
-            "hasMore": pg.offset + len(rows) < total}
+    return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": pg.limit,
+            "offset": pg.offset, "hasMore": pg.offset + len(rows) < total}
 
 
 _FAST_PATHS = {"/v1/events": create_event, "/v1/events/batch": create_events_batch}

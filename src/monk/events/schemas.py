@@ -21,7 +21,7 @@ from pydantic_core import from_json
 
 from monk.kit.clock import iso_ms
 from monk.kit.errors import ValidationFailed
-from monk.kit.schemas import CamelModel
+from monk.kit.schemas import CamelModel, invalid_json
 from monk.kit.time import ensure_utc
 from monk.models import Event
 
@@ -151,8 +151,10 @@ def parse_json(body: bytes) -> Any:
     except ValueError:
         try:
             parsed = json.loads(body)
-        except ValueError:
-            raise ValidationFailed("request body must be valid JSON") from None
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed("body: " + invalid_json(exc.doc, exc.pos, exc.msg)) from None
+        except ValueError:  # bytes that are not UTF-8, -16 or -32 text
+            raise ValidationFailed("body: invalid JSON (not UTF-8 text)") from None
     if b"\\u0000" in body and _has_nul(parsed):
         raise ValidationFailed("strings must not contain the NUL character (\\u0000)")
     return parsed
