@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monk.kit import openapi
 from monk.kit.clock import Clock
 from monk.kit.db import create_engine, is_connection_failure, is_data_error, session_factory
 from monk.kit.errors import MonkError, ServiceUnavailable
@@ -64,6 +65,8 @@ def create_app(
         version="0.1.0",
         description="Usage-based billing: meters, pricing, plans, contracts, events and invoices.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -72,6 +75,7 @@ def create_app(
     app.state.worker = None
     _install_error_handlers(app)
     _include_routers(app, only=only)
+    openapi.install(app)  # the document as the server behaves; /docs and /redoc from packaged assets
     from monk.events.endpoints import IngestFastPath
 
     app.add_middleware(IngestFastPath)  # event ingestion without routing overhead (events/endpoints.py)

@@ -179,4 +179,5 @@ def require(scope: str):
             raise Forbidden(f"API key does not have the required permission: {scope}")
         return principal
 
+    dependency.monk_scope = scope  # type: ignore[attr-defined]  # read by kit.openapi for the document
     return dependency
