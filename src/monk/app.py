@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monk.kit import openapi
 from monk.kit.clock import Clock
 from monk.kit.db import create_engine, is_connection_failure, is_data_error, session_factory
 from monk.kit.errors import MonkError, ServiceUnavailable
 from monk.kit.limits import BodyLimit
+from monk.kit.schemas import invalid_json
 from monk.settings import Settings, get_settings
 
 log = structlog.get_logger("monk")
@@ -63,6 +65,8 @@ def create_app(
         version="0.1.0",
         description="Usage-based billing: meters, pricing, plans, contracts, events and invoices.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -71,6 +75,7 @@ def create_app(
     app.state.worker = None
     _install_error_handlers(app)
     _include_routers(app, only=only)
+    openapi.install(app)  # the document as the server behaves; /docs and /redoc from packaged assets
     from monk.events.endpoints import IngestFastPath
 
     app.add_middleware(IngestFastPath)  # event ingestion without routing overhead (events/endpoints.py)
@@ -110,9 +115,18 @@ def _error(status: int, code: str, message: str, *, details: Any = None,
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-def _describe(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _describe(errors: list[dict[str, Any]], body: Any = None) -> list[dict[str, str]]:
+    """``[{"field", "message"}]`` for a request's validation errors; a body that is not JSON is reported
+    as field ``body`` with the parser's reason and position, not as FastAPI's ``0: JSON decode error``."""
     out = []
     for e in errors:
+        if e.get("type") == "json_invalid":
+            loc = e.get("loc", ())
+            pos = loc[-1] if loc and isinstance(loc[-1], int) else 0
+            reason = (e.get("ctx") or {}).get("error") or "not JSON"
+            text = body if isinstance(body, str | bytes) else ""
+            out.append({"field": "body", "message": invalid_json(text, pos, str(reason))})
+            continue
         loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
         out.append({"field": ".".join(loc) or "body", "message": e.get("msg", "invalid")})
     return out
@@ -125,7 +139,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = _describe(list(exc.errors()))
+        details = _describe(list(exc.errors()), exc.body)
         first = details[0] if details else {"field": "body", "message": "invalid request"}
         return _error(400, "VALIDATION_ERROR", f"{first['field']}: {first['message']}", details=details)
 

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import datetime
 
 import typer
 
-from monk.kit.clock import Clock
+from monk.kit.clock import Clock, iso_ms
 from monk.settings import get_settings
 
 app = typer.Typer(help="Monk: usage-based billing.", no_args_is_help=True, add_completion=False)
-keys = typer.Typer(help="Create and revoke API keys.", no_args_is_help=True)
+keys = typer.Typer(
+    help="Create, list and revoke API keys. A key is shown once, when it is created: only its hash is stored, so a "
+         "lost key cannot be shown again. Find it by its prefix with `monk keys list`, revoke it with "
+         "`monk keys revoke <prefix>` and create a new one with `monk keys create`.",
+    no_args_is_help=True,
+)
 app.add_typer(keys, name="keys")
 
 
@@ -185,6 +191,45 @@ def keys_create(
     except ValueError as exc:
         _die(f"error: {exc}")
     sys.stdout.write(key + "\n")
+
+
+def _when(instant: datetime | None) -> str:
+    return iso_ms(instant) if instant is not None else "-"
+
+
+@keys.command("list")
+def keys_list(
+    org: str = typer.Option(None, help="only this organization's keys (by name)"),
+    active: bool = typer.Option(False, "--active", help="leave out revoked keys"),
+) -> None:
+    """List API keys, oldest first: prefix, organization, mode, scopes, created, last used, revoked, expires.
+
+    The keys themselves cannot be shown (only their hashes are stored). A lost key is found here by
+    its prefix (the first 16 characters): revoke it with `monk keys revoke <prefix>` and create a new
+    one with `monk keys create`. "Last used" is recorded to the minute.
+    """
+    from monk.kit.auth import KeyInfo, list_keys
+    from monk.kit.db import create_engine, session_factory
+
+    settings = get_settings()
+    asyncio.run(_check_migrated(settings.database_url))
+
+    async def main() -> list[KeyInfo]:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as s:
+                return await list_keys(s, org=org, include_revoked=not active)
+        finally:
+            await engine.dispose()
+
+    rows = [("PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST USED", "REVOKED", "EXPIRES")]
+    rows += [(k.prefix, k.organization, k.mode, ",".join(k.scopes), _when(k.created_at), _when(k.last_used_at),
+              _when(k.revoked_at), _when(k.expires_at)) for k in asyncio.run(main())]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    if len(rows) == 1:
+        typer.echo("(no keys; create one with `monk keys create --scopes '*'`)", err=True)
 
 
 @keys.command("revoke")

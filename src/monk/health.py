@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from monk.kit.schemas import ResponseModel
+
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health/live")
+class Health(ResponseModel):
+    """``{"status": "ok"}``, or ``{"status": "unavailable"}`` when the database does not answer."""
+
+    status: Literal["ok", "unavailable"]
+
+
+@router.get("/health/live", response_model=Health)
 async def live() -> dict[str, str]:
     """The process is up: ``{"status": "ok"}``."""
     return {"status": "ok"}
 
 
-@router.get("/health/ready")
+@router.get("/health/ready", response_model=None, responses={
+    200: {"model": Health, "description": "The database answers"},
+    503: {"model": Health, "description": "The database does not answer (`Retry-After`)"}})
 async def ready(request: Request) -> JSONResponse:
     """The database answers: 200 ``{"status": "ok"}``, else 503 ``{"status": "unavailable"}``."""
     try:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -49,10 +54,12 @@ def test_keys_create_prints_only_the_key_and_revoke_works(db: Path) -> None:
     assert run(["keys", "revoke", "mk_"], db, check=False).returncode == 1
 
 
-def test_serve_bootstraps_keys_and_answers(db: Path, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def serving(db: Path, port: int) -> Iterator[list[str]]:
+    """``monk serve`` on ``db`` at ``port``; yields the live and test keys it printed, once it answers."""
     run(["migrate"], db)
     env = {**os.environ, "MONK_DATABASE_URL": f"sqlite:///{db}"}
-    proc = subprocess.Popen(MONK + ["serve", "--port", "18931"], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(MONK + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
@@ -60,12 +67,80 @@ def test_serve_bootstraps_keys_and_answers(db: Path, tmp_path: Path) -> None:
         assert [k[:8] for k in keys] == ["mk_live_", "mk_test_"]
         for _ in range(100):
             try:
-                r = httpx.get("http://127.0.0.1:18931/v1/customers", headers={"Authorization": f"Bearer {keys[0]}"})
+                httpx.get(f"http://127.0.0.1:{port}/health/live")
                 break
             except httpx.TransportError:
-                import time
                 time.sleep(0.1)
-        assert r.status_code == 200 and r.json() == {"data": [], "hasMore": False, "total": 0}
+        yield keys
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_serve_bootstraps_keys_and_answers(db: Path) -> None:
+    with serving(db, 18931) as keys:
+        r = httpx.get("http://127.0.0.1:18931/v1/customers", headers={"Authorization": f"Bearer {keys[0]}"})
+        assert r.status_code == 200 and r.json() == {"data": [], "hasMore": False, "total": 0}
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="the walkthrough needs curl and jq")
+def test_walkthrough_runs_twice_and_fails_loudly(db: Path) -> None:
+    script = Path(__file__).parents[2] / "docs" / "walkthrough.sh"
+    with serving(db, 18932) as keys:
+        env = {**os.environ, "MONK_URL": "http://127.0.0.1:18932", "MONK_KEY": keys[0]}
+        totals = []
+        for _ in range(2):
+            proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=120)
+            assert proc.returncode == 0, proc.stderr
+            invoices = [json.loads(line) for line in proc.stdout.splitlines() if '"invoiceDate"' in line]
+            totals.append([i["totalCents"] for i in invoices])
+        assert totals == [[1200, 13000], [2400, 21000]]  # the same customers and contracts, twice the calls
+        bad = subprocess.run(["bash", str(script)], env={**env, "MONK_KEY": "mk_live_" + "0" * 48},
+                             capture_output=True, text=True, timeout=60)
+        assert bad.returncode == 1 and "HTTP 401" in bad.stderr and "Invalid API key" in bad.stderr
+
+
+def _use(db: Path, key: str) -> int:
+    """Call the API in-process with ``key`` (as a server on this database would be called)."""
+    import asyncio
+
+    from monk.app import create_app
+    from monk.settings import Settings
+
+    async def main() -> int:
+        app = create_app(Settings(database_url=f"sqlite:///{db}"), run_worker=False)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://monk.test") as client:
+                r = await client.get("/v1/customers", headers={"Authorization": f"Bearer {key}"})
+                return r.status_code
+        finally:
+            await app.state.engine.dispose()
+
+    return asyncio.run(main())
+
+
+def test_keys_list_shows_prefix_mode_scopes_created_last_used_and_revoked(db: Path) -> None:
+    run(["migrate"], db)
+    used = run(["keys", "create", "--scopes", "customers:read,usage:write", "--mode", "test"], db).stdout.strip()
+    idle = run(["keys", "create", "--scopes", "*", "--org", "acme"], db).stdout.strip()
+    gone = run(["keys", "create", "--scopes", "usage:write"], db).stdout.strip()
+    run(["keys", "revoke", gone[:16]], db)
+    assert _use(db, used) == 200
+    out = run(["keys", "list"], db).stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST", "USED", "REVOKED", "EXPIRES"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert set(rows) == {used[:16], idle[:16], gone[:16]}
+    assert all(used not in line and idle not in line for line in lines)  # never the key itself
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    org, mode, scopes, created, last_used, revoked, expires = rows[used[:16]][1:]
+    assert (org, mode, scopes) == ("default", "test", "customers:read,usage:write")
+    assert re.fullmatch(stamp, created) and re.fullmatch(stamp, last_used) and (revoked, expires) == ("-", "-")
+    assert rows[idle[:16]][1:4] == ["acme", "live", "*"] and rows[idle[:16]][5:7] == ["-", "-"]
+    assert re.fullmatch(stamp, rows[gone[:16]][6])
+    active = run(["keys", "list", "--active"], db).stdout
+    assert gone[:16] not in active and used[:16] in active
+    assert run(["keys", "list", "--org", "acme"], db).stdout.count("\n") == 2
+    helptext = run(["keys", "--help"], db).stdout
+    assert "keys list" in helptext and "keys revoke" in helptext and "keys create" in helptext

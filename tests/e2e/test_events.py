@@ -99,6 +99,21 @@ async def test_batch_accepts_ten_thousand(api: Api) -> None:
     assert (await api.get("/v1/events", limit=1)).json()["total"] == 10_000
 
 
+async def test_listed_events_name_the_contract_they_are_billed_on(api: Api, worker) -> None:
+    contract = await setup_sms(api)
+    await s.send(api, [ev("ok", timestamp="2026-01-10T00:00:00Z"), ev("pinned-ok", contractId=contract["id"]),
+                       ev("nocust", externalCustomerId="ghost"), ev("pinned-wrong", contractId="no-such-contract")])
+    pending = {e["idempotencyKey"]: e for e in (await api.get("/v1/events")).json()["events"]}
+    assert pending["ok"]["contractId"] is None and pending["pinned-ok"]["contractId"] == contract["id"]
+    await worker.drain()
+    got = {e["idempotencyKey"]: e for e in (await api.get("/v1/events")).json()["events"]}
+    assert (got["ok"]["status"], got["ok"]["contractId"]) == ("matched", contract["id"])
+    assert (got["pinned-ok"]["status"], got["pinned-ok"]["contractId"]) == ("matched", contract["id"])
+    assert (got["nocust"]["status"], got["nocust"]["contractId"]) == ("unmatched", None)
+    assert got["pinned-wrong"]["unmatchedReason"] == "CONTRACT_NOT_FOUND"
+    assert got["pinned-wrong"]["contractId"] == "no-such-contract"  # as sent
+
+
 async def test_unmatched_reasons_and_filters(api: Api, worker, clock: FrozenClock) -> None:
     await setup_sms(api)
     await s.send(api, [

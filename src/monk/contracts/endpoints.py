@@ -8,22 +8,32 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.contracts import repository, service
-from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate, MetadataBody, contract_out
+from monk.contracts.schemas import (
+    CancelBody,
+    Cancellation,
+    ChangePlanBody,
+    Contract,
+    ContractCreate,
+    MetadataBody,
+    PlanChange,
+    contract_out,
+)
 from monk.kit.auth import Principal, require
 from monk.kit.deps import get_session
+from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import envelope, page
-from monk.models import Contract
+from monk.kit.schemas import Data, Listing, envelope, page
+from monk.models import Contract as ContractRow
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
 
-async def _out(session: AsyncSession, contract: Contract) -> dict[str, Any]:
+async def _out(session: AsyncSession, contract: ContractRow) -> dict[str, Any]:
     phases = await repository.phases_of(session, [contract.id])
     return contract_out(contract, phases[contract.id])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **typed(Data[Contract], 404))
 async def create_contract(
     body: ContractCreate,
     request: Request,
@@ -42,7 +52,7 @@ async def create_contract(
     return envelope(out)
 
 
-@router.get("")
+@router.get("", **typed(Listing[Contract]))
 async def list_contracts(
     customer_id: str | None = Query(None, alias="customerId"),
     external_customer_id: str | None = Query(None, alias="externalCustomerId"),
@@ -60,7 +70,7 @@ async def list_contracts(
     return page([contract_out(c, phases[c.id]) for c in rows], total=total, offset=pg.offset)
 
 
-@router.get("/{contract_id}")
+@router.get("/{contract_id}", **typed(Data[Contract], 404))
 async def get_contract(
     contract_id: str,
     who: Principal = Depends(require("contracts:read")),
@@ -70,7 +80,7 @@ async def get_contract(
     return envelope(await _out(session, await service.get(session, who, contract_id)))
 
 
-@router.patch("/{contract_id}")
+@router.patch("/{contract_id}", **typed(Data[Contract], 404))
 async def update_contract_metadata(
     contract_id: str,
     body: MetadataBody,
@@ -87,7 +97,7 @@ async def update_contract_metadata(
     return envelope(out)
 
 
-@router.post("/{contract_id}/cancel")
+@router.post("/{contract_id}/cancel", **typed(Data[Cancellation], 404, 409))
 async def cancel_contract(
     contract_id: str,
     body: CancelBody,
@@ -102,7 +112,7 @@ async def cancel_contract(
     return envelope(result)
 
 
-@router.post("/{contract_id}/change-plan")
+@router.post("/{contract_id}/change-plan", **typed(Data[PlanChange], 404, 409))
 async def change_plan(
     contract_id: str,
     body: ChangePlanBody,

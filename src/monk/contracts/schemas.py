@@ -9,8 +9,9 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
 from monk.kit.clock import iso_ms
-from monk.kit.schemas import CamelModel
-from monk.models import Contract, ContractPhase
+from monk.kit.schemas import CamelModel, Day, DecimalText, Instant, ResponseModel
+from monk.models import Contract as ContractRow
+from monk.models import ContractPhase
 
 MetadataValue = StrictStr | StrictBool | StrictInt | StrictFloat
 DECIMAL = r"^\d+(\.\d+)?$"
@@ -99,13 +100,74 @@ class MetadataBody(CamelModel):
         return check_metadata(value)
 
 
+class OverrideOut(ResponseModel):
+    """A price override of the contract: the plan's pricing it replaces and the rate (dollars per unit),
+    for one dimension combination when ``dimensions`` is given."""
+
+    base_pricing_id: str
+    unit_amount: DecimalText
+    dimensions: dict[str, str] | None = None
+
+
+class Phase(ResponseModel):
+    """The plan in force from ``startsAt`` (the contract's plan schedule, scheduled changes included)."""
+
+    plan_id: str
+    starts_at: Instant
+    change_option: str | None
+    prorate: bool
+
+
+class Contract(ResponseModel):
+    """A contract (reference §3.2): ``endDate`` exclusive (null = rolling), dates ``YYYY-MM-DD``."""
+
+    id: str
+    customer_id: str
+    plan_id: str
+    name: str
+    start_date: Day
+    end_date: Day | None
+    billing_cycle_anchor: Day
+    billing_frequency: str
+    net_terms: int
+    credit_grant_cents: int | None
+    overrides: list[OverrideOut]
+    is_active: bool
+    cancelled_at: Instant | None
+    phases: list[Phase] | None
+    metadata: dict[str, str | bool | int | float]
+    created_at: Instant
+    updated_at: Instant
+
+
+class Cancellation(ResponseModel):
+    """The result of a cancellation: ``effectiveCancellationDate`` is the last day covered."""
+
+    id: str
+    is_active: Literal[False]
+    effective_cancellation_date: Day
+    cancelled_invoice_count: int
+
+
+class PlanChange(ResponseModel):
+    """The result of a plan change: ``applied`` now or ``scheduled`` for ``effectiveDate``."""
+
+    id: str
+    current_plan_id: str
+    new_plan_id: str
+    effective_date: Day
+    change_option: Literal["immediate", "end_of_period", "requested_date"]
+    prorate: bool
+    status: Literal["applied", "scheduled"]
+
+
 def phase_out(p: ContractPhase) -> dict[str, Any]:
     """One entry of a contract's plan schedule."""
     return {"planId": p.plan_id, "startsAt": iso_ms(p.starts_at), "changeOption": p.change_option,
             "prorate": p.prorate}
 
 
-def contract_out(c: Contract, phases: list[ContractPhase] | None = None) -> dict[str, Any]:
+def contract_out(c: ContractRow, phases: list[ContractPhase] | None = None) -> dict[str, Any]:
     """The API shape of a contract (reference §3.2), with ``metadata`` and, when given, the plan
     schedule (``phases``: the plan in force from each instant, scheduled changes included)."""
     return {

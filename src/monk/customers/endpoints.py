@@ -8,17 +8,18 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import repository, service
-from monk.customers.schemas import CustomerCreate, CustomerUpdate, customer_out
+from monk.customers.schemas import Customer, CustomerCreate, CustomerUpdate, customer_out
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
+from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import envelope, page
+from monk.kit.schemas import Data, Listing, envelope, page
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **typed(Data[Customer], 409))
 async def create_customer(
     body: CustomerCreate,
     who: Principal = Depends(require("customers:write")),
@@ -31,7 +32,7 @@ async def create_customer(
     return envelope(customer_out(customer))
 
 
-@router.get("")
+@router.get("", **typed(Listing[Customer]))
 async def list_customers(
     external_customer_id: str | None = Query(None, alias="externalCustomerId"),
     pg: Page = Depends(paginator(10)),
@@ -43,7 +44,7 @@ async def list_customers(
     return page([customer_out(c) for c in rows], total=total, offset=pg.offset)
 
 
-@router.get("/{customer_id}")
+@router.get("/{customer_id}", **typed(Data[Customer], 404))
 async def get_customer(
     customer_id: str,
     who: Principal = Depends(require("customers:read")),
@@ -53,7 +54,7 @@ async def get_customer(
     return envelope(customer_out(await service.get(session, who, customer_id)))
 
 
-@router.patch("/{customer_id}")
+@router.patch("/{customer_id}", **typed(Data[Customer], 404, 409))
 async def update_customer(
     customer_id: str,
     body: CustomerUpdate,

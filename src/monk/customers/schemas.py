@@ -7,8 +7,8 @@ from typing import Any, Literal
 from pydantic import EmailStr, Field, model_validator
 
 from monk.kit.clock import iso_ms
-from monk.kit.schemas import CamelModel
-from monk.models import Customer
+from monk.kit.schemas import CamelModel, Instant, ResponseModel
+from monk.models import Customer as CustomerRow
 
 NonEmpty = Field(min_length=1, max_length=500)
 
@@ -76,7 +76,28 @@ class CustomerUpdate(_PaymentFields):
         return self
 
 
-def customer_out(c: Customer) -> dict[str, Any]:
+class CustomerMetadata(ResponseModel):
+    """Identifiers of the customer in the caller's systems."""
+
+    external_customer_id: str | None
+    external_company_ids: list[str]
+
+
+class Customer(ResponseModel):
+    """A customer (reference §3.1)."""
+
+    id: str
+    name: str
+    legal_name: str | None
+    tags: list[str]
+    is_paused: bool
+    paused_at: Instant | None
+    metadata: CustomerMetadata
+    created_at: Instant
+    updated_at: Instant
+
+
+def customer_out(c: CustomerRow) -> dict[str, Any]:
     """The API shape of a customer (reference §3.1)."""
     return {
         "id": c.id,

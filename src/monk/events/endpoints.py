@@ -21,12 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monk.events import batcher, repository, service
-from monk.events.schemas import check_batch, check_one, event_out, parse_json
+from monk.events.schemas import (
+    BatchAccepted,
+    EventAccepted,
+    EventBatchIn,
+    EventIn,
+    EventList,
+    check_batch,
+    check_one,
+    event_out,
+    parse_json,
+)
 from monk.kit.auth import Principal, authenticate, require
 from monk.kit.db import is_connection_failure
 from monk.kit.deps import get_session
 from monk.kit.errors import Forbidden, MonkError, Unauthorized, ValidationFailed
 from monk.kit.ids import request_id
+from monk.kit.openapi import documented, typed
 from monk.kit.pagination import Page, paginator
 from monk.kit.time import ensure_utc
 from monk.models import ApiKey
@@ -119,7 +130,7 @@ def _accepted(body: str) -> Response:
     return Response(body.encode(), status_code=202, media_type="application/json")
 
 
-@router.post("", status_code=202)
+@router.post("", **documented(status=202, model=EventAccepted, body=EventIn, scope="usage:write"))
 async def create_event(request: Request) -> Response:
     """Ingest one event → 202 ``{"status": "accepted", "idempotencyKey", "requestId"}``.
 
@@ -138,7 +149,7 @@ async def create_event(request: Request) -> Response:
                      + ',"requestId":"' + request_id() + '"}')
 
 
-@router.post("/batch", status_code=202)
+@router.post("/batch", **documented(status=202, model=BatchAccepted, body=EventBatchIn, scope="usage:write"))
 async def create_events_batch(request: Request) -> Response:
     """Ingest 1..10,000 events all or nothing → 202 ``{"status": "accepted", "count", "requestId"}``.
 
@@ -163,7 +174,7 @@ def _instant(name: str, raw: str | None) -> datetime | None:
         raise ValidationFailed(f"{name} must be an ISO 8601 date or date-time") from None
 
 
-@router.get("")
+@router.get("", **typed(EventList))
 async def list_events(
     event_name: str | None = Query(None, alias="eventName"),
     customer_id: str | None = Query(None, alias="customerId"),
@@ -177,15 +188,17 @@ async def list_events(
 ) -> dict[str, Any]:
     """List stored events, newest first → ``{"events": [...], "total", "limit", "offset", "hasMore"}``.
 
-    Each event carries ``status`` (``pending``/``matched``/``unmatched``) and ``unmatchedReason``.
+    Each event carries ``status`` (``pending``/``matched``/``unmatched``), ``unmatchedReason`` and
+    ``contractId``: the contract a matched event is billed on, else the one it was sent with (or null).
     """
     rows, total = await repository.list_page(
         session, who, pg, event_name=event_name, customer_id=customer_id,
         external_customer_id=external_customer_id, start=_instant("start", start), end=_instant("end", end),
         matched=matched,
     )
-    return {"events": [event_out(e) for e in rows], "total": total, "limit": pg.limit, "offset": pg.offset,
-            "hasMore": pg.offset + len(rows) < total}
+    contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])
+    return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": pg.limit,
+            "offset": pg.offset, "hasMore": pg.offset + len(rows) < total}
 
 
 _FAST_PATHS = {"/v1/events": create_event, "/v1/events/batch": create_events_batch}

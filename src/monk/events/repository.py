@@ -9,9 +9,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
-from monk.kit.db import bulk_upsert
+from monk.kit.db import bulk_upsert, one_of
 from monk.kit.pagination import Page
-from monk.models import Event
+from monk.models import Event, UsageRecord
 
 KEY = ("org_id", "mode", "idempotency_key")
 MUTABLE = ("event_name", "customer_id", "external_customer_id", "contract_id", "timestamp", "properties",
@@ -51,3 +51,15 @@ async def list_page(
         select(Event).where(*cond).order_by(Event.timestamp.desc(), Event.id.desc()).limit(pg.limit).offset(pg.offset)
     )).scalars().all()
     return list(rows), total
+
+
+async def matched_contracts(session: AsyncSession, event_ids: list[str]) -> dict[str, str]:
+    """Event id → the contract its usage records bill (an event is matched to one contract), for the
+    given events that have records; one indexed lookup (``ix_usage_records_event``) per page."""
+    if not event_ids:
+        return {}
+    rows = (await session.execute(
+        select(UsageRecord.event_id, UsageRecord.contract_id).where(one_of(session, UsageRecord.event_id, event_ids))
+        .distinct()
+    )).all()
+    return {event_id: contract_id for event_id, contract_id in rows}

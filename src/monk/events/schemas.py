@@ -14,14 +14,14 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from math import isfinite
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from monk.kit.clock import iso_ms
 from monk.kit.errors import ValidationFailed
-from monk.kit.schemas import CamelModel
+from monk.kit.schemas import CamelModel, Instant, ResponseModel, invalid_json
 from monk.kit.time import ensure_utc
 from monk.models import Event
 
@@ -43,6 +43,56 @@ class EventIn(CamelModel):
 
 
 _adapter = TypeAdapter(EventIn)
+
+
+class EventBatchIn(CamelModel):
+    """Body of ``POST /v1/events/batch``: 1..10,000 events, stored all or nothing (for the document:
+    the fast path validates with ``check_batch``, to the same rules)."""
+
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EventAccepted(ResponseModel):
+    """``POST /v1/events`` → 202: the event is committed; ``idempotencyKey`` as sent or generated."""
+
+    status: Literal["accepted"]
+    idempotency_key: str
+    request_id: str
+
+
+class BatchAccepted(ResponseModel):
+    """``POST /v1/events/batch`` → 202: every event is committed; ``count`` events were received."""
+
+    status: Literal["accepted"]
+    count: int
+    request_id: str
+
+
+class StoredEvent(ResponseModel):
+    """A stored event and how the worker matched it: ``status`` ``pending``, ``matched`` or ``unmatched``
+    (with ``unmatchedReason``); ``contractId`` the contract a matched event is billed on, else as sent."""
+
+    id: str
+    idempotency_key: str
+    event_name: str
+    customer_id: str | None
+    external_customer_id: str | None
+    contract_id: str | None
+    timestamp: Instant
+    properties: dict[str, str | bool | int | float]
+    received_at: Instant
+    status: Literal["pending", "matched", "unmatched"]
+    unmatched_reason: str | None
+
+
+class EventList(ResponseModel):
+    """``GET /v1/events``: a page of events, newest first (the Events API's own list shape)."""
+
+    events: list[StoredEvent]
+    total: int
+    limit: int
+    offset: int
+    has_more: bool
 
 
 class ValidEvent(NamedTuple):
@@ -151,8 +201,10 @@ def parse_json(body: bytes) -> Any:
     except ValueError:
         try:
             parsed = json.loads(body)
-        except ValueError:
-            raise ValidationFailed("request body must be valid JSON") from None
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed("body: " + invalid_json(exc.doc, exc.pos, exc.msg)) from None
+        except ValueError:  # bytes that are not UTF-8, -16 or -32 text
+            raise ValidationFailed("body: invalid JSON (not UTF-8 text)") from None
     if b"\\u0000" in body and _has_nul(parsed):
         raise ValidationFailed("strings must not contain the NUL character (\\u0000)")
     return parsed
@@ -239,15 +291,16 @@ def check_batch(raw: Any, now: datetime) -> list[ValidEvent]:
     return good
 
 
-def event_out(e: Event) -> dict[str, Any]:
-    """The API shape of a stored event, with its matching status."""
+def event_out(e: Event, matched_contract_id: str | None = None) -> dict[str, Any]:
+    """The API shape of a stored event, with its matching status. ``contractId`` is the contract a
+    ``matched`` event bills (``matched_contract_id``), else the one the event was pinned to (or null)."""
     return {
         "id": e.id,
         "idempotencyKey": e.idempotency_key,
         "eventName": e.event_name,
         "customerId": e.matched_customer_id or e.customer_id,
         "externalCustomerId": e.external_customer_id,
-        "contractId": e.contract_id,
+        "contractId": (matched_contract_id if e.status == "matched" else None) or e.contract_id,
         "timestamp": iso_ms(e.timestamp),
         "properties": e.properties,
         "receivedAt": iso_ms(e.received_at),

@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import service as customers
 from monk.invoices import repository
-from monk.invoices.schemas import STATUSES, invoice_out
+from monk.invoices.schemas import STATUSES, Invoice, invoice_out
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
+from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import envelope, page
+from monk.kit.schemas import Data, Listing, envelope, page
 from monk.kit.time import midnight
 
 router = APIRouter(tags=["invoices"])
@@ -38,7 +39,7 @@ def _date(name: str, raw: str | None) -> date | None:
         raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD)") from None
 
 
-@router.get("/v1/invoices")
+@router.get("/v1/invoices", **typed(Listing[Invoice]))
 async def list_invoices(
     customer_id: str | None = Query(None, alias="customerId"),
     contract_id: str | None = Query(None, alias="contractId"),
@@ -63,7 +64,7 @@ async def list_invoices(
     return page([invoice_out(i, lines.get(i.id) if wants else None) for i in rows], total=total, offset=pg.offset)
 
 
-@router.get("/v1/invoices/{invoice_id}")
+@router.get("/v1/invoices/{invoice_id}", **typed(Data[Invoice], 404))
 async def get_invoice(
     invoice_id: str,
     include: str | None = Query(None, description="lineItems"),
@@ -79,7 +80,7 @@ async def get_invoice(
     return envelope(invoice_out(inv, lines))
 
 
-@router.post("/v1/invoices/{invoice_id}/mark-paid")
+@router.post("/v1/invoices/{invoice_id}/mark-paid", **typed(Data[Invoice], 404, 409))
 async def mark_paid(
     invoice_id: str,
     who: Principal = Depends(require("invoices:write")),
@@ -98,7 +99,7 @@ async def mark_paid(
     return envelope(invoice_out(inv))
 
 
-@router.get("/v1/customers/{customer_id}/upcoming-invoice")
+@router.get("/v1/customers/{customer_id}/upcoming-invoice", **typed(Data[Invoice | None], 404))
 async def upcoming_invoice(
     customer_id: str,
     who: Principal = Depends(require("invoices:read")),

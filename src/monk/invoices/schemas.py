@@ -8,10 +8,54 @@ from typing import Any
 
 from monk.billing.money import format_decimal, to_cents
 from monk.kit.clock import iso_ms
+from monk.kit.schemas import Day, DecimalText, Instant, ResponseModel
 from monk.kit.time import midnight
-from monk.models import Invoice, InvoiceLine
+from monk.models import Invoice as InvoiceRow
+from monk.models import InvoiceLine
 
 STATUSES = ("Drafted", "In Progress", "Sent", "In Transit", "Paid", "Cancelled", "Refunded")
+
+
+class ServicePeriod(ResponseModel):
+    """The period a line bills, as its first and last instant (``…T00:00:00.000Z`` to ``…T23:59:59.999Z``)."""
+
+    start: Instant
+    end: Instant
+
+
+class LineItem(ResponseModel):
+    """An invoice line: cents as integers, ``unitPrice``/``totalAmount`` as decimal strings in dollars."""
+
+    id: str
+    name: str
+    description: str | None
+    quantity: int | float
+    unit_price_cents: int
+    total_amount_cents: int
+    unit_price: DecimalText
+    total_amount: DecimalText
+    price_id: str | None
+    is_metered: bool
+    service_period: ServicePeriod | None
+    dimensions: dict[str, str] | None
+
+
+class Invoice(ResponseModel):
+    """An invoice (reference §3.3); ``lineItems`` only when asked for (``include=lineItems``)."""
+
+    id: str
+    invoice_number: str | None
+    customer_id: str
+    contract_id: str
+    status: str
+    invoice_date: Day
+    due_date: Day
+    total_cents: int
+    memo: str | None
+    payment_link: str | None
+    created_at: Instant
+    updated_at: Instant
+    line_items: list[LineItem] | None = None
 
 
 def service_period(start: date | None, end: date | None) -> dict[str, str] | None:
@@ -43,7 +87,7 @@ def line_out(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
-def invoice_out(inv: Invoice, lines: list[InvoiceLine] | None = None) -> dict[str, Any]:
+def invoice_out(inv: InvoiceRow, lines: list[InvoiceLine] | None = None) -> dict[str, Any]:
     """The API shape of an invoice; ``lineItems`` only when ``lines`` is given."""
     out: dict[str, Any] = {
         "id": inv.id,

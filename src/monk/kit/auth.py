@@ -12,7 +12,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy import select, update
@@ -30,6 +30,7 @@ SCOPES = (
 MODES = ("live", "test")
 KEY_RE = re.compile(r"^mk_(live|test)_[0-9a-f]{48}$")
 MISSING_HEADER = "Missing or invalid Authorization header. Use: Authorization: Bearer <api_key>"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ async def authenticate(session: AsyncSession, authorization: str | None, now: da
     """Resolve an ``Authorization`` header to a ``Principal``.
 
     Raises ``Unauthorized`` with the documented messages: missing/malformed header, invalid,
-    revoked or expired key.
+    revoked or expired key. Records the key's use (``last_used_at``, to the minute): when it is
+    due, that one-row update is committed on ``session``, so call this before the request's own work.
     """
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized(MISSING_HEADER)
@@ -113,7 +115,47 @@ async def authenticate(session: AsyncSession, authorization: str | None, now: da
         raise Unauthorized("API key has been revoked")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthorized("API key has expired")
-    return Principal(org_id=row.org_id, mode=row.mode, key_id=row.id, scopes=frozenset(row.scopes))
+    principal = Principal(org_id=row.org_id, mode=row.mode, key_id=row.id, scopes=frozenset(row.scopes))
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        await _record_use(session, row.id, now)
+    return principal
+
+
+async def _record_use(session: AsyncSession, key_id: str, now: datetime) -> None:
+    """Set the key's ``last_used_at`` (to the minute: at most one write per key and minute) and commit
+    it at once, before the request does anything else, so reads record their use too."""
+    await session.execute(update(ApiKey).where(
+        ApiKey.id == key_id,
+        (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at <= now - LAST_USED_RESOLUTION),
+    ).values(last_used_at=now).execution_options(synchronize_session=False))
+    await session.commit()
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What can be shown of a stored key (never the key itself: only its hash is stored)."""
+
+    prefix: str
+    organization: str
+    mode: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    expires_at: datetime | None
+
+
+async def list_keys(session: AsyncSession, *, org: str | None = None, include_revoked: bool = True) -> list[KeyInfo]:
+    """Every stored key, oldest first, optionally of one organization (by name) and without revoked ones."""
+    stmt = (select(ApiKey, Organization.name).join(Organization, Organization.id == ApiKey.org_id)
+            .order_by(ApiKey.created_at, ApiKey.id))
+    if org is not None:
+        stmt = stmt.where(Organization.name == org)
+    if not include_revoked:
+        stmt = stmt.where(ApiKey.revoked_at.is_(None))
+    return [KeyInfo(prefix=k.prefix, organization=name, mode=k.mode, scopes=list(k.scopes), created_at=k.created_at,
+                    last_used_at=k.last_used_at, revoked_at=k.revoked_at, expires_at=k.expires_at)
+            for k, name in (await session.execute(stmt)).all()]
 
 
 async def revoke(session: AsyncSession, prefix: str, now: datetime) -> int:
@@ -137,4 +179,5 @@ def require(scope: str):
             raise Forbidden(f"API key does not have the required permission: {scope}")
         return principal
 
+    dependency.monk_scope = scope  # type: ignore[attr-defined]  # read by kit.openapi for the document
     return dependency

@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
+from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import envelope, page
+from monk.kit.schemas import Data, Listing, Success, envelope, page
 from monk.meters import repository, service
-from monk.meters.schemas import MeterCreate, StatusFilter, meter_out
+from monk.meters.schemas import Meter, MeterCreate, StatusFilter, meter_out
 
 router = APIRouter(prefix="/v1/meters", tags=["meters"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **typed(Data[Meter], 409))
 async def create_meter(
     body: MeterCreate,
     who: Principal = Depends(require("meters:write")),
@@ -37,7 +38,7 @@ async def create_meter(
     return envelope(meter_out(meter))
 
 
-@router.get("")
+@router.get("", **typed(Listing[Meter]))
 async def list_meters(
     status: StatusFilter = Query("active", description="active | inactive (archived) | all"),
     pg: Page = Depends(paginator(50)),
@@ -53,7 +54,7 @@ async def list_meters(
     return page([meter_out(m) for m in rows], total=total, offset=pg.offset)
 
 
-@router.get("/{meter_id}")
+@router.get("/{meter_id}", **typed(Data[Meter], 404))
 async def get_meter(
     meter_id: str,
     who: Principal = Depends(require("meters:read")),
@@ -63,7 +64,7 @@ async def get_meter(
     return envelope(meter_out(await service.get(session, who, meter_id)))
 
 
-@router.delete("/{meter_id}")
+@router.delete("/{meter_id}", **typed(Data[Success], 404, 409))
 async def archive_meter(
     meter_id: str,
     who: Principal = Depends(require("meters:write")),

@@ -8,8 +8,8 @@ from pydantic import Field, StrictBool, model_validator
 from pydantic_core import PydanticCustomError
 
 from monk.kit.clock import iso_ms
-from monk.kit.schemas import CamelModel
-from monk.models import Meter
+from monk.kit.schemas import CamelModel, Instant, ResponseModel
+from monk.models import Meter as MeterRow
 
 AGGREGATION_TYPES = ("COUNT", "SUM", "MAX", "MIN", "UNIQUE_COUNT")
 AggregationType = Literal["COUNT", "SUM", "MAX", "MIN", "UNIQUE_COUNT"]
@@ -71,7 +71,41 @@ def property_filter_dict(f: PropertyFilterIn) -> dict[str, Any]:
     return out
 
 
-def meter_out(m: Meter) -> dict[str, Any]:
+class EventTypeFilterOut(ResponseModel):
+    """Event names the meter counts (``include``; empty = every name) and ignores (``exclude``)."""
+
+    include: list[str]
+    exclude: list[str]
+
+
+class PropertyFilter(ResponseModel):
+    """A property condition: ``name`` and the one condition given (``exists``, ``include`` or ``exclude``)."""
+
+    name: str
+    exists: bool | None = None
+    include: list[str] | None = None
+    exclude: list[str] | None = None
+
+
+class Meter(ResponseModel):
+    """A meter (reference §3.4); ``status`` is ``active`` or ``inactive`` (archived)."""
+
+    id: str
+    code: str
+    display_name: str
+    description: str | None
+    aggregation_type: AggregationType
+    status: Literal["active", "inactive"]
+    event_type_filter: EventTypeFilterOut
+    property_filters: list[PropertyFilter]
+    aggregation_key: str | None
+    group_keys: list[str]
+    sql: str | None
+    created_at: Instant
+    updated_at: Instant
+
+
+def meter_out(m: MeterRow) -> dict[str, Any]:
     """The API shape of a meter (reference §3.4); archived meters have ``status`` ``"inactive"``."""
     return {
         "id": m.id,

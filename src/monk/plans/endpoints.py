@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
+from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import envelope, page
+from monk.kit.schemas import Data, Listing, envelope, page
 from monk.plans import repository, service
-from monk.plans.schemas import PlanCreate, PlanStatus, plan_out
+from monk.plans.schemas import Plan, PlanCreate, PlanStatus, plan_out
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **typed(Data[Plan], 409))
 async def create_plan(
     body: PlanCreate,
     who: Principal = Depends(require("plans:write")),
@@ -36,7 +37,7 @@ async def create_plan(
     return envelope(plan_out(plan, pricing))
 
 
-@router.get("")
+@router.get("", **typed(Listing[Plan]))
 async def list_plans(
     status: PlanStatus | None = Query(None, description="DRAFT | ACTIVE | ARCHIVED; all when absent"),
     pg: Page = Depends(paginator(10)),
@@ -52,7 +53,7 @@ async def list_plans(
     return page([plan_out(p, pricing[p.id]) for p in rows], total=total, offset=pg.offset)
 
 
-@router.get("/{plan_id}")
+@router.get("/{plan_id}", **typed(Data[Plan], 404))
 async def get_plan(
     plan_id: str,
     who: Principal = Depends(require("plans:read")),

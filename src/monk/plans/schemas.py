@@ -8,9 +8,10 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from monk.kit.clock import iso_ms
-from monk.kit.schemas import CamelModel
-from monk.models import Plan, Pricing
-from monk.pricing.schemas import pricing_out
+from monk.kit.schemas import CamelModel, Instant, ResponseModel
+from monk.models import Plan as PlanRow
+from monk.models import Pricing as PricingRow
+from monk.pricing.schemas import Pricing, pricing_out
 
 PlanStatus = Literal["DRAFT", "ACTIVE", "ARCHIVED"]
 BillingFrequency = Literal["MONTHLY", "QUARTERLY", "SEMI_ANNUALLY", "ANNUALLY"]
@@ -38,7 +39,26 @@ class PlanCreate(CamelModel):
         return self
 
 
-def plan_out(plan: Plan, pricing: list[tuple[Pricing, str]]) -> dict[str, Any]:
+class Plan(ResponseModel):
+    """A plan with its pricing expanded in plan order; ``netTerms`` in days, ``creditGrantCents`` in cents."""
+
+    id: str
+    name: str
+    plan_code: str
+    currency: Literal["USD"]
+    billing_frequency: BillingFrequency
+    net_terms: int
+    auto_pay: bool
+    credit_grant_cents: int | None
+    status: PlanStatus
+    description: str | None
+    pricing_ids: list[str]
+    pricing: list[Pricing]
+    created_at: Instant
+    updated_at: Instant
+
+
+def plan_out(plan: PlanRow, pricing: list[tuple[PricingRow, str]]) -> dict[str, Any]:
     """The API shape of a plan; ``pricing`` is its ``(pricing, product name)`` list in plan order."""
     return {
         "id": plan.id,

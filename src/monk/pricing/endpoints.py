@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
+from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import envelope, page
+from monk.kit.schemas import Data, Listing, envelope, page
 from monk.pricing import repository, service
-from monk.pricing.schemas import PricingCreate, pricing_out
+from monk.pricing.schemas import Pricing, PricingCreate, pricing_out
 
 router = APIRouter(prefix="/v1/pricing", tags=["pricing"])
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, **typed(Data[Pricing], 404, 409))
 async def create_pricing(
     body: PricingCreate,
     who: Principal = Depends(require("pricing:write")),
@@ -39,7 +40,7 @@ async def create_pricing(
     return envelope(pricing_out(pricing, product_name))
 
 
-@router.get("")
+@router.get("", **typed(Listing[Pricing]))
 async def list_pricing(
     product_id: str | None = Query(None, alias="productId"),
     pg: Page = Depends(paginator(50)),
@@ -54,7 +55,7 @@ async def list_pricing(
     return page([pricing_out(p, name) for p, name in rows], total=total, offset=pg.offset)
 
 
-@router.get("/{pricing_id}")
+@router.get("/{pricing_id}", **typed(Data[Pricing], 404))
 async def get_pricing(
     pricing_id: str,
     who: Principal = Depends(require("pricing:read")),

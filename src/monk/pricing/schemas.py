@@ -17,8 +17,8 @@ from pydantic_core import PydanticCustomError
 
 from monk.billing.money import format_decimal, format_quantity
 from monk.kit.clock import iso_ms
-from monk.kit.schemas import CamelModel
-from monk.models import Pricing
+from monk.kit.schemas import CamelModel, DecimalText, Instant, ResponseModel
+from monk.models import Pricing as PricingRow
 
 _DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
 MAX_PLACES = 12
@@ -92,6 +92,37 @@ class PricingCreate(CamelModel):
     meter_id: str | None = Field(None, min_length=1, max_length=36)
 
 
+class Tier(ResponseModel):
+    """A price tier: quantities ``minQty < q <= maxQty`` (``maxQty`` null = open), dollars as decimal strings."""
+
+    min_qty: DecimalText
+    max_qty: DecimalText | None
+    unit_amount: DecimalText
+    flat_amount: DecimalText
+
+
+class Pricing(ResponseModel):
+    """A pricing configuration (reference §3.5); amounts are dollars as decimal strings, null when unset."""
+
+    id: str
+    product_id: str
+    product_name: str
+    name: str
+    description: str | None
+    code: str
+    model: Literal["FLAT", "TIER", "USAGE"]
+    billing_mode: Literal["RECURRING", "ONE_TIME"]
+    tiering: Literal["NONE", "VOLUME", "GRADUATED"]
+    unit_amount: DecimalText | None
+    flat_amount: DecimalText | None
+    minimum_amount: DecimalText | None
+    price_interval: Literal["WEEK", "MONTH", "YEAR"] | None
+    price_interval_count: int
+    meter_id: str | None
+    pricing_tiers: list[Tier]
+    created_at: Instant
+
+
 def _amount(value: Decimal | None) -> str | None:
     return None if value is None else format_decimal(value)
 
@@ -107,7 +138,7 @@ def tier_out(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def pricing_out(p: Pricing, product_name: str) -> dict[str, Any]:
+def pricing_out(p: PricingRow, product_name: str) -> dict[str, Any]:
     """The API shape of a pricing (reference §3.5); unset amounts are null, amounts are decimal strings."""
     return {
         "id": p.id,

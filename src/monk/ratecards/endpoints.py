@@ -11,14 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
-from monk.kit.schemas import envelope
+from monk.kit.openapi import typed
+from monk.kit.schemas import Data, Success, envelope
 from monk.ratecards import service
-from monk.ratecards.schemas import RateCardPut, rate_card_out
+from monk.ratecards.schemas import RateCard, RateCardPut, rate_card_out
 
 router = APIRouter(prefix="/v1/meters", tags=["rate cards"])
 
 
-@router.put("/{meter_id}/rate-card")
+@router.put("/{meter_id}/rate-card", **typed(Data[RateCard], 404, 409))
 async def put_rate_card(
     meter_id: str,
     body: RateCardPut,
@@ -41,7 +42,7 @@ async def put_rate_card(
     return envelope(rate_card_out(card, meter))
 
 
-@router.get("/{meter_id}/rate-card")
+@router.get("/{meter_id}/rate-card", **typed(Data[RateCard], 404))
 async def get_rate_card(
     meter_id: str,
     who: Principal = Depends(require("meters:read")),
@@ -52,7 +53,7 @@ async def get_rate_card(
     return envelope(rate_card_out(card, meter))
 
 
-@router.delete("/{meter_id}/rate-card")
+@router.delete("/{meter_id}/rate-card", **typed(Data[Success], 404))
 async def delete_rate_card(
     meter_id: str,
     who: Principal = Depends(require("meters:write")),

@@ -15,8 +15,9 @@ from pydantic_core import PydanticCustomError
 
 from monk.billing.money import format_decimal
 from monk.kit.clock import iso_ms
-from monk.kit.schemas import CamelModel
-from monk.models import Meter, RateCard
+from monk.kit.schemas import CamelModel, DecimalText, Instant, ResponseModel
+from monk.models import Meter
+from monk.models import RateCard as RateCardRow
 
 MAX_ENTRIES = 10_000
 MAX_PLACES = 12
@@ -73,7 +74,25 @@ class RateCardPut(CamelModel):
     fallback_rate: OptRate = None
 
 
-def rate_card_out(card: RateCard, meter: Meter) -> dict[str, Any]:
+class RateEntry(ResponseModel):
+    """One rate: a combination of the meter's group-key values and its price in dollars per unit."""
+
+    dimensions: dict[str, str]
+    unit_amount: DecimalText
+
+
+class RateCard(ResponseModel):
+    """A meter's dimensional rate card; ``fallbackRate`` prices combinations without an entry (null: none)."""
+
+    meter_id: str
+    group_keys: list[str]
+    rates: list[RateEntry]
+    fallback_rate: DecimalText | None
+    created_at: Instant
+    updated_at: Instant
+
+
+def rate_card_out(card: RateCardRow, meter: Meter) -> dict[str, Any]:
     """The API shape of a rate card: ``meterId``, ``groupKeys``, ``rates`` ``[{dimensions, unitAmount}]``
     (amounts as decimal strings, at least 2 decimals), ``fallbackRate`` (string or null), timestamps."""
     return {

@@ -12,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
-from monk.kit.schemas import envelope
+from monk.kit.openapi import typed
+from monk.kit.schemas import Data, envelope
 from monk.usage import service
-from monk.usage.schemas import EstimateIn, LegacyUsageIn, UsageCostIn
+from monk.usage.schemas import Estimate, EstimateIn, LegacyUsage, LegacyUsageIn, UsageCost, UsageCostIn
 
 router = APIRouter(tags=["usage"])
 legacy_router = APIRouter(prefix="/api/v1", tags=["legacy"])
 
 
-@router.post("/v1/pricing/estimate")
+@router.post("/v1/pricing/estimate", **typed(Estimate))
 async def estimate_pricing(
     body: EstimateIn,
     who: Principal = Depends(require("pricing:read")),
@@ -40,7 +41,7 @@ async def estimate_pricing(
     return await service.estimate(session, who, body, now=clock.now())
 
 
-@router.post("/v1/usage/cost")
+@router.post("/v1/usage/cost", **typed(UsageCost, 404))
 async def usage_cost(
     body: UsageCostIn,
     who: Principal = Depends(require("usage:read")),
@@ -60,7 +61,7 @@ async def usage_cost(
     return await service.usage_cost(session, who, body, now=clock.now())
 
 
-@legacy_router.post("/usages", status_code=201)
+@legacy_router.post("/usages", status_code=201, **typed(Data[LegacyUsage], 409, 422))
 async def create_usage(
     request: Request,
     body: LegacyUsageIn,

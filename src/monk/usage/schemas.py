@@ -6,12 +6,12 @@ import math
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
 from monk.billing.money import parse_decimal
-from monk.kit.schemas import CamelModel
+from monk.kit.schemas import CamelModel, Instant, ResponseModel
 
 MAX_ESTIMATE_EVENTS = 500
 MAX_INT32 = 2_147_483_647
@@ -103,3 +103,56 @@ class LegacyUsageIn(CamelModel):
     @classmethod
     def _quantity(cls, value: Any) -> Decimal:
         return parse_quantity(value)
+
+
+class EventEstimate(ResponseModel):
+    """One estimated event: its ``idempotencyKey`` when it had one, and its price."""
+
+    idempotency_key: str | None = None
+    total_amount: int | float
+
+
+class MeterEstimate(ResponseModel):
+    """What one meter priced: ``meterName`` is its code."""
+
+    meter_name: str
+    meter_display_name: str
+    total_quantity: int | float
+    total_amount: int | float
+
+
+class Estimate(ResponseModel):
+    """``POST /v1/pricing/estimate`` (no ``data`` wrapper): amounts in dollars (``currency`` ``USD``,
+    ``unit`` ``currency``) or credits (``creditRateCents``, ``unit`` ``credits``), as JSON numbers."""
+
+    events: list[EventEstimate]
+    meters: list[MeterEstimate]
+    total_amount: int | float
+    currency: Literal["USD"] | None = None
+    credit_rate_cents: int | None = None
+    unit: Literal["currency", "credits"]
+    estimated_at: Instant
+
+
+class UsageCost(ResponseModel):
+    """``POST /v1/usage/cost`` (no ``data`` wrapper): the usage in ``[startDate, endDate)`` priced, in
+    dollars or credits as for ``Estimate``."""
+
+    total_amount: int | float
+    currency: Literal["USD"] | None = None
+    credit_rate_cents: int | None = None
+    unit: Literal["currency", "credits"]
+    start_date: Instant
+    end_date: Instant
+    queried_at: Instant
+
+
+class LegacyUsage(ResponseModel):
+    """``POST /api/v1/usages`` → 201: the usage as stored (an event of the pricing's meter)."""
+
+    id: str
+    customer_id: str
+    pricing_code: str
+    quantity: int | float
+    idempotency_key: str
+    timestamp: Instant
