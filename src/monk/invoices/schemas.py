@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import Field
+
 from monk.billing.money import format_decimal, to_cents
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import Day, DecimalText, Instant, ResponseModel
@@ -53,6 +55,8 @@ class Invoice(ResponseModel):
     total_cents: int
     memo: str | None
     payment_link: str | None
+    processing_error: str | None = Field(
+        None, description="Why finalization last failed (the worker retries it with backoff); null when it has not")
     created_at: Instant
     updated_at: Instant
     line_items: list[LineItem] | None = None
