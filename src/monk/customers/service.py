@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import repository
@@ -14,10 +16,33 @@ from monk.kit.ids import new_id
 from monk.models import Customer
 
 
+def _taken(external_id: str) -> Conflict:
+    return Conflict(f"A customer with externalCustomerId '{external_id}' already exists")
+
+
+async def _write_unique(session: AsyncSession, who: Principal, customer: Customer,
+                        changes: dict[str, Any]) -> None:
+    """Add ``customer`` with ``changes`` applied and flush, in a savepoint: a concurrent transaction
+    that committed the same external id first (``uq_customers_external_id``) makes this one a
+    ``Conflict`` (409), not a 500."""
+    external_id = changes.get("external_customer_id", customer.external_customer_id)
+    try:
+        async with session.begin_nested():
+            for name, value in changes.items():
+                setattr(customer, name, value)
+            session.add(customer)
+            await session.flush()
+    except IntegrityError:  # the savepoint's rollback expired ``customer``: read nothing off it here
+        if external_id and await repository.by_external_id(session, who, external_id):
+            raise _taken(external_id) from None
+        raise
+
+
 async def create(session: AsyncSession, who: Principal, body: CustomerCreate, now: datetime) -> Customer:
-    """Create a customer. Raises ``Conflict`` (409) when ``externalCustomerId`` is already used."""
+    """Create a customer. Raises ``Conflict`` (409) when ``externalCustomerId`` is already used, also
+    by a request running at the same moment (exactly one of them wins)."""
     if body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id):
-        raise Conflict(f"A customer with externalCustomerId '{body.external_customer_id}' already exists")
+        raise _taken(body.external_customer_id)
     customer = Customer(
         id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
         name=body.name, legal_name=body.legal_name, external_customer_id=body.external_customer_id,
@@ -28,8 +53,7 @@ async def create(session: AsyncSession, who: Principal, body: CustomerCreate, no
         payment_method_id=body.payment_method_id, payment_method_type=body.payment_method_type,
         is_paused=False,
     )
-    session.add(customer)
-    await session.flush()
+    await _write_unique(session, who, customer, {})
     return customer
 
 
@@ -44,17 +68,16 @@ async def get(session: AsyncSession, who: Principal, customer_id: str) -> Custom
 async def update(
     session: AsyncSession, who: Principal, customer_id: str, body: CustomerUpdate, now: datetime
 ) -> Customer:
-    """Apply the fields present in ``body``. Raises ``NotFound`` (404) or ``Conflict`` (409)."""
+    """Apply the fields present in ``body``. Raises ``NotFound`` (404) or ``Conflict`` (409) when the
+    new ``externalCustomerId`` is another customer's, also one taken by a concurrent request."""
     customer = await get(session, who, customer_id)
     fields = body.model_fields_set
     if "external_customer_id" in fields and body.external_customer_id != customer.external_customer_id:
         other = body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id)
         if other:
-            raise Conflict(f"A customer with externalCustomerId '{body.external_customer_id}' already exists")
-    for name in ("name", "legal_name", "tags", "external_customer_id", "payment_provider_id", "provider",
-                 "payment_method_id", "payment_method_type"):
-        if name in fields:
-            setattr(customer, name, getattr(body, name))
-    customer.updated_at = now
-    await session.flush()
+            raise _taken(body.external_customer_id)
+    changes: dict[str, Any] = {name: getattr(body, name) for name in (
+        "name", "legal_name", "tags", "external_customer_id", "payment_provider_id", "provider",
+        "payment_method_id", "payment_method_type") if name in fields}
+    await _write_unique(session, who, customer, {**changes, "updated_at": now})
     return customer
