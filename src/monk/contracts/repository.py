@@ -17,11 +17,14 @@ from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Customer, Meter, RateCard
 
 
-async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contract | None:
-    """The caller's contract ``contract_id`` or None."""
-    return (await session.execute(select(Contract).where(
-        Contract.id == contract_id, Contract.org_id == who.org_id, Contract.mode == who.mode,
-    ))).scalar_one_or_none()
+async def get(session: AsyncSession, who: Principal, contract_id: str, *, fresh: bool = False) -> Contract | None:
+    """The caller's contract ``contract_id`` or None. ``fresh`` re-reads every column even if the
+    session already holds the object (after ``lock``: what the previous holder committed)."""
+    stmt = select(Contract).where(Contract.id == contract_id, Contract.org_id == who.org_id,
+                                  Contract.mode == who.mode)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def lock(session: AsyncSession, contract_ids: Iterable[str] = (), *,

@@ -100,9 +100,29 @@ async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contra
     return contract
 
 
+async def get_for_update(session: AsyncSession, who: Principal, contract_id: str) -> Contract:
+    """The caller's contract, its row locked until the transaction ends (``repository.lock``, the
+    lock the worker, finalization and re-rating take) and read after the lock was granted.
+
+    Every change of a contract starts here, so concurrent changes of one contract run one after
+    another, each on the state the previous one committed (PostgreSQL; on SQLite the write
+    transaction already excludes every other writer). Raises ``NotFound`` (404)."""
+    await repository.lock(session, [contract_id])
+    contract = await repository.get(session, who, contract_id, fresh=True)
+    if contract is None:
+        raise NotFound(f"Contract '{contract_id}' not found")
+    return contract
+
+
 def _ensure_running(contract: Contract, now: datetime) -> None:
-    if not contract.is_active or (contract.end_date is not None and contract.end_date <= now.date()):
-        raise Conflict("Contract is already cancelled or ended")
+    """409 ``CONFLICT`` unless the contract still runs; names the last covered day (``details``
+    ``{"effectiveCancellationDate"}``), so a client that retries a cancel sees what took effect."""
+    if contract.is_active and (contract.end_date is None or contract.end_date > now.date()):
+        return
+    last = (contract.end_date - timedelta(days=1)).isoformat() if contract.end_date else None
+    state = "cancelled" if contract.cancelled_at is not None else "ended"
+    raise Conflict(f"Contract '{contract.id}' is already {state}" + (f" (last covered day {last})" if last else ""),
+                   details={"effectiveCancellationDate": last})
 
 
 async def cancel(session: AsyncSession, who: Principal, contract_id: str, body: CancelBody, *,
@@ -115,9 +135,12 @@ async def cancel(session: AsyncSession, who: Principal, contract_id: str, body: 
     ``immediate``: the contract ends now; usage up to now is billed on a final invoice dated today;
     fees already billed in advance are not refunded; every later draft is cancelled.
     Returns ``{id, isActive, effectiveCancellationDate, cancelledInvoiceCount}``. Raises ``NotFound``
-    (404) and ``Conflict`` (409) when the contract is already cancelled or ended.
+    (404) and ``Conflict`` (409) when the contract is already cancelled or ended, also when the same
+    cancellation is sent twice (as Stripe answers a second cancel of a cancelled subscription with
+    an error, not a replay): its ``details.effectiveCancellationDate`` tells what took effect.
+    Concurrent cancels of one contract: the first to lock it wins, the others get that 409.
     """
-    contract = await get(session, who, contract_id)
+    contract = await get_for_update(session, who, contract_id)
     _ensure_running(contract, now)
     billing = await load_billing(session, contract)
     today = now.date()
@@ -163,9 +186,11 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
     scheduled one. Returns ``{id, currentPlanId, newPlanId, effectiveDate, changeOption, prorate,
     status}`` (``applied`` when effective now, else ``scheduled``).
     Raises 404, 409 (contract ended), 400 (unknown/inactive plan, the same plan, another billing
-    frequency, a date outside the contract).
+    frequency, a date outside the contract). Concurrent changes of one contract apply one after
+    another on the state the previous one left (``get_for_update``): a later one replaces what an
+    earlier one scheduled from its start on; never two phases from one instant.
     """
-    contract = await get(session, who, contract_id)
+    contract = await get_for_update(session, who, contract_id)
     _ensure_running(contract, now)
     plan = await _active_plan(session, who, body.plan_id)
     if plan.billing_frequency != contract.billing_frequency:
@@ -240,7 +265,7 @@ async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
 async def update_metadata(session: AsyncSession, who: Principal, contract_id: str,
                           metadata: dict[str, Any] | None, *, now: datetime) -> Contract:
     """Replace a contract's metadata (``None`` clears it) (reference §9.4). Raises ``NotFound``."""
-    contract = await get(session, who, contract_id)
+    contract = await get_for_update(session, who, contract_id)
     contract.metadata_ = metadata or {}
     contract.updated_at = now
     await session.flush()
