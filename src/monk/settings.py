@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     rolling_horizon_periods: int = 12
     # Grace period for late events after a usage period closes, before its invoice is finalized.
     finalize_grace_seconds: int = 3600
+    # Creating a customer or changing its externalCustomerId re-queues its unmatched events with a
+    # timestamp at most this many days old (older ones: POST /v1/events/rematch).
+    rematch_window_days: int = 90
     # SQL pool size (PostgreSQL).
     pool_size: int = 10
     # Largest request body accepted (bytes); larger ones get 413 before they are read into memory.

@@ -40,7 +40,8 @@ async def create_contract(
     who: Principal = Depends(require("contracts:write")),
     session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
-    """Subscribe a customer to a plan → 201 ``{"data": Contract}``; its draft invoices exist on return.
+    """Subscribe a customer to a plan → 201 ``{"data": Contract}``; its draft invoices exist on return,
+    and the customer's unmatched events inside the contract's coverage are matched again.
 
     400 invalid body, unknown or non-ACTIVE plan; 404 unknown customer.
     """
@@ -49,6 +50,7 @@ async def create_contract(
                                     periods_ahead=state.settings.rolling_horizon_periods)
     out = await _out(session, contract)
     await session.commit()
+    _wake(request)  # the customer's unmatched events inside the contract were re-queued
     return envelope(out)
 
 
@@ -125,6 +127,11 @@ async def change_plan(
     "changeOption", "prorate", "status"}}``; 400 invalid; 404 unknown; 409 contract ended."""
     result = await service.change_plan(session, who, contract_id, body, now=request.app.state.clock.now())
     await session.commit()
+    _wake(request)
+    return envelope(result)
+
+
+def _wake(request: Request) -> None:
+    """Start an in-process worker now on what the committed change re-queued."""
     if request.app.state.worker is not None:
         request.app.state.worker.wake()
-    return envelope(result)

@@ -13,6 +13,7 @@ from monk.billing.periods import period_containing
 from monk.contracts import repository
 from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate
 from monk.customers import service as customers
+from monk.events import service as events
 from monk.invoices import repository as invoices
 from monk.invoices.engine import ContractBilling
 from monk.invoices.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
@@ -47,8 +48,12 @@ async def create(
     ``netTerms`` and ``creditGrantCents`` default to the plan's. Raises ``NotFound`` (404) for an
     unknown customer; ``ValidationFailed`` (400) for an unknown or non-ACTIVE plan or an override
     naming a pricing that is not in the plan.
+
+    The customer's unmatched events inside the contract's coverage (``[startDate, endDate)``) go
+    back to matching (``events.requeue_customer``): usage sent before the customer or the contract
+    existed is billed on the contract's invoices.
     """
-    await customers.get(session, who, body.customer_id)
+    customer = await customers.get(session, who, body.customer_id)
     plan = await _active_plan(session, who, body.plan_id)
     overrides = await _overrides(session, plan.id, body)
     fields = body.model_fields_set
@@ -69,6 +74,8 @@ async def create(
                               starts_at=midnight(body.start_date), change_option=None, prorate=True, created_at=now))
     await session.flush()
     await sync_calendar(session, await load_billing(session, contract), now=now, periods_ahead=periods_ahead)
+    await events.requeue_customer(session, customer, start=midnight(contract.start_date),
+                                  end=midnight(contract.end_date) if contract.end_date else None)
     return contract
 
 
@@ -225,6 +232,12 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
     contract.updated_at = now
     await session.flush()
     await _rebill_from(session, contract, starts, now)
+    # Unmatched events never resolved to the customer (sent before it existed), from the change
+    # on: the new plan may bill them. A worker holding some waits for this contract's lock and
+    # then matches them on the new phases (so no waiting for it here: that would deadlock).
+    await events.requeue_customer(session, await customers.get(session, who, contract.customer_id), start=starts,
+                                  end=midnight(contract.end_date) if contract.end_date else None,
+                                  wait_for_workers=False)
     return {"id": contract.id, "currentPlanId": current_plan, "newPlanId": plan.id,
             "effectiveDate": starts.date().isoformat(), "changeOption": body.change_option,
             "prorate": body.prorate, "status": "applied" if applied else "scheduled"}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import repository, service
@@ -19,16 +20,30 @@ from monk.kit.schemas import Data, Listing, envelope, page
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
 
 
+def _window(request: Request) -> timedelta:
+    return timedelta(days=request.app.state.settings.rematch_window_days)
+
+
+def _wake(request: Request) -> None:
+    if request.app.state.worker is not None:
+        request.app.state.worker.wake()
+
+
 @router.post("", status_code=201, **typed(Data[Customer], 409))
 async def create_customer(
     body: CustomerCreate,
+    request: Request,
     who: Principal = Depends(require("customers:write")),
     session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
-    """Create a customer → 201 ``{"data": Customer}``; 400 invalid body; 409 duplicate external id."""
-    customer = await service.create(session, who, body, clock.now())
+    """Create a customer → 201 ``{"data": Customer}``; 400 invalid body; 409 duplicate external id
+    (also when another request creates it at the same moment: exactly one wins). Unmatched events
+    that named its ``externalCustomerId`` (timestamp within ``MONK_REMATCH_WINDOW_DAYS``, default
+    90) go back to matching."""
+    customer = await service.create(session, who, body, clock.now(), rematch_window=_window(request))
     await session.commit()
+    _wake(request)
     return envelope(customer_out(customer))
 
 
@@ -58,11 +73,15 @@ async def get_customer(
 async def update_customer(
     customer_id: str,
     body: CustomerUpdate,
+    request: Request,
     who: Principal = Depends(require("customers:write")),
     session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
-    """Partially update a customer → ``{"data": Customer}``; 400 empty body; 404; 409 duplicate external id."""
-    customer = await service.update(session, who, customer_id, body, clock.now())
+    """Partially update a customer → ``{"data": Customer}``; 400 empty body; 404; 409 duplicate external id
+    (also one taken at the same moment). A new ``externalCustomerId`` sends unmatched events naming
+    it (timestamp within ``MONK_REMATCH_WINDOW_DAYS``) back to matching."""
+    customer = await service.update(session, who, customer_id, body, clock.now(), rematch_window=_window(request))
     await session.commit()
+    _wake(request)
     return envelope(customer_out(customer))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import repository
 from monk.customers.schemas import CustomerCreate, CustomerUpdate
+from monk.events import service as events
 from monk.kit.auth import Principal
 from monk.kit.errors import Conflict, NotFound
 from monk.kit.ids import new_id
@@ -38,9 +39,15 @@ async def _write_unique(session: AsyncSession, who: Principal, customer: Custome
         raise
 
 
-async def create(session: AsyncSession, who: Principal, body: CustomerCreate, now: datetime) -> Customer:
+async def create(session: AsyncSession, who: Principal, body: CustomerCreate, now: datetime, *,
+                 rematch_window: timedelta) -> Customer:
     """Create a customer. Raises ``Conflict`` (409) when ``externalCustomerId`` is already used, also
-    by a request running at the same moment (exactly one of them wins)."""
+    by a request running at the same moment (exactly one of them wins).
+
+    Events that named the customer before it existed (unmatched, ``CUSTOMER_NOT_FOUND``) with a
+    timestamp at most ``rematch_window`` old are sent back to matching (``events.requeue_customer``);
+    without a contract yet they become ``NO_CONTRACT_COVERS_TIMESTAMP``, and creating a contract
+    that covers them bills them."""
     if body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id):
         raise _taken(body.external_customer_id)
     customer = Customer(
@@ -54,6 +61,8 @@ async def create(session: AsyncSession, who: Principal, body: CustomerCreate, no
         is_paused=False,
     )
     await _write_unique(session, who, customer, {})
+    if customer.external_customer_id:
+        await events.requeue_customer(session, customer, start=now - rematch_window, end=None)
     return customer
 
 
@@ -66,10 +75,15 @@ async def get(session: AsyncSession, who: Principal, customer_id: str) -> Custom
 
 
 async def update(
-    session: AsyncSession, who: Principal, customer_id: str, body: CustomerUpdate, now: datetime
+    session: AsyncSession, who: Principal, customer_id: str, body: CustomerUpdate, now: datetime, *,
+    rematch_window: timedelta,
 ) -> Customer:
     """Apply the fields present in ``body``. Raises ``NotFound`` (404) or ``Conflict`` (409) when the
-    new ``externalCustomerId`` is another customer's, also one taken by a concurrent request."""
+    new ``externalCustomerId`` is another customer's, also one taken by a concurrent request.
+
+    A new ``externalCustomerId`` sends the unmatched events naming it, with a timestamp at most
+    ``rematch_window`` old, back to matching (``events.requeue_customer``). Events matched under the
+    old external id stay matched."""
     customer = await get(session, who, customer_id)
     fields = body.model_fields_set
     if "external_customer_id" in fields and body.external_customer_id != customer.external_customer_id:
@@ -79,5 +93,8 @@ async def update(
     changes: dict[str, Any] = {name: getattr(body, name) for name in (
         "name", "legal_name", "tags", "external_customer_id", "payment_provider_id", "provider",
         "payment_method_id", "payment_method_type") if name in fields}
+    renamed = "external_customer_id" in changes and changes["external_customer_id"] != customer.external_customer_id
     await _write_unique(session, who, customer, {**changes, "updated_at": now})
+    if renamed and customer.external_customer_id:
+        await events.requeue_customer(session, customer, start=now - rematch_window, end=None)
     return customer

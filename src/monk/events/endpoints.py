@@ -27,6 +27,8 @@ from monk.events.schemas import (
     EventBatchIn,
     EventIn,
     EventList,
+    RematchIn,
+    Requeued,
     check_batch,
     check_one,
     event_out,
@@ -39,6 +41,7 @@ from monk.kit.errors import Forbidden, MonkError, Unauthorized, ValidationFailed
 from monk.kit.ids import request_id
 from monk.kit.openapi import documented, typed
 from monk.kit.pagination import Page, paginator
+from monk.kit.schemas import Data, envelope
 from monk.kit.time import ensure_utc
 from monk.models import ApiKey
 
@@ -199,6 +202,34 @@ async def list_events(
     contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])
     return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": pg.limit,
             "offset": pg.offset, "hasMore": pg.offset + len(rows) < total}
+
+
+@router.post("/rematch", **typed(Data[Requeued], 404))
+async def rematch_events(
+    body: RematchIn,
+    request: Request,
+    who: Principal = Depends(require("usage:write")),
+    session: AsyncSession = Depends(get_session),
+) -> dict[str, Any]:
+    """Send one customer's unmatched events back to matching → ``{"data": {"requeued": <int>}}``.
+
+    Body: exactly one of ``customerId`` / ``externalCustomerId``; ``start`` (inclusive) and ``end``
+    (exclusive), ISO 8601 date or date-time (UTC), at most 366 days apart, bound the events'
+    ``timestamp``. Every ``unmatched`` event naming the customer (by its id or its current external
+    id) in the range becomes ``pending`` again and the worker matches it against today's customers,
+    contracts and meters (an event that still matches nothing is unmatched again, with the current
+    reason). Matching happens within seconds, after the 200.
+
+    Monk already does this by itself when a customer is created or its ``externalCustomerId``
+    changes (events of the last ``MONK_REMATCH_WINDOW_DAYS``, 90 by default), when a contract is
+    created (events inside its coverage) and when a contract's plan changes (from the change on);
+    this endpoint is for the rest, e.g. older events. 400 invalid body; 403 without ``usage:write``;
+    404 unknown customer.
+    """
+    n = await service.rematch(session, who, body)
+    await session.commit()
+    _wake(request)
+    return envelope({"requeued": n})
 
 
 _FAST_PATHS = {"/v1/events": create_event, "/v1/events/batch": create_events_batch}

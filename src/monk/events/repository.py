@@ -1,19 +1,22 @@
-"""All event queries: the idempotent upsert and the filtered listing."""
+"""All event queries: the idempotent upsert, the filtered listing, re-queueing unmatched events."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
-from monk.kit.db import bulk_upsert, one_of
+from monk.kit.db import bulk_upsert, is_sqlite, one_of
 from monk.kit.pagination import Page
 from monk.models import Event, UsageRecord
 
 KEY = ("org_id", "mode", "idempotency_key")
+# Which customer an event names, as one value: the expression of the partial indexes
+# ``ix_events_pending_customer`` and ``ix_events_unmatched_customer`` (the same as ``events.tasks``).
+CUSTOMER_REF = func.coalesce(Event.customer_id, Event.external_customer_id, literal_column("''"))
 MUTABLE = ("event_name", "customer_id", "external_customer_id", "contract_id", "timestamp", "properties",
            "received_at", "status", "unmatched_reason")
 
@@ -63,3 +66,60 @@ async def matched_contracts(session: AsyncSession, event_ids: list[str]) -> dict
         .distinct()
     )).all()
     return {event_id: contract_id for event_id, contract_id in rows}
+
+
+async def requeue_unmatched(
+    session: AsyncSession, *, org_id: str, mode: str, customer_id: str, external_customer_id: str | None,
+    start: datetime | None = None, end: datetime | None = None, wait_for_workers: bool = True,
+) -> int:
+    """Set the customer's ``unmatched`` events back to ``pending`` (reason cleared) so the worker
+    matches them again; returns how many.
+
+    "The customer's": events of ``org_id``/``mode`` naming it by ``customer_id``, or by
+    ``external_customer_id`` (its current external id, when it has one). Only events whose
+    ``timestamp`` lies in ``[start, end)`` (either bound may be None: open). Every unmatched reason
+    is re-queued (the worker works out the current one; an event that still cannot match is simply
+    unmatched again). Found through ``ix_events_unmatched_customer`` (only unmatched events).
+
+    ``wait_for_workers`` (PostgreSQL): first lock the customer's *pending* events in the range,
+    waiting for any worker batch that holds them to commit. A worker that claimed them before this
+    transaction's change was visible would otherwise record them as unmatched after this statement
+    ran, and they would stay so. Pending events locked here are claimed once this transaction
+    commits, so they are matched on its state. Pass False while holding a contract lock a worker
+    may wait for (it would deadlock): such a worker matches on the committed state anyway."""
+    lock_pending, requeue = requeue_statements(org_id=org_id, mode=mode, customer_id=customer_id,
+                                               external_customer_id=external_customer_id, start=start, end=end)
+    if wait_for_workers and not is_sqlite(session):
+        await session.execute(lock_pending)
+    result = await session.execute(requeue)
+    return int(result.rowcount or 0)
+
+
+def requeue_statements(*, org_id: str, mode: str, customer_id: str, external_customer_id: str | None,
+                       start: datetime | None, end: datetime | None) -> tuple[Any, Any]:
+    """The two statements of ``requeue_unmatched``: lock the customer's pending events (waiting for
+    workers that hold them; whatever their timestamp), and set its unmatched ones in the range back
+    to pending. Rows are locked in id
+    order, so two re-queues of one customer never wait on each other in a cycle."""
+    refs = [customer_id] + ([external_customer_id] if external_customer_id else [])
+    names: Any = Event.customer_id == customer_id
+    if external_customer_id:
+        names = or_(names, and_(Event.customer_id.is_(None), Event.external_customer_id == external_customer_id))
+    # One equality per reference (not ``IN``): each is a range of the partial index, also under a
+    # generic plan, which for an ``IN`` list prefers scanning the organization's events by time.
+    cond: list[Any] = [Event.org_id == org_id, Event.mode == mode, or_(*(CUSTOMER_REF == r for r in refs)), names]
+    if start is not None:
+        cond.append(Event.timestamp >= start)
+    if end is not None:
+        cond.append(Event.timestamp < end)
+    # Every pending event naming the customer, in any time range: found by customer reference alone
+    # (``ix_events_pending_customer``); locking a few more than needed only delays their claim.
+    lock_pending = (select(Event.id).where(Event.status == literal_column("'pending'"), *cond[:4])
+                    .order_by(Event.id).with_for_update())
+    unmatched = (select(Event.id).where(Event.status == literal_column("'unmatched'"), *cond)
+                 .order_by(Event.id).with_for_update())
+    table = Event.__table__
+    requeue = (update(table).where(table.c.id.in_(unmatched.scalar_subquery()),
+                                   table.c.status == literal_column("'unmatched'"))
+               .values(status="pending", unmatched_reason=None))
+    return lock_pending, requeue

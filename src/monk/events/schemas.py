@@ -307,3 +307,37 @@ def event_out(e: Event, matched_contract_id: str | None = None) -> dict[str, Any
         "status": e.status,
         "unmatchedReason": e.unmatched_reason,
     }
+
+
+MAX_REMATCH_RANGE = timedelta(days=366)
+
+
+class Requeued(ResponseModel):
+    """``POST /v1/events/rematch``: how many unmatched events went back to matching."""
+
+    requeued: int
+
+
+class RematchIn(CamelModel):
+    """Body of ``POST /v1/events/rematch``: exactly one of ``customerId`` / ``externalCustomerId``;
+    ``start`` (inclusive) and ``end`` (exclusive) bound the events' ``timestamp``: ISO 8601 date or
+    date-time, naive = UTC, ``start < end``, at most 366 days apart."""
+
+    customer_id: StrictStr | None = Field(None, min_length=1, max_length=255)
+    external_customer_id: StrictStr | None = Field(None, min_length=1, max_length=255)
+    start: datetime
+    end: datetime
+
+    def checked(self) -> tuple[datetime, datetime]:
+        """``(start, end)`` in UTC. Raises ``ValidationFailed`` (400) for a bad combination."""
+        if (self.customer_id is None) == (self.external_customer_id is None):
+            raise ValidationFailed("exactly one of customerId and externalCustomerId is required")
+        try:
+            start, end = ensure_utc(self.start), ensure_utc(self.end)
+        except (OverflowError, ValueError):
+            raise ValidationFailed("start and end must be instants between the years 1 and 9999 (UTC)") from None
+        if start >= end:
+            raise ValidationFailed("end: must be after start")
+        if end - start > MAX_REMATCH_RANGE:
+            raise ValidationFailed("end: the range may span at most 366 days")
+        return start, end

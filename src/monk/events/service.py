@@ -1,4 +1,5 @@
-"""Event ingestion rules (reference §4): defaults, duplicate collapsing, the upsert. Never commits."""
+"""Event ingestion rules (reference §4): defaults, duplicate collapsing, the upsert; re-queueing a
+customer's unmatched events for matching. Never commits."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils import uuid7
 
+from monk.customers import repository as customers
 from monk.events import repository
-from monk.events.schemas import ValidEvent
+from monk.events.schemas import RematchIn, ValidEvent
 from monk.kit.auth import Principal
+from monk.kit.errors import NotFound
+from monk.kit.notify import announce
+from monk.models import Customer
 
 
 def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dict[str, Any]]:
@@ -39,3 +44,37 @@ async def ingest(session: AsyncSession, who: Principal, events: list[ValidEvent]
     rows = to_rows(who, events, now)
     await repository.upsert_events(session, rows)
     return [r["idempotency_key"] for r in rows]
+
+
+async def requeue_customer(session: AsyncSession, customer: Customer, *, start: datetime | None,
+                           end: datetime | None, wait_for_workers: bool = True) -> int:
+    """Send ``customer``'s unmatched events with a timestamp in ``[start, end)`` (None: open) back
+    to the worker (``repository.requeue_unmatched``: events naming it by id or by its current
+    external id) and wake a worker in another process once this transaction commits (the caller
+    wakes an in-process one after its commit). Returns how many were re-queued."""
+    n = await repository.requeue_unmatched(
+        session, org_id=customer.org_id, mode=customer.mode, customer_id=customer.id,
+        external_customer_id=customer.external_customer_id, start=start, end=end,
+        wait_for_workers=wait_for_workers)
+    if n:
+        await announce(session)
+    return n
+
+
+async def rematch(session: AsyncSession, who: Principal, body: RematchIn) -> int:
+    """``POST /v1/events/rematch``: re-queue the unmatched events of one customer (by ``customerId``
+    or ``externalCustomerId``) whose timestamp lies in ``[start, end)``; returns how many.
+
+    Raises ``ValidationFailed`` (400: both or neither customer identifier, ``start >= end``, more
+    than 366 days) and ``NotFound`` (404: no such customer in the caller's organization and mode).
+    Events that name an external id no customer has are not touched: nothing could match them."""
+    start, end = body.checked()
+    if body.customer_id is not None:
+        customer = await customers.get(session, who, body.customer_id)
+        ref = f"Customer '{body.customer_id}'"
+    else:
+        customer = await customers.by_external_id(session, who, body.external_customer_id or "")
+        ref = f"Customer with externalCustomerId '{body.external_customer_id}'"
+    if customer is None:
+        raise NotFound(f"{ref} not found")
+    return await requeue_customer(session, customer, start=start, end=end)

@@ -31,6 +31,12 @@ class Event(Base):
             "ix_events_pending_customer", text("coalesce(customer_id, external_customer_id, '')"), "received_at",
             sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),
         ),
+        # Re-queueing a customer's unmatched events (events/repository.py ``requeue_unmatched``):
+        # few rows (only unmatched events), found by customer reference and timestamp.
+        Index(
+            "ix_events_unmatched_customer", "org_id", "mode", text("coalesce(customer_id, external_customer_id, '')"),
+            "timestamp", sqlite_where=text("status = 'unmatched'"), postgresql_where=text("status = 'unmatched'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
