@@ -4,10 +4,13 @@ contract's plan makes them matchable, and on request through ``POST /v1/events/r
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
+from monk.events.tasks import match_pending
 from monk.models import Event
 from monk.worker.runner import Worker
 from tests.conftest import Api, assert_error
@@ -165,3 +168,20 @@ async def test_rematch_rejects_bad_requests(api: Api) -> None:
     assert_error(await api.post("/v1/events/rematch", {**win, "externalCustomerId": "x"}, key=test_mode), 404)
     reader = await api.new_key(["usage:read"])
     assert_error(await api.post("/v1/events/rematch", {**win, "customerId": cust["id"]}, key=reader), 403, "FORBIDDEN")
+
+
+async def test_a_worker_holding_the_events_is_waited_for(api: Api, worker: Worker, database_url: str) -> None:
+    """A worker matched the early events (customer not found yet) but has not committed when the
+    customer is created: the creation waits for that batch, then re-queues what it left unmatched."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one write transaction at a time: a worker's batch never overlaps")
+    await s.send(api, EARLY)
+    async with worker.sessions() as held:
+        assert await match_pending(held, now=worker.clock.now(), batch_size=100) == 5  # uncommitted
+        creating = asyncio.create_task(s.customer(api, "X", "x"))
+        await asyncio.sleep(0.5)
+        assert not creating.done()  # waiting for the worker's batch
+        await held.commit()
+    await creating
+    await worker.drain()
+    assert set((await reasons(api)).values()) == {"unmatched NO_CONTRACT_COVERS_TIMESTAMP"}
