@@ -134,12 +134,14 @@ async def drop_phases_from(session: AsyncSession, contract_id: str, starts: date
         ContractPhase.id != contract_id))
 
 
-async def due_plan_moves(session: AsyncSession, now: datetime) -> list[tuple[Contract, str]]:
-    """Contracts whose latest started phase bills another plan than ``contract.plan_id``."""
+async def due_plan_moves(session: AsyncSession, now: datetime, *,
+                         fresh: bool = False) -> list[tuple[Contract, str]]:
+    """Contracts whose latest started phase bills another plan than ``contract.plan_id``;
+    ``fresh`` re-reads contracts already loaded in the session (after taking their locks)."""
     later = aliased(ContractPhase)
-    rows = await session.execute(
-        select(Contract, ContractPhase.plan_id).join(ContractPhase, ContractPhase.contract_id == Contract.id).where(
-            ContractPhase.starts_at <= now, Contract.plan_id != ContractPhase.plan_id,
-            ~select(later.id).where(later.contract_id == Contract.id, later.starts_at <= now,
-                                    later.starts_at > ContractPhase.starts_at).exists()))
+    query = select(Contract, ContractPhase.plan_id).join(ContractPhase, ContractPhase.contract_id == Contract.id).where(
+        ContractPhase.starts_at <= now, Contract.plan_id != ContractPhase.plan_id,
+        ~select(later.id).where(later.contract_id == Contract.id, later.starts_at <= now,
+                                later.starts_at > ContractPhase.starts_at).exists())
+    rows = await session.execute(query.execution_options(populate_existing=True) if fresh else query)
     return [(c, p) for c, p in rows.all()]

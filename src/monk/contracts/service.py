@@ -266,9 +266,15 @@ async def _rebill_from(session: AsyncSession, contract: Contract, starts: dateti
 
 
 async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
-    """Point contracts at the plan of a scheduled phase once it has started; returns how many moved."""
+    """Point contracts at the plan of a scheduled phase once it has started; returns how many moved.
+    Takes the contracts' locks first and reads the moves again under them, as every other change
+    of a contract does, so a concurrent change-plan is never overwritten."""
+    due = await repository.due_plan_moves(session, now)
+    if not due:
+        return 0
+    await repository.lock(session, [c.id for c, _ in due])
     moved = 0
-    for contract, plan_id in await repository.due_plan_moves(session, now):
+    for contract, plan_id in await repository.due_plan_moves(session, now, fresh=True):
         contract.plan_id = plan_id
         contract.updated_at = now
         moved += 1
