@@ -5,7 +5,8 @@ event and produces every error message. The hot path first tries ``_plain``: a f
 that recognise the ordinary, obviously valid event (string fields within their lengths, flat
 primitive properties, an RFC 3339 timestamp) about four times faster than model validation.
 Anything it does not recognise, valid or not, goes through ``EventIn``, so both paths accept and
-reject exactly the same bodies.
+reject exactly the same bodies. Both refuse a numeric property whose magnitude reaches the quantity
+bound (``monk.billing.bounds``: ``|value| < 10**15``) with a 400 naming ``properties.<key>``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from math import isfinite
 from typing import Any, NamedTuple
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
+from monk.billing.bounds import MAX_QUANTITY, PROPERTY_RANGE, number_in_bounds
 from monk.kit.clock import iso_ms
 from monk.kit.errors import ValidationFailed
 from monk.kit.schemas import CamelModel
@@ -132,7 +133,10 @@ def _plain(raw: Any, limit: datetime, seen: dict[str, datetime]) -> ValidEvent |
     else:
         for v in props.values():
             t = type(v)
-            if t not in _PRIMITIVES or (t is float and not isfinite(v)):
+            # A number must lie within the quantity bound (False for NaN and infinities too).
+            if (t is int or t is float) and not -MAX_QUANTITY < v < MAX_QUANTITY:
+                return None
+            if t not in _PRIMITIVES:
                 return None
     return ValidEvent(name, cid, ext, contract, key, ts, props)
 
@@ -170,12 +174,20 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def property_problems(properties: dict[str, Any], prefix: str = "properties") -> list[tuple[str, str]]:
+    """``(field, message)`` for every numeric property value whose magnitude is not below the
+    quantity bound (``monk.billing.bounds.MAX_QUANTITY``, 10**15), e.g. ``("properties.tokens", …)``.
+    Numeric strings are not checked here: they are numbers only to a meter that aggregates them."""
+    return [(f"{prefix}.{k}", PROPERTY_RANGE) for k, v in properties.items() if not number_in_bounds(v)]
+
+
 def check_event(raw: Any, now: datetime, _seen: dict[str, datetime] | None = None,
                 ) -> tuple[ValidEvent | None, list[tuple[str, str]]]:
     """Validate one raw event against §4.1's rules.
 
     Returns ``(event, [])`` or ``(None, [(field, message), …])``. Rules: valid shape; exactly one
-    of ``customerId``/``externalCustomerId``; ``timestamp`` at most 1 hour after ``now``.
+    of ``customerId``/``externalCustomerId``; ``timestamp`` at most 1 hour after ``now``; numeric
+    property values (JSON integers and floats) in ``(-10**15, 10**15)`` (``property_problems``).
     """
     ev = _plain(raw, now + MAX_FUTURE, {} if _seen is None else _seen)
     if ev is not None:
@@ -186,7 +198,7 @@ def check_event(raw: Any, now: datetime, _seen: dict[str, datetime] | None = Non
         ev = _adapter.validate_python(raw)
     except ValidationError as exc:
         return None, _field_errors(exc)
-    problems: list[tuple[str, str]] = []
+    problems = property_problems(ev.properties)
     if (ev.customer_id is None) == (ev.external_customer_id is None):
         problems.append(("customerId", "exactly one of customerId or externalCustomerId is required"))
     if ev.timestamp is not None:

@@ -1,0 +1,100 @@
+"""Money and quantities have room: 64-bit cents end to end, and every number beyond its documented
+bound (``monk.billing.bounds``) is a 400 naming the field, never a 500 or a frozen draft."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from monk.kit.clock import FrozenClock
+from tests.conftest import Api, assert_error
+from tests.e2e import scenario as s
+
+HUGE = [10**50, 10**15, -(10**15), 1e15, -1e15, 1e300]
+
+
+async def whale(api: Api, clock: FrozenClock, unit: str = "0.0001") -> dict[str, Any]:
+    """A SUM meter of ``tokens`` at ``unit`` dollars, customer ``whale`` on it from Jan 1 to Mar 1 2026."""
+    clock.set(datetime(2026, 1, 1, tzinfo=UTC))
+    m = await s.meter(api, "TOKENS", "llm_call", "SUM", key="tokens")
+    price = await s.usage_price(api, "Tokens", m["id"], unit)
+    p = await s.plan(api, "big", [price["id"]])
+    cust = await s.customer(api, "Whale", "whale")
+    c = await s.contract(api, cust["id"], p["id"], "2026-01-01", "2026-03-01")
+    clock.set(datetime(2026, 1, 20, tzinfo=UTC))
+    return {"meter": m, "pricing": price, "customer": cust, "contract": c}
+
+
+def tokens(n: Any, key: str = "big-1", **extra: Any) -> dict[str, Any]:
+    return {"eventName": "llm_call", "externalCustomerId": "whale", "idempotencyKey": key,
+            "timestamp": "2026-01-10T00:00:00Z", "properties": {"tokens": n}, **extra}
+
+
+async def test_fifty_million_dollar_invoice_is_billed_finalized_and_read_back(
+        api: Api, worker, clock: FrozenClock) -> None:
+    w = await whale(api, clock)
+    r = await api.post("/v1/events", tokens(500_000_000_000))
+    assert r.status_code == 202, r.text
+    assert await worker.drain() == 1
+
+    draft = (await s.invoices(api, w["contract"]["id"]))[1]  # January's usage, billed Feb 1
+    assert s.lines(draft) == [("Tokens", 500_000_000_000, 5_000_000_000)]
+    assert draft["totalCents"] == 5_000_000_000 and draft["status"] == "In Progress"
+    assert draft["lineItems"][0]["totalAmount"] == "50000000.00"
+    events = (await api.get("/v1/events")).json()["events"]
+    assert [e["status"] for e in events] == ["matched"]
+
+    clock.set(datetime(2026, 2, 20, tzinfo=UTC))  # past the Feb 1 invoice's date and grace
+    await worker.drain()
+    r = await api.get(f"/v1/invoices/{draft['id']}", include="lineItems")
+    assert r.status_code == 200, r.text
+    final = r.json()["data"]
+    assert final["status"] == "Sent" and final["invoiceNumber"] is not None
+    assert final["totalCents"] == 5_000_000_000
+    assert final["lineItems"][0]["totalAmountCents"] == 5_000_000_000
+    assert final["lineItems"][0]["totalAmount"] == "50000000.00"
+    assert final["lineItems"][0]["quantity"] == 500_000_000_000
+
+
+async def test_largest_event_quantity_is_accepted_and_billed(api: Api, worker, clock: FrozenClock) -> None:
+    """Just under the quantity bound at $0.01 is $9,999,999,999,999.99: 64-bit cents hold it."""
+    w = await whale(api, clock, unit="0.01")
+    assert (await api.post("/v1/events", tokens(10**15 - 1))).status_code == 202
+    await worker.drain()
+    draft = (await s.invoices(api, w["contract"]["id"]))[1]
+    assert draft["totalCents"] == 10**15 - 1
+    assert draft["lineItems"][0]["totalAmount"] == "9999999999999.99"
+
+
+@pytest.mark.parametrize("value", HUGE)
+async def test_single_event_beyond_the_quantity_bound_is_refused(api: Api, clock: FrozenClock, value: Any) -> None:
+    await whale(api, clock)
+    err = assert_error(await api.post("/v1/events", tokens(value)), 400, "VALIDATION_ERROR")
+    assert err["message"].startswith("properties.tokens:"), err
+    assert err["details"] == [{"field": "properties.tokens", "message": err["message"].split(": ", 1)[1]}]
+    assert (await api.get("/v1/events")).json()["total"] == 0
+
+
+@pytest.mark.parametrize("value", HUGE)
+async def test_batch_event_beyond_the_quantity_bound_refuses_the_batch(
+        api: Api, clock: FrozenClock, value: Any) -> None:
+    await whale(api, clock)
+    batch = [tokens(1, key=f"k{i}") for i in range(5)]
+    batch[3] = tokens(value, key="k3")
+    err = assert_error(await api.post("/v1/events/batch", {"events": batch}), 400, "VALIDATION_ERROR")
+    assert "index 3" in err["message"]
+    assert [(d["index"], d["field"]) for d in err["details"]] == [(3, "properties.tokens")]
+    assert (await api.get("/v1/events")).json()["total"] == 0
+
+
+async def test_values_inside_the_bound_and_other_properties_pass(api: Api, clock: FrozenClock) -> None:
+    await whale(api, clock)
+    ok = [999_999_999_999_999, -999_999_999_999_999, 999_999_999_999_999.9, 0.30000000000000004, True, "1e30"]
+    for i, v in enumerate(ok):
+        r = await api.post("/v1/events", {**tokens(v, key=f"ok{i}")})
+        assert r.status_code == 202, (v, r.text)
+    batch = [tokens(v, key=f"b{i}") for i, v in enumerate(ok)]
+    assert (await api.post("/v1/events/batch", {"events": batch})).status_code == 202
+    assert (await api.get("/v1/events")).json()["total"] == 2 * len(ok)
