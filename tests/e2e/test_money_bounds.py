@@ -98,3 +98,68 @@ async def test_values_inside_the_bound_and_other_properties_pass(api: Api, clock
     batch = [tokens(v, key=f"b{i}") for i, v in enumerate(ok)]
     assert (await api.post("/v1/events/batch", {"events": batch})).status_code == 202
     assert (await api.get("/v1/events")).json()["total"] == 2 * len(ok)
+
+
+@pytest.mark.parametrize("value", [*HUGE, "1e30", "1000000000000000"])
+async def test_estimate_refuses_a_quantity_beyond_the_bound(api: Api, clock: FrozenClock, value: Any) -> None:
+    await whale(api, clock)
+    events = [{"eventName": "llm_call", "properties": {"tokens": 5}} for _ in range(3)]
+    events[2] = {"eventName": "llm_call", "properties": {"tokens": value}}
+    err = assert_error(await api.post("/v1/pricing/estimate", {"events": events}), 400, "VALIDATION_ERROR")
+    assert err["message"].startswith("events.2.properties.tokens: "), err
+    assert err["details"][0]["field"] == "events.2.properties.tokens"
+
+
+async def test_estimate_refuses_an_amount_beyond_the_bound(api: Api, clock: FrozenClock) -> None:
+    """The largest quantity at the largest price is $10**24: beyond the amount bound, a 400 not a 500."""
+    await whale(api, clock, unit="999999999.99")
+    body = {"events": [{"eventName": "llm_call", "properties": {"tokens": 10**15 - 1}}]}
+    err = assert_error(await api.post("/v1/pricing/estimate", body), 400, "VALIDATION_ERROR")
+    assert err["details"][0]["field"] == "events.0.properties.tokens"
+    assert "largest supported amount" in err["message"]
+    body = {"events": [{"eventName": "llm_call", "properties": {"tokens": 10_000_000}}]}  # $9,999,999,999,900,000
+    r = await api.post("/v1/pricing/estimate", body)
+    assert r.status_code == 200, r.text
+    assert r.json()["totalAmount"] == 9_999_999_999_900_000
+    many = {"events": [{"eventName": "llm_call", "properties": {"tokens": 9_000_000}}] * 2}  # $1.8e16 in all
+    err = assert_error(await api.post("/v1/pricing/estimate", many), 400, "VALIDATION_ERROR")
+    assert err["details"][0]["field"] == "events"
+
+
+async def test_usage_cost_of_stored_usage_beyond_the_bound_is_a_400(api: Api, worker, clock: FrozenClock) -> None:
+    """A numeric string passes ingestion (it is a number only to a meter that sums it): 10**20 tokens
+    at $0.0001 is $10**16, at the amount bound. Pricing it is a 400 naming ``totalAmount``, never a 500."""
+    w = await whale(api, clock)
+    assert (await api.post("/v1/events", tokens("1e20"))).status_code == 202
+    await worker.drain()
+    window = {"startDate": "2026-01-01T00:00:00Z", "endDate": "2026-02-01T00:00:00Z"}
+    for who in ({"customerId": w["customer"]["id"]}, {"contractId": w["contract"]["id"]}):
+        err = assert_error(await api.post("/v1/usage/cost", {**window, **who}), 400, "VALIDATION_ERROR")
+        assert err["details"] == [{"field": "totalAmount", "message": err["message"].split(": ", 1)[1]}], who
+    # Within the bounds the cost is exact: $50,000,000.00.
+    assert (await api.post("/v1/events", tokens(500_000_000_000))).status_code == 202  # replaces the event
+    await worker.drain()
+    for who in ({"customerId": w["customer"]["id"]}, {"contractId": w["contract"]["id"]}):
+        r = await api.post("/v1/usage/cost", {**window, **who})
+        assert r.status_code == 200, r.text
+        assert r.json()["totalAmount"] == 50_000_000
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"quantity": 10**15}, "quantity"),
+    ({"quantity": 1e15}, "quantity"),
+    ({"quantity": "1000000000000000"}, "quantity"),
+    ({"quantity": 10**50}, "quantity"),
+    ({"properties": {"other": 10**50}}, "properties.other"),
+    ({"properties": {"other": -1e15}}, "properties.other"),
+])
+async def test_legacy_usage_refuses_numbers_beyond_the_bound(
+        api: Api, clock: FrozenClock, body: dict[str, Any], field: str) -> None:
+    w = await whale(api, clock)
+    usage = {"customerId": w["customer"]["id"], "pricingCode": w["pricing"]["code"], "quantity": 5,
+             "idempotencyKey": "u1", **body}
+    err = assert_error(await api.post("/api/v1/usages", usage), 400, "VALIDATION_ERROR")
+    assert err["message"].startswith(f"{field}: "), err
+    assert (await api.get("/v1/events")).json()["total"] == 0
+    ok = await api.post("/api/v1/usages", {**usage, "quantity": 10**15 - 1, "properties": {}})
+    assert ok.status_code == 201, ok.text
