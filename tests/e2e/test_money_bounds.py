@@ -163,3 +163,73 @@ async def test_legacy_usage_refuses_numbers_beyond_the_bound(
     assert (await api.get("/v1/events")).json()["total"] == 0
     ok = await api.post("/api/v1/usages", {**usage, "quantity": 10**15 - 1, "properties": {}})
     assert ok.status_code == 201, ok.text
+
+
+TOO_MUCH = "1000000000"  # dollars: the amount bound
+TOO_MANY = "1000000000000000"  # units: the quantity bound
+
+
+def _tiers(**tier: Any) -> list[dict[str, Any]]:
+    return [{"minQty": "0", "maxQty": "10", "unitAmount": "1", **tier}, {"minQty": tier.get("maxQty", "10"),
+                                                                         "unitAmount": "1"}]
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"unitAmount": TOO_MUCH}, "unitAmount"),
+    ({"unitAmount": "12345678901234567890123456.5"}, "unitAmount"),
+    ({"flatAmount": TOO_MUCH}, "flatAmount"),
+    ({"minimumAmount": TOO_MUCH}, "minimumAmount"),
+    ({"unitAmount": None, "model": "TIER", "tiering": "VOLUME", "pricingTiers": _tiers(unitAmount=TOO_MUCH)},
+     "pricingTiers.0.unitAmount"),
+    ({"unitAmount": None, "model": "TIER", "tiering": "GRADUATED", "pricingTiers": _tiers(flatAmount=TOO_MUCH)},
+     "pricingTiers.0.flatAmount"),
+    ({"unitAmount": None, "model": "TIER", "tiering": "VOLUME", "pricingTiers": _tiers(maxQty=TOO_MANY)},
+     "pricingTiers.0.maxQty"),
+    ({"unitAmount": None, "model": "TIER", "tiering": "VOLUME", "pricingTiers": _tiers(maxQty="1" + "0" * 50)},
+     "pricingTiers.0.maxQty"),
+])
+async def test_pricing_creation_refuses_amounts_beyond_the_bound(
+        api: Api, clock: FrozenClock, extra: dict[str, Any], field: str) -> None:
+    w = await whale(api, clock)
+    body = {"productName": "Big", "name": "Big", "model": "USAGE", "billingMode": "RECURRING",
+            "unitAmount": "1", "meterId": w["meter"]["id"], **extra}
+    body = {k: v for k, v in body.items() if v is not None}
+    err = assert_error(await api.post("/v1/pricing", body), 400, "VALIDATION_ERROR")
+    assert err["message"].startswith(f"{field}: must be less than"), err
+    assert (await api.get("/v1/pricing")).json()["total"] == 1  # the whale's pricing only
+
+
+async def test_rate_cards_overrides_and_credit_grants_are_bounded(api: Api, clock: FrozenClock) -> None:
+    w = await whale(api, clock)
+    meter = await s.meter(api, "AI", "ai_call", groupKeys=["region"])
+    url = f"/v1/meters/{meter['id']}/rate-card"
+    for card, field in (({"rates": [{"dimensions": {"region": "US"}, "unitAmount": TOO_MUCH}]}, "rates.0.unitAmount"),
+                        ({"rates": [], "fallbackRate": TOO_MUCH}, "fallbackRate")):
+        err = assert_error(await api.put(url, card), 400, "VALIDATION_ERROR")
+        assert err["message"].startswith(f"{field}: must be less than"), err
+    assert (await api.put(url, {"rates": [], "fallbackRate": "999999999.99"})).status_code == 200
+
+    ai_plan = await s.plan(api, "ai", [(await s.usage_price(api, "AI", meter["id"], "1"))["id"]])
+    base = {"customerId": w["customer"]["id"], "planId": w["contract"]["planId"], "startDate": "2026-01-01"}
+    bad = [
+        ({"overrides": [{"basePricingId": w["pricing"]["id"], "unitAmount": TOO_MUCH}]}, "overrides.0.unitAmount"),
+        ({"planId": ai_plan["id"], "rateOverrides": {"AI": {"region=US": TOO_MUCH}}}, "rateOverrides"),
+        ({"planId": ai_plan["id"], "rateOverrides": {"AI": {"region=US": 1e300}}}, "rateOverrides"),
+        ({"creditGrantCents": 100_000_000_000}, "creditGrantCents"),
+        ({"creditGrantCents": 10**50}, "creditGrantCents"),
+    ]
+    for extra, field in bad:
+        err = assert_error(await api.post("/v1/contracts", {**base, **extra}), 400, "VALIDATION_ERROR")
+        assert err["message"].startswith(field) and "less than" in err["message"], (extra, err)
+    assert (await api.get("/v1/contracts")).json()["total"] == 1
+    ok = await api.post("/v1/contracts", {**base, "creditGrantCents": 99_999_999_999, "overrides": [
+        {"basePricingId": w["pricing"]["id"], "unitAmount": "999999999.999999999999"}]})
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["data"]["creditGrantCents"] == 99_999_999_999
+
+    plan = {"name": "P", "planCode": "p", "billingFrequency": "MONTHLY"}
+    for grant in (100_000_000_000, 10**50):
+        err = assert_error(await api.post("/v1/plans", {**plan, "creditGrantCents": grant}), 400, "VALIDATION_ERROR")
+        assert err["message"].startswith("creditGrantCents:"), err
+    r = await api.post("/v1/plans", {**plan, "creditGrantCents": 99_999_999_999})
+    assert r.status_code == 201 and r.json()["data"]["creditGrantCents"] == 99_999_999_999

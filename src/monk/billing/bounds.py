@@ -7,8 +7,8 @@ what                          bound                       why it fits
 ============================  ==========================  =============================================
 a quantity (event property,   ``|q| < 10**15``,            ``NUMERIC(38, 12)`` / exact text: 26 integer
 tier bound, API quantity)     at most 12 decimal places   digits, so sums of many events still fit
-a price or amount (unit,      ``|a| < 10**9`` dollars,     ``NUMERIC(38, 12)``
-flat, minimum, rate, credit)  at most 12 decimal places
+a price or amount (unit,      ``|a| < 10**9`` dollars,     ``NUMERIC(38, 12)``; a credit grant in
+flat, minimum, rate, credit)  at most 12 decimal places   cents (``< 10**11``) fits BIGINT
 a computed line or invoice    ``|cents| < 10**18``         64-bit cents hold 9.22e18: ten maximal lines
 total (``*Cents``)            (``$10**16``)                or totals still add without overflow
 ============================  ==========================  =============================================
@@ -25,14 +25,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 __all__ = [
-    "MAX_AMOUNT", "MAX_CENTS", "MAX_PLACES", "MAX_QUANTITY", "PROPERTY_RANGE", "OutOfBounds", "amount_problem",
-    "check_cents", "check_dollars", "number_in_bounds", "quantity_problem",
+    "MAX_AMOUNT", "MAX_AMOUNT_CENTS", "MAX_CENTS", "MAX_PLACES", "MAX_QUANTITY", "PROPERTY_RANGE", "OutOfBounds",
+    "amount_problem", "check_cents", "check_dollars", "number_in_bounds", "quantity_problem",
 ]
 
 MAX_QUANTITY = 10**15
 """Exclusive bound of any quantity's magnitude (units)."""
 MAX_AMOUNT = 10**9
 """Exclusive bound of any price or amount's magnitude given to the API (dollars)."""
+MAX_AMOUNT_CENTS = MAX_AMOUNT * 100
+"""Exclusive bound of an amount given to the API in cents (``creditGrantCents``): $1,000,000,000."""
 MAX_PLACES = 12
 """The most decimal places a quantity, price or amount may carry."""
 MAX_CENTS = 10**18
