@@ -32,7 +32,8 @@ async def create_contract(
 ) -> dict[str, Any]:
     """Subscribe a customer to a plan → 201 ``{"data": Contract}``; its draft invoices exist on return.
 
-    400 invalid body, unknown or non-ACTIVE plan; 404 unknown customer.
+    400 invalid body (override rates of $1,000,000,000 or more, ``creditGrantCents`` of 10**11 or more:
+    ``monk.billing.bounds``), unknown or non-ACTIVE plan; 404 unknown customer.
     """
     state = request.app.state
     contract = await service.create(session, who, body, now=state.clock.now(),
