@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from monk.app import create_app
+from monk.kit.clock import FrozenClock
 from monk.kit.db import create_engine
-from monk.kit.migrate import current_revision, head_revision
+from monk.kit.migrate import alembic_config, current_revision, head_revision
 from monk.models import Base
+from monk.settings import Settings
+from tests.conftest import Api
+from tests.e2e import scenario as s
 
 
 def _diff(conn: AsyncConnection) -> list:
@@ -27,4 +37,58 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
             diff = await conn.run_sync(_diff)
         assert diff == []
     finally:
+        await engine.dispose()
+
+
+CENTS_COLUMNS = [("invoices", "total_cents"), ("invoice_lines", "amount_cents"),
+                 ("contracts", "credit_grant_cents"), ("plans", "credit_grant_cents")]
+
+
+async def _cents_types(engine: AsyncEngine) -> dict[tuple[str, str], str]:
+    def read(conn: Connection) -> dict[tuple[str, str], str]:
+        inspector = inspect(conn)
+        return {(t, c): str(next(col["type"] for col in inspector.get_columns(t) if col["name"] == c))
+                for t, c in CENTS_COLUMNS}
+    async with engine.connect() as conn:
+        return await conn.run_sync(read)
+
+
+async def _invoice_rows(engine: AsyncEngine) -> list[tuple]:
+    async with engine.connect() as conn:
+        return [tuple(r) for r in (await conn.execute(text(
+            "SELECT i.id, i.total_cents, l.amount_cents, l.amount FROM invoices i "
+            "JOIN invoice_lines l ON l.invoice_id = i.id ORDER BY i.invoice_date, l.position"))).all()]
+
+
+async def test_an_existing_database_upgrades_to_64_bit_cents(database_url: str, clock: FrozenClock) -> None:
+    """A database at 0005 with invoices in it is upgraded: its amounts are kept, and an amount over
+    32 bits ($50,000,000.00) is then stored and read back exactly."""
+    config = alembic_config(database_url)
+    application = create_app(Settings(database_url=database_url), clock=clock, run_worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://monk.test") as c:
+        api = Api(c, "")
+        api.key = await api.new_key(["*"])
+        fee = await s.flat_price(api, "Fee", "1234.56")
+        await s.contract(api, (await s.customer(api, "Old", "old"))["id"],
+                         (await s.plan(api, "old", [fee["id"]], creditGrantCents=2_000_000_000))["id"], "2026-01-01",
+                         "2026-03-01", creditGrantCents=2_147_483_647)
+    before = await _invoice_rows(application.state.engine)
+    assert [r[1:3] for r in before] == [(123456, 123456), (123456, 123456)]
+    await application.state.engine.dispose()
+
+    engine = create_engine(database_url)
+    try:
+        await asyncio.to_thread(command.downgrade, config, "0005")
+        assert set((await _cents_types(engine)).values()) == {"INTEGER"}
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert set((await _cents_types(engine)).values()) == {"BIGINT"}
+        assert await _invoice_rows(engine) == before
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE invoice_lines SET amount_cents = 5000000000"))
+            await conn.execute(text("UPDATE invoices SET total_cents = 5000000000"))
+            await conn.execute(text("UPDATE contracts SET credit_grant_cents = 5000000000"))
+            await conn.execute(text("UPDATE plans SET credit_grant_cents = 5000000000"))
+        assert {r[1:3] for r in await _invoice_rows(engine)} == {(5_000_000_000, 5_000_000_000)}
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")  # leave the shared test database at head
         await engine.dispose()

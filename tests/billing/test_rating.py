@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monk.billing.bounds import OutOfBounds
 from monk.billing.rating import PriceSpec, Tier, effective_unit_price, rate_usage, validate_tiers
 
 D = Decimal
@@ -91,13 +92,24 @@ def test_negative_net_usage_bills_as_zero() -> None:
 
 
 def test_rate_usage_is_exact_beyond_default_precision() -> None:
-    # 29 significant digits: a 28-digit context would first round ...0.0049 to ...0.005, then to ...0.01.
-    big = D("1000000000000000000000000")
-    assert rate_usage(PriceSpec(unit_amount=D(1)), D("1000000000000000000000000.0049")) == big
-    assert rate_usage(PriceSpec(unit_amount=D(1), flat_amount=D("0.0049")), big) == big
-    assert rate_usage(PriceSpec(unit_amount=D(1)), D("1000000000000000000000000.005")) == D(
-        "1000000000000000000000000.01"
-    )
+    # 29 significant digits: a 28-digit context would first round ...0.004999999999999 to ...0.005, then
+    # to ...0.01. (Within the cents bound: $10,000,000,000,000 < $10**16.)
+    big = D("10000000000000")
+    assert rate_usage(PriceSpec(unit_amount=D(1)), D("10000000000000.004999999999999")) == big
+    assert rate_usage(PriceSpec(unit_amount=D(1), flat_amount=D("0.004999999999999")), big) == big
+    assert rate_usage(PriceSpec(unit_amount=D(1)), D("10000000000000.005")) == D("10000000000000.01")
+
+
+def test_a_line_at_the_cents_bound_is_refused() -> None:
+    # The largest line: 10**18 - 1 cents = $9,999,999,999,999,999.99; one cent more is refused.
+    assert rate_usage(PriceSpec(unit_amount=D("0.01")), D(10**18 - 1)) == D("9999999999999999.99")
+    for quantity in (D(10**18), D("999999999999999999.995")):
+        with pytest.raises(OutOfBounds, match="line amount"):
+            rate_usage(PriceSpec(unit_amount=D("0.01")), quantity)
+    with pytest.raises(OutOfBounds):  # a maximal event quantity at a maximal price
+        rate_usage(PriceSpec(unit_amount=D("999999999.99")), D("999999999999999"))
+    with pytest.raises(OutOfBounds):  # a minimum that large too
+        rate_usage(PriceSpec(minimum_amount=D(10**16)), D(0))
 
 
 @pytest.mark.parametrize(

@@ -87,8 +87,8 @@ async def test_usage_with_minimum_and_sub_cent_amounts(api: Api) -> None:
     assert tiny["unitAmount"] == "0.000000000001" and tiny["billingMode"] == "ONE_TIME"
     assert (await api.get(f"/v1/pricing/{tiny['id']}")).json()["data"]["unitAmount"] == "0.000000000001"
     big = await _pricing(api, {"productId": p["productId"], "name": "Big", "model": "FLAT",
-                               "billingMode": "ONE_TIME", "unitAmount": "12345678901234567890123456.5"})
-    assert (await api.get(f"/v1/pricing/{big['id']}")).json()["data"]["unitAmount"] == "12345678901234567890123456.50"
+                               "billingMode": "ONE_TIME", "unitAmount": "999999999.999999999999"})
+    assert (await api.get(f"/v1/pricing/{big['id']}")).json()["data"]["unitAmount"] == "999999999.999999999999"
     weekly = await _pricing(api, {"productId": p["productId"], "name": "Weekly", "model": "USAGE",
                                   "billingMode": "RECURRING", "unitAmount": "0", "meterId": meter_id,
                                   "priceInterval": "WEEK", "priceIntervalCount": 2})

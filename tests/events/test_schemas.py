@@ -14,8 +14,9 @@ from monk.kit.time import ensure_utc
 NOW = datetime(2026, 1, 15, 12, tzinfo=UTC)
 
 text = st.one_of(st.text(max_size=3), st.text(min_size=254, max_size=257), st.just(""))
+huge = st.sampled_from([10**15, -(10**15), 10**15 - 1, 1e15, -1e15, 999_999_999_999_999.9, 10**50, 1e300])
 value = st.one_of(st.none(), text, st.integers(), st.floats(allow_nan=False), st.booleans(), st.lists(st.integers(),
-                  max_size=1), st.dictionaries(st.text(max_size=2), st.integers(), max_size=1))
+                  max_size=1), st.dictionaries(st.text(max_size=2), st.integers(), max_size=1), huge)
 stamps = st.one_of(
     st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.sampled_from(
         [UTC, None])).map(lambda d: d.isoformat()),
@@ -46,6 +47,9 @@ def _model(raw: Any) -> ValidEvent | None:
         ts = ensure_utc(model.timestamp) if model.timestamp is not None else None
         if ts is not None and ts > NOW + MAX_FUTURE:
             problems.append("future")
+        if any(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) >= 10**15
+               for v in model.properties.values()):
+            problems.append("beyond the quantity bound")
         ev = ValidEvent(model.event_name, model.customer_id, model.external_customer_id, model.contract_id,
                         model.idempotency_key, ts, model.properties)
     return None if problems else ev
@@ -74,3 +78,13 @@ def test_common_events_take_the_fast_path() -> None:
     assert _plain({**raw, "timestamp": (NOW + timedelta(hours=2)).isoformat()}, NOW + MAX_FUTURE, {}) is None
     batch = check_batch({"events": [raw, {**raw, "idempotencyKey": "k2", "timestamp": None}]}, NOW)
     assert [e.idempotency_key for e in batch] == ["k1", "k2"] and batch[1].timestamp is None
+
+
+def test_numbers_beyond_the_quantity_bound_are_refused_on_both_paths() -> None:
+    raw = {"eventName": "api_call", "externalCustomerId": "acme", "properties": {"tokens": 10**15 - 1, "n": 1.5}}
+    assert _plain(raw, NOW + MAX_FUTURE, {}) is not None
+    for v in (10**15, -(10**15), 1e15, 10**50, 1e300, float("inf")):
+        bad = {**raw, "properties": {"tokens": v, "model": "x"}}
+        assert _plain(bad, NOW + MAX_FUTURE, {}) is None
+        ev, problems = check_event(bad, NOW)
+        assert ev is None and [f for f, _ in problems] == ["properties.tokens"], (v, problems)

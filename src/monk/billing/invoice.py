@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from monk.billing.bounds import check_cents
 from monk.billing.money import format_decimal, format_quantity, round_money, to_cents
 from monk.billing.periods import Period
 
@@ -38,9 +39,11 @@ class Line:
 def invoice_total_cents(lines: Iterable[Line]) -> int:
     """Return the invoice total in integer cents: the sum of ``to_cents(line.amount)``.
 
-    Raises ``TypeError`` if a line amount is not a ``Decimal``, ``ValueError`` if it is NaN or infinite.
+    Raises ``TypeError`` if a line amount is not a ``Decimal``, ``ValueError`` if it is NaN or infinite,
+    ``OutOfBounds`` (a ``ValueError``) if a line or the total reaches ``MAX_CENTS`` (10**18 cents).
     """
-    return sum(to_cents(line.amount) for line in lines)
+    return check_cents(sum(check_cents(to_cents(line.amount), what="a line amount") for line in lines),
+                       what="the invoice total")
 
 
 def _dollars(amount: Decimal, text: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from monk.billing.aggregation import AGGREGATIONS
+from monk.billing.bounds import MAX_PLACES, MAX_QUANTITY
 from monk.billing.money import parse_decimal
 
 __all__ = [
@@ -40,10 +40,9 @@ REASON_VALUE_TOO_LONG = "VALUE_TOO_LONG"  # an aggregated text value longer than
 REASON_DIMENSION_TOO_LONG = "DIMENSION_TOO_LONG"  # a group-key value longer than ``MAX_DIMENSION_LENGTH``
 
 # What one event may contribute, so that every usage record and rollup fits its column on both
-# databases: |value| < 10^15 with at most 12 decimal places (rollups are NUMERIC(38, 12)), text
-# values (UNIQUE_COUNT, LATEST…) of at most 100 characters, group-key values of at most 100.
-MAX_QUANTITY = Decimal(10) ** 15
-MAX_SCALE = 12
+# databases: |value| < 10^15 with at most 12 decimal places (``billing.bounds``; rollups are
+# NUMERIC(38, 12)), text values (UNIQUE_COUNT) of at most 100 characters, group-key values of at most 100.
+MAX_SCALE = MAX_PLACES
 MAX_VALUE_LENGTH = 100
 MAX_DIMENSION_LENGTH = 100
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from monk.billing.bounds import OutOfBounds
+
 __all__ = ["format_decimal", "format_quantity", "parse_decimal", "round_money", "to_cents"]
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -46,7 +48,8 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
 
     Raises ``ValueError`` on: ``float`` input (floats are not exact, pass a string), ``bool``, any other
     type, non-numeric strings (including ``"1_000"`` and ``"1,000"``), NaN, Infinity, and values with
-    more than 40 integer digits or more than 40 significant decimal places (guards the exact arithmetic).
+    more than 40 integer digits or more than 40 significant decimal places (guards the exact arithmetic;
+    that one is ``monk.billing.bounds.OutOfBounds``, a ``ValueError``).
     """
     # Every bad input is a ValueError (not TypeError) by contract: callers map one exception to a 422.
     if isinstance(value, float):
@@ -69,7 +72,7 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
     if not result.is_zero() and (
         result.adjusted() >= _MAX_DIGITS or _exponent(_CTX.normalize(result)) < -_MAX_DIGITS
     ):
-        raise ValueError(f"number out of supported range: {value!r}")
+        raise OutOfBounds(f"number out of supported range: {value!r}")
     return result
 
 

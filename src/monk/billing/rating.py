@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, Overflow
 
+from monk.billing.bounds import check_dollars
 from monk.billing.money import round_money
 
 __all__ = ["TIERINGS", "PriceSpec", "Tier", "effective_unit_price", "rate_usage", "validate_tiers"]
@@ -121,7 +122,9 @@ def rate_usage(spec: PriceSpec, quantity: Decimal) -> Decimal:
     A negative quantity (usage corrections that net below zero in a period) is rated as zero: usage
     never bills a credit.
     Raises ``ValueError`` for a non-finite quantity, an unknown tiering, invalid tiers (see
-    ``validate_tiers``), or a non-representable result.
+    ``validate_tiers``), or a non-representable result; ``OutOfBounds`` (a ``ValueError``) when the
+    line reaches the cents bound (``|amount| >= $10**16``, see ``monk.billing.bounds``), so that no line
+    ever overflows its 64-bit cents column.
     """
     if not isinstance(quantity, Decimal) or not quantity.is_finite():
         raise ValueError(f"quantity must be a finite Decimal, got {quantity!r}")
@@ -140,7 +143,7 @@ def rate_usage(spec: PriceSpec, quantity: Decimal) -> Decimal:
         raise ValueError("charge cannot be computed exactly") from exc
     if spec.minimum_amount is not None and charge < spec.minimum_amount:
         charge = spec.minimum_amount
-    return round_money(charge)
+    return check_dollars(round_money(charge), what="the line amount")
 
 
 def effective_unit_price(amount: Decimal, quantity: Decimal) -> Decimal:

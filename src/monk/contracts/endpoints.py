@@ -43,7 +43,8 @@ async def create_contract(
     """Subscribe a customer to a plan → 201 ``{"data": Contract}``; its draft invoices exist on return,
     and the customer's unmatched events inside the contract's coverage are matched again.
 
-    400 invalid body, unknown or non-ACTIVE plan; 404 unknown customer.
+    400 invalid body (override rates of $1,000,000,000 or more, ``creditGrantCents`` of 10**11 or more:
+    ``monk.billing.bounds``), unknown or non-ACTIVE plan; 404 unknown customer.
     """
     state = request.app.state
     contract = await service.create(session, who, body, now=state.clock.now(),

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
+from monk.billing.bounds import MAX_AMOUNT_CENTS, amount_problem
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, Day, DecimalText, Instant, ResponseModel
 from monk.models import Contract as ContractRow
@@ -32,11 +33,20 @@ def check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 class Override(CamelModel):
-    """A per-contract price override: ``{basePricingId, unitAmount}`` (decimal string)."""
+    """A per-contract price override: ``{basePricingId, unitAmount}`` (decimal string, dollars per unit,
+    below 1,000,000,000 with at most 12 decimal places: ``monk.billing.bounds``)."""
 
     base_pricing_id: str = Field(min_length=1)
-    unit_amount: str = Field(pattern=DECIMAL)
+    unit_amount: str = Field(pattern=DECIMAL, max_length=100)
     dimensions: dict[str, StrictStr] | None = None
+
+    @field_validator("unit_amount")
+    @classmethod
+    def _bounded(cls, value: str) -> str:
+        why = amount_problem(Decimal(value))
+        if why is not None:
+            raise ValueError(why)
+        return value
 
 
 class ContractCreate(CamelModel):
@@ -54,7 +64,7 @@ class ContractCreate(CamelModel):
     net_terms: int | None = Field(None, ge=0, le=365)
     overrides: list[Override] = Field(default_factory=list, max_length=500)
     rate_overrides: dict[str, dict[str, StrictStr | StrictInt | StrictFloat]] | None = None
-    credit_grant_cents: int | None = Field(None, ge=0)
+    credit_grant_cents: int | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
     credit_settings: dict[str, Any] | None = None
     metadata: dict[str, MetadataValue] | None = None
 

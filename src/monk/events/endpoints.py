@@ -138,7 +138,8 @@ async def create_event(request: Request) -> Response:
     """Ingest one event → 202 ``{"status": "accepted", "idempotencyKey", "requestId"}``.
 
     The event is committed before the 202 is sent (group commit: concurrent requests share one
-    transaction). 401/403 for a bad key; 400 ``VALIDATION_ERROR`` for a bad event (nothing stored);
+    transaction). 401/403 for a bad key; 400 ``VALIDATION_ERROR`` for a bad event (nothing stored),
+    e.g. a numeric property of 10**15 or more in magnitude (``properties.<key>``, ``monk.billing.bounds``);
     503 ``SERVICE_UNAVAILABLE`` with ``Retry-After`` when the database is unreachable (nothing
     acknowledged). A resend with the same ``idempotencyKey`` replaces the earlier version.
     """
@@ -157,7 +158,8 @@ async def create_events_batch(request: Request) -> Response:
     """Ingest 1..10,000 events all or nothing → 202 ``{"status": "accepted", "count", "requestId"}``.
 
     ``count`` is the number of events received. 400 lists every bad event by ``index`` in
-    ``error.details`` and stores none of the batch; 503 with ``Retry-After`` when the database is
+    ``error.details`` (``{"index", "field", "message"}``, e.g. ``field`` ``properties.tokens`` for a
+    number of 10**15 or more in magnitude) and stores none of the batch; 503 with ``Retry-After`` when the database is
     unreachable (none stored). Committed before the 202 is sent.
     """
     who = await _keys(request).principal(request, "usage:write")

@@ -5,7 +5,8 @@ event and produces every error message. The hot path first tries ``_plain``: a f
 that recognise the ordinary, obviously valid event (string fields within their lengths, flat
 primitive properties, an RFC 3339 timestamp) about four times faster than model validation.
 Anything it does not recognise, valid or not, goes through ``EventIn``, so both paths accept and
-reject exactly the same bodies.
+reject exactly the same bodies. Both refuse a numeric property whose magnitude reaches the quantity
+bound (``monk.billing.bounds``: ``|value| < 10**15``) with a 400 naming ``properties.<key>``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from math import isfinite
 from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
+from monk.billing.bounds import MAX_QUANTITY, PROPERTY_RANGE, number_in_bounds
 from monk.kit.clock import iso_ms
 from monk.kit.errors import ValidationFailed
 from monk.kit.schemas import CamelModel, Instant, ResponseModel, invalid_json
@@ -127,7 +128,8 @@ def _field_errors(exc: ValidationError) -> list[tuple[str, str]]:
 _FIELDS = frozenset(("eventName", "customerId", "externalCustomerId", "contractId", "idempotencyKey", "timestamp",
                      "properties"))
 _OPTIONAL_STR = ("contractId", "idempotencyKey")
-_PRIMITIVES = (str, int, float, bool)
+if float(MAX_QUANTITY) != 1e15:  # pragma: no cover - ``_plain`` spells the bound as a literal
+    raise RuntimeError("events.schemas._plain must follow monk.billing.bounds.MAX_QUANTITY")
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)\Z")
 
 
@@ -182,8 +184,13 @@ def _plain(raw: Any, limit: datetime, seen: dict[str, datetime]) -> ValidEvent |
     else:
         for v in props.values():
             t = type(v)
-            if t not in _PRIMITIVES or (t is float and not isfinite(v)):
-                return None
+            if t is str or t is bool:
+                continue
+            # A number must lie within the quantity bound (False for NaN and infinities too). The
+            # literal is MAX_QUANTITY (checked at import): a constant is cheaper than a global lookup.
+            if (t is int or t is float) and -1e15 < v < 1e15:
+                continue
+            return None
     return ValidEvent(name, cid, ext, contract, key, ts, props)
 
 
@@ -222,12 +229,20 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def property_problems(properties: dict[str, Any], prefix: str = "properties") -> list[tuple[str, str]]:
+    """``(field, message)`` for every numeric property value whose magnitude is not below the
+    quantity bound (``monk.billing.bounds.MAX_QUANTITY``, 10**15), e.g. ``("properties.tokens", …)``.
+    Numeric strings are not checked here: they are numbers only to a meter that aggregates them."""
+    return [(f"{prefix}.{k}", PROPERTY_RANGE) for k, v in properties.items() if not number_in_bounds(v)]
+
+
 def check_event(raw: Any, now: datetime, _seen: dict[str, datetime] | None = None,
                 ) -> tuple[ValidEvent | None, list[tuple[str, str]]]:
     """Validate one raw event against §4.1's rules.
 
     Returns ``(event, [])`` or ``(None, [(field, message), …])``. Rules: valid shape; exactly one
-    of ``customerId``/``externalCustomerId``; ``timestamp`` at most 1 hour after ``now``.
+    of ``customerId``/``externalCustomerId``; ``timestamp`` at most 1 hour after ``now``; numeric
+    property values (JSON integers and floats) in ``(-10**15, 10**15)`` (``property_problems``).
     """
     ev = _plain(raw, now + MAX_FUTURE, {} if _seen is None else _seen)
     if ev is not None:
@@ -238,7 +253,7 @@ def check_event(raw: Any, now: datetime, _seen: dict[str, datetime] | None = Non
         ev = _adapter.validate_python(raw)
     except ValidationError as exc:
         return None, _field_errors(exc)
-    problems: list[tuple[str, str]] = []
+    problems = property_problems(ev.properties)
     if (ev.customer_id is None) == (ev.external_customer_id is None):
         problems.append(("customerId", "exactly one of customerId or externalCustomerId is required"))
     if ev.timestamp is not None:

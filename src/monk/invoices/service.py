@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.aggregation import aggregate
 from monk.billing.calendar import InvoiceSlot, due_date, invoice_slots
+from monk.billing.invoice import invoice_total_cents
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
 from monk.contracts import repository as contracts
@@ -178,7 +179,8 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     """Recompute every line of an open invoice: its period's fees, its period's usage and, when it is
     the contract's earliest open invoice, the adjustments of reopened finalized periods; set its total.
     Deterministic: the same inputs give the same lines (ids included) and total. A finalized
-    invoice is never touched (``ValueError``)."""
+    invoice is never touched (``ValueError``); a line or total beyond the cents bound (10**18 cents)
+    raises ``OutOfBounds`` before anything is written, and the worker reports it."""
     if inv.status not in OPEN:
         raise ValueError(f"invoice {inv.id} is {inv.status}; only open invoices are recomputed")
     expected: list[Expected] = []
@@ -191,6 +193,7 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     earliest = await repository.earliest_open(session, billing.contract.id)
     if earliest is not None and earliest.id == inv.id:
         expected += await _adjustments(session, billing, inv)
+    total = invoice_total_cents([e.line for e in expected])  # OutOfBounds beyond 64-bit room: nothing written
     rows: list[dict[str, Any]] = []
     for pos, e in enumerate(expected):
         ln, sp = e.line, e.line.service_period
@@ -204,7 +207,6 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
             "dimensions": dict(ln.dimensions) or None,
         })
     await repository.replace_lines(session, inv.id, rows)
-    total = sum(r["amount_cents"] for r in rows)
     if total != inv.total_cents:
         inv.total_cents = total
         inv.updated_at = now

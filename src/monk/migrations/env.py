@@ -23,13 +23,33 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:10]}")
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign-key enforcement (a no-op inside a transaction, so it is set before).
+
+    Batch mode rebuilds a table by copy, drop and rename; with enforcement on, dropping a table that
+    other rows reference fails (or cascades). The migration runs with it off and is checked with
+    ``PRAGMA foreign_key_check`` before its commit (``_run``)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    cursor.close()
 
 
 async def _main() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url"))
     async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.run_sync(_sqlite_foreign_keys, on=False)
         await conn.run_sync(_run)
         await conn.commit()
+        if sqlite:
+            await conn.run_sync(_sqlite_foreign_keys, on=True)
     await engine.dispose()
 
 

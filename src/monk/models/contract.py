@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.kit.db import JSONType, UTCDateTime
@@ -29,7 +29,7 @@ class Contract(Tenant, Base):
     billing_cycle_anchor: Mapped[date] = mapped_column(Date)
     billing_frequency: Mapped[str] = mapped_column(String(20))
     net_terms: Mapped[int] = mapped_column(Integer, default=0)
-    credit_grant_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    credit_grant_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     credit_settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)

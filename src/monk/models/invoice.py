@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.kit.db import ExactDecimal, JSONType, UTCDateTime
@@ -47,7 +47,7 @@ class Invoice(Tenant, Base):
     fee_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     usage_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     usage_end: Mapped[date | None] = mapped_column(Date, nullable=True)
-    total_cents: Mapped[int] = mapped_column(Integer, default=0)
+    total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Set when usage or a plan change touches a period this (finalized) invoice billed: the
@@ -82,7 +82,7 @@ class InvoiceLine(Base):
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal())
     unit_price: Mapped[Decimal] = mapped_column(ExactDecimal())
     amount: Mapped[Decimal] = mapped_column(ExactDecimal())
-    amount_cents: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
     is_metered: Mapped[bool] = mapped_column(Boolean)
     service_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     service_end: Mapped[date | None] = mapped_column(Date, nullable=True)

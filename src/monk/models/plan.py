@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.models.base import Base, Tenant
@@ -20,7 +20,7 @@ class Plan(Tenant, Base):
     billing_frequency: Mapped[str] = mapped_column(String(20))
     net_terms: Mapped[int] = mapped_column(Integer, default=0)
     auto_pay: Mapped[bool] = mapped_column(Boolean, default=False)
-    credit_grant_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    credit_grant_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[str] = mapped_column(String(10), default="ACTIVE")
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
 

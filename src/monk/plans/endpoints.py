@@ -29,7 +29,7 @@ async def create_plan(
 ) -> dict[str, Any]:
     """Create a plan → 201 ``{"data": Plan}`` with its pricing expanded in order.
 
-    ``netTerms`` in days (0..365), ``creditGrantCents`` in integer cents (or null). 400 invalid body,
+    ``netTerms`` in days (0..365), ``creditGrantCents`` in integer cents below 10**11 (or null). 400 invalid body,
     duplicate or unknown pricing ids; 409 ``planCode`` already used.
     """
     plan, pricing = await service.create(session, who, body, clock.now())

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
+from monk.billing.bounds import MAX_AMOUNT_CENTS
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, Instant, ResponseModel
 from monk.models import Plan as PlanRow
@@ -15,7 +16,6 @@ from monk.pricing.schemas import Pricing, pricing_out
 
 PlanStatus = Literal["DRAFT", "ACTIVE", "ARCHIVED"]
 BillingFrequency = Literal["MONTHLY", "QUARTERLY", "SEMI_ANNUALLY", "ANNUALLY"]
-MAX_INT32 = 2_147_483_647
 
 
 class PlanCreate(CamelModel):
@@ -28,7 +28,7 @@ class PlanCreate(CamelModel):
     pricing_ids: list[str] = Field(default_factory=list, max_length=100)
     net_terms: StrictInt = Field(0, ge=0, le=365)
     auto_pay: StrictBool = False
-    credit_grant_cents: StrictInt | None = Field(None, ge=0, le=MAX_INT32)
+    credit_grant_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
     status: PlanStatus = "ACTIVE"
     description: str | None = Field(None, max_length=5000)
 

@@ -29,10 +29,12 @@ async def create_pricing(
 ) -> dict[str, Any]:
     """Create a pricing configuration → 201 ``{"data": Pricing}`` (amounts are decimal strings in dollars).
 
-    400: amounts not non-negative decimal strings; neither/both of productId and productName; unitAmount
-    missing (FLAT, or untiered USAGE) or given with tiers; tiers missing, given without tiering, or not a
-    contiguous ladder from 0; minimumAmount on FLAT; priceInterval missing for RECURRING FLAT or given for
-    ONE_TIME; meterId missing for USAGE/TIER, given for FLAT, or not a live meter. 404 unknown productId.
+    400: amounts not non-negative decimal strings, $1,000,000,000 or more or with more than 12 decimal
+    places; tier bounds (units) of 10**15 or more (``monk.billing.bounds``); neither/both of productId
+    and productName; unitAmount missing (FLAT, or untiered USAGE) or given with tiers; tiers missing,
+    given without tiering, or not a contiguous ladder from 0; minimumAmount on FLAT; priceInterval
+    missing for RECURRING FLAT or given for ONE_TIME; meterId missing for USAGE/TIER, given for FLAT, or
+    not a live meter. 404 unknown productId.
     409 explicit ``code`` already used.
     """
     pricing, product_name = await service.create(session, who, body, clock.now())

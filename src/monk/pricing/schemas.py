@@ -2,57 +2,71 @@
 
 Amounts and quantities travel as JSON strings holding a plain decimal (``"0.045"``, ``"1000"``):
 JSON numbers, exponents, signs other than a leading ``-`` and blanks are rejected with 400, as are
-negative values, more than 12 decimal places or more than 26 integer digits (the exact range of the
-``NUMERIC(38, 12)`` column on PostgreSQL).
+negative values and more than 12 decimal places. Amounts must be below 1,000,000,000 dollars and tier
+bounds below 10**15 units (``monk.billing.bounds``: what storage always holds, and what rating can
+multiply without overflowing a line).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PlainValidator, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from monk.billing.bounds import amount_problem, quantity_problem
 from monk.billing.money import format_decimal, format_quantity
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, DecimalText, Instant, ResponseModel
 from monk.models import Pricing as PricingRow
 
 _DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
-MAX_PLACES = 12
-MAX_INT_DIGITS = 26
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 _JSON_KINDS = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
 
 
-def parse_decimal_string(value: Any) -> Decimal:
-    """Parse a non-negative plain decimal string into an exact ``Decimal``.
-
-    Raises ``PydanticCustomError`` (→ 400) for a non-string (e.g. a JSON number), a string not matching
-    ``^-?\\d+(\\.\\d+)?$``, a negative value, more than 12 decimal places or more than 26 integer digits.
-    """
+def _decimal_string(value: Any, problem: Callable[[Decimal], str | None]) -> Decimal:
     if not isinstance(value, str):
         kind = _JSON_KINDS.get(type(value), "value")
         raise PydanticCustomError(
             "decimal_string", 'must be a decimal string such as "0.045", not a JSON {kind}', {"kind": kind}
         )
-    if not _DECIMAL_RE.fullmatch(value):
+    if len(value) > 100 or not _DECIMAL_RE.fullmatch(value):
         raise PydanticCustomError("decimal_string", 'must be a plain decimal string such as "0.045"')
     amount = Decimal(value)
     if amount < 0:
         raise PydanticCustomError("decimal_string", "must not be negative")
-    whole, _, frac = value.lstrip("-").partition(".")
-    if len(frac.rstrip("0")) > MAX_PLACES:
-        raise PydanticCustomError("decimal_string", f"must have at most {MAX_PLACES} decimal places")
-    if len(whole.lstrip("0")) > MAX_INT_DIGITS:
-        raise PydanticCustomError("decimal_string", f"must have at most {MAX_INT_DIGITS} integer digits")
+    why = problem(amount)
+    if why is not None:
+        raise PydanticCustomError("decimal_string", why)
     return amount if amount else Decimal(0)
+
+
+def parse_decimal_string(value: Any) -> Decimal:
+    """Parse a non-negative plain decimal string (an amount, dollars) into an exact ``Decimal``.
+
+    Raises ``PydanticCustomError`` (→ 400) for a non-string (e.g. a JSON number), a string not matching
+    ``^-?\\d+(\\.\\d+)?$``, a negative value, more than 12 decimal places, or 1,000,000,000 dollars or
+    more (``monk.billing.bounds.MAX_AMOUNT``).
+    """
+    return _decimal_string(value, amount_problem)
+
+
+def parse_quantity_string(value: Any) -> Decimal:
+    """Parse a tier bound (units) like ``parse_decimal_string``, bounded by the quantity bound instead:
+    less than 10**15 units (``monk.billing.bounds.MAX_QUANTITY``), at most 12 decimal places."""
+    return _decimal_string(value, quantity_problem)
 
 
 def _optional_decimal_string(value: Any) -> Decimal | None:
     return None if value is None else parse_decimal_string(value)
+
+
+def _optional_quantity_string(value: Any) -> Decimal | None:
+    return None if value is None else parse_quantity_string(value)
 
 
 _SCHEMA = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["0.045"]}
@@ -60,13 +74,17 @@ Amount = Annotated[Decimal, PlainValidator(parse_decimal_string), WithJsonSchema
 OptAmount = Annotated[
     Decimal | None, PlainValidator(_optional_decimal_string), WithJsonSchema({"anyOf": [_SCHEMA, {"type": "null"}]})
 ]
+Quantity = Annotated[Decimal, PlainValidator(parse_quantity_string), WithJsonSchema(_SCHEMA)]
+OptQuantity = Annotated[
+    Decimal | None, PlainValidator(_optional_quantity_string), WithJsonSchema({"anyOf": [_SCHEMA, {"type": "null"}]})
+]
 
 
 class TierIn(CamelModel):
     """One price tier: quantities ``minQty < q <= maxQty`` (``maxQty`` null/absent = open); dollars."""
 
-    min_qty: Amount
-    max_qty: OptAmount = None
+    min_qty: Quantity
+    max_qty: OptQuantity = None
     unit_amount: Amount
     flat_amount: OptAmount = None
 

@@ -1,7 +1,7 @@
 """Rate-card bodies and the response shape (``/v1/meters/{meterId}/rate-card``; concepts §9).
 
 Amounts are JSON strings holding a plain non-negative decimal (``^\\d+(\\.\\d+)?$``, at most 12
-decimal places and 26 integer digits); JSON numbers are rejected with 400.
+decimal places, below 1,000,000,000 dollars: ``monk.billing.bounds``); JSON numbers are rejected with 400.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import Field, PlainValidator, StrictStr, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from monk.billing.bounds import amount_problem
 from monk.billing.money import format_decimal
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, DecimalText, Instant, ResponseModel
@@ -20,8 +21,6 @@ from monk.models import Meter
 from monk.models import RateCard as RateCardRow
 
 MAX_ENTRIES = 10_000
-MAX_PLACES = 12
-MAX_INT_DIGITS = 26
 RATE_RE = re.compile(r"^\d+(\.\d+)?$")
 _KINDS = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}
 
@@ -30,19 +29,19 @@ def parse_rate(value: Any) -> Decimal:
     """Parse a rate: a JSON string matching ``^\\d+(\\.\\d+)?$`` → exact ``Decimal`` dollars per unit.
 
     Raises ``PydanticCustomError`` (→ 400) for a non-string (a JSON number too), another format
-    (signs, exponents, blanks), more than 12 decimal places or more than 26 integer digits.
+    (signs, exponents, blanks), more than 12 decimal places, or 1,000,000,000 dollars or more
+    (``monk.billing.bounds.amount_problem``).
     """
     if not isinstance(value, str):
         kind = _KINDS.get(type(value), "value")
         raise PydanticCustomError("rate", 'must be a decimal string such as "2.00", not a JSON {kind}', {"kind": kind})
-    if not RATE_RE.fullmatch(value):
+    if len(value) > 100 or not RATE_RE.fullmatch(value):
         raise PydanticCustomError("rate", 'must be a non-negative decimal string such as "2.00"')
-    whole, _, frac = value.partition(".")
-    if len(frac.rstrip("0")) > MAX_PLACES:
-        raise PydanticCustomError("rate", f"must have at most {MAX_PLACES} decimal places")
-    if len(whole.lstrip("0")) > MAX_INT_DIGITS:
-        raise PydanticCustomError("rate", f"must have at most {MAX_INT_DIGITS} integer digits")
-    return Decimal(value)
+    rate = Decimal(value)
+    why = amount_problem(rate)
+    if why is not None:
+        raise PydanticCustomError("rate", why)
+    return rate
 
 
 def _optional_rate(value: Any) -> Decimal | None:

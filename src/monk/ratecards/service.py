@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.bounds import amount_problem
 from monk.billing.dimensions import Dimensions, canonical, parse_dimension_spec
 from monk.billing.money import format_decimal
 from monk.contracts import repository as contracts
@@ -23,7 +24,7 @@ from monk.kit.ids import new_id
 from monk.meters import repository as meters
 from monk.models import Meter, Pricing, RateCard
 from monk.ratecards import repository
-from monk.ratecards.schemas import MAX_INT_DIGITS, MAX_PLACES, RateCardPut
+from monk.ratecards.schemas import RateCardPut
 
 METERED_MODELS = ("USAGE", "TIER")
 _AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
@@ -149,10 +150,9 @@ def _override_amount(where: str, raw: Any) -> str:
     amount = Decimal(text)
     if amount < 0:
         raise ValueError(f"{where}: the rate must not be negative")
-    exponent = int(amount.normalize().as_tuple().exponent)
-    if -exponent > MAX_PLACES or amount.adjusted() >= MAX_INT_DIGITS:
-        raise ValueError(f"{where}: the rate must have at most {MAX_PLACES} decimal places and "
-                         f"{MAX_INT_DIGITS} integer digits")
+    why = amount_problem(amount)
+    if why is not None:
+        raise ValueError(f"{where}: the rate {why}")
     return format_decimal(amount)
 
 

@@ -36,7 +36,9 @@ async def estimate_pricing(
     (unit currency) | "creditRateCents" (unit credits), "unit", "estimatedAt"}``; amounts are JSON numbers
     in dollars, or credits (``dollars * 100 / creditRateCents``, 6 decimals). Each event is priced on its
     own (no tiers, flat amounts or minimums). 400 malformed body (no events, more than 500, nested
-    properties, creditRateCents < 1 or not an integer).
+    properties, creditRateCents < 1 or not an integer); 400 naming ``events.<i>.properties.<key>`` for a
+    value of 10**15 or more in magnitude (a numeric string too) or an event priced at $10**16 or more,
+    ``events`` for totals that large (``monk.billing.bounds``).
     """
     return await service.estimate(session, who, body, now=clock.now())
 
@@ -56,7 +58,8 @@ async def usage_cost(
     overrides apply exactly as on its invoices; otherwise org-level list rates. Response (no ``data``
     wrapper): ``{"totalAmount", "currency" | "creditRateCents", "unit", "startDate", "endDate",
     "queriedAt"}``. 400 malformed body, missing ids or dates, ``endDate <= startDate``, a customer that
-    does not own the contract; 404 unknown contract or customer.
+    does not own the contract, or (naming ``totalAmount``) stored usage holding a value of 10**15 or
+    more or costing $10**16 or more (``monk.billing.bounds``); 404 unknown contract or customer.
     """
     return await service.usage_cost(session, who, body, now=clock.now())
 
@@ -73,7 +76,8 @@ async def create_usage(
     "quantity", "idempotencyKey", "timestamp"}}``.
 
     The usage is stored as an event the pricing's meter accepts and bills like any event. 400 malformed
-    body (quantity not > 0, timestamp more than 1 hour ahead, nested properties, properties setting the
+    body (quantity not > 0 or not < 10**15, a numeric property of 10**15 or more in magnitude, timestamp
+    more than 1 hour ahead, nested properties, properties setting the
     aggregation key); 409 ``CONFLICT`` idempotency key already stored; 422 ``UNPROCESSABLE_ENTITY``
     unknown customer or pricing code, pricing not USAGE/TIER, or a meter that cannot take the usage
     (see ``service.record_legacy_usage``).

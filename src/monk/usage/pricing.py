@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 
 from monk.billing.aggregation import aggregate
+from monk.billing.bounds import MAX_QUANTITY, OutOfBounds
 from monk.billing.dimensions import Dimensions, resolve_rate
 from monk.billing.matching import MeterSpec
 from monk.billing.money import parse_decimal
@@ -41,12 +42,22 @@ class ListRate:
         return None if found is None else found.unit_amount
 
 
+def _value(value: str | None) -> Decimal:
+    """One event's numeric value, exact; ``OutOfBounds`` from 10**15 up (``monk.billing.bounds``)."""
+    number = parse_decimal(value or "")
+    if not -MAX_QUANTITY < number < MAX_QUANTITY:
+        raise OutOfBounds(f"the value {value} must be less than {MAX_QUANTITY:,} in absolute value "
+                          "(the largest quantity billed)")
+    return number
+
+
 def event_quantity(aggregation_type: str, value: str | None) -> Decimal:
     """What one event contributes on its own: 1 for COUNT and UNIQUE_COUNT, the aggregation key's value
-    (exact) for SUM, MAX and MIN. Raises ``ValueError`` for a non-numeric value."""
+    (exact) for SUM, MAX and MIN. Raises ``ValueError`` for a non-numeric value, ``OutOfBounds`` (a
+    ``ValueError``) for a value whose magnitude reaches the quantity bound (10**15)."""
     if aggregation_type in ("COUNT", "UNIQUE_COUNT"):
         return _ONE
-    return parse_decimal(value or "")
+    return _value(value)
 
 
 class Accumulator:
@@ -59,14 +70,15 @@ class Accumulator:
         self.unique: set[str] = set()
 
     def add(self, value: str | None) -> None:
-        """Add one event's value (None for COUNT). Raises ``ValueError`` for a non-numeric SUM/MAX/MIN value."""
+        """Add one event's value (None for COUNT). Raises ``ValueError`` for a non-numeric SUM/MAX/MIN value,
+        ``OutOfBounds`` for one whose magnitude reaches the quantity bound (10**15)."""
         self.count += 1
         if self.kind == "COUNT":
             return
         if self.kind == "UNIQUE_COUNT":
             self.unique.add(str(value))
             return
-        number = parse_decimal(value or "")
+        number = _value(value)
         if self.total is None:
             self.total = number
         elif self.kind == "SUM":

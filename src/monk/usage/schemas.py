@@ -8,14 +8,25 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic_core import PydanticCustomError
 
+from monk.billing.bounds import MAX_QUANTITY, PROPERTY_RANGE, number_in_bounds
 from monk.billing.money import parse_decimal
 from monk.kit.schemas import CamelModel, Instant, ResponseModel
 
 MAX_ESTIMATE_EVENTS = 500
 MAX_INT32 = 2_147_483_647
-PropertyValue = StrictStr | StrictBool | StrictInt | StrictFloat
+
+
+def _bounded(value: Any) -> Any:
+    if not number_in_bounds(value):
+        raise PydanticCustomError("number_bound", PROPERTY_RANGE)
+    return value
+
+
+# A JSON number must stay below the quantity bound (|value| < 10**15), as at event ingestion.
+PropertyValue = Annotated[StrictStr | StrictBool | StrictInt | StrictFloat, AfterValidator(_bounded)]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 CreditRate = Annotated[StrictInt, Field(ge=1, le=MAX_INT32)]
 _QUANTITY_RE = re.compile(r"^\d+(\.\d+)?$")
@@ -64,10 +75,11 @@ class UsageCostIn(CamelModel):
 
 
 def parse_quantity(value: Any) -> Decimal:
-    """A legacy usage quantity: a JSON number or a plain decimal string (``^\\d+(\\.\\d+)?$``), > 0, exact.
+    """A legacy usage quantity: a JSON number or a plain decimal string (``^\\d+(\\.\\d+)?$``), > 0 and
+    < 10**15 (``monk.billing.bounds.MAX_QUANTITY``), exact.
 
     Raises ``ValueError`` for booleans, other types, non-finite numbers, other formats, zero, or values
-    outside ``parse_decimal``'s range.
+    from 10**15 up.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError("must be a number or a decimal string")
@@ -84,6 +96,8 @@ def parse_quantity(value: Any) -> Decimal:
     quantity = parse_decimal(value)
     if quantity <= 0:
         raise ValueError("must be greater than 0")
+    if quantity >= MAX_QUANTITY:
+        raise ValueError(f"must be less than {MAX_QUANTITY:,} (the largest quantity billed)")
     return quantity
 
 

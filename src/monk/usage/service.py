@@ -12,6 +12,7 @@ value for SUM/MAX/MIN, with no tiers, flat amounts or minimums, and no rounding.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.bounds import OutOfBounds, check_dollars
 from monk.billing.dimensions import canonical
 from monk.billing.matching import match_event, property_text
 from monk.billing.money import format_quantity
@@ -88,7 +90,7 @@ async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, n
     per_event: list[Decimal] = []
     meter_qty: dict[str, Decimal] = defaultdict(Decimal)
     meter_amount: dict[str, list[Decimal]] = defaultdict(list)
-    for ev in body.events:
+    for i, ev in enumerate(body.events):
         amounts: list[Decimal] = []
         for r in rates:
             m = match_event(r.spec, ev.event_name, ev.properties)
@@ -97,8 +99,11 @@ async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, n
             rate = r.rate(canonical(m.dimensions))
             if rate is None:
                 continue
-            qty = event_quantity(r.spec.aggregation_type, m.value)
-            amount = times(qty, rate)
+            try:
+                qty = event_quantity(r.spec.aggregation_type, m.value)
+                amount = check_dollars(times(qty, rate), what=f"its price on meter {r.code}")
+            except OutOfBounds as exc:
+                raise _beyond(f"events.{i}.properties.{r.spec.aggregation_key}", exc) from None
             meter_qty[r.meter_id] += qty
             meter_amount[r.meter_id].append(amount)
             amounts.append(amount)
@@ -106,6 +111,11 @@ async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, n
     matched = [r for r in rates if r.meter_id in meter_amount]
     per_meter = [exact_total(meter_amount[r.meter_id]) for r in matched]
     grand = exact_total(per_event)
+    try:
+        for amount in (*per_event, *per_meter, grand):
+            check_dollars(amount, what="the estimate")
+    except OutOfBounds as exc:
+        raise _beyond("events", exc) from None
     assert grand == exact_total(per_meter)
     if body.credit_rate_cents is not None:
         per_event, grand = split_credits(per_event, body.credit_rate_cents)
@@ -124,6 +134,11 @@ async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, n
         **_unit_fields(body.credit_rate_cents),
         "estimatedAt": iso_ms(now),
     }
+
+
+def _beyond(field: str, exc: OutOfBounds) -> ValidationFailed:
+    """The 400 for a number beyond its bound (``monk.billing.bounds``), naming ``field``."""
+    return ValidationFailed(f"{field}: {exc}", details=[{"field": field, "message": str(exc)}])
 
 
 def _passes(properties: dict[str, Any], filters: list[tuple[str, str]]) -> bool:
@@ -183,17 +198,27 @@ async def usage_cost(session: AsyncSession, who: Principal, body: UsageCostIn, *
             dollars = Decimal(0)
         else:
             _check_window(start, end)
-            dollars = await contract_cost(session, who, contract, start, end, event_names=body.event_names,
-                                          filters=filters)
+            dollars = await _bounded(contract_cost(session, who, contract, start, end, event_names=body.event_names,
+                                                   filters=filters))
     else:
         if start is None or end is None:
             raise ValidationFailed("startDate and endDate are required unless contractId is given")
         _check_window(start, end)
         assert customer is not None
-        dollars = await list_cost(session, who, customer, start, end, event_names=body.event_names, filters=filters)
+        dollars = await _bounded(list_cost(session, who, customer, start, end, event_names=body.event_names,
+                                           filters=filters))
     amount = dollars if body.credit_rate_cents is None else to_credits(dollars, body.credit_rate_cents)
     return {"totalAmount": json_number(amount), **_unit_fields(body.credit_rate_cents),
             "startDate": iso_ms(start), "endDate": iso_ms(end), "queriedAt": iso_ms(now)}
+
+
+async def _bounded(cost: Awaitable[Decimal]) -> Decimal:
+    """The awaited cost (dollars), or a 400 naming ``totalAmount`` when stored usage holds a value
+    beyond the quantity bound or a line or the total reaches the amount bound (``monk.billing.bounds``)."""
+    try:
+        return check_dollars(await cost, what="the usage cost")
+    except OutOfBounds as exc:
+        raise _beyond("totalAmount", exc) from None
 
 
 def _check_window(start: datetime, end: datetime) -> None:
