@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.billing.bounds import OutOfBounds, check_dollars
+from monk.billing.bounds import MAX_PLACES, MAX_QUANTITY, OutOfBounds, check_dollars
 from monk.billing.dimensions import canonical
-from monk.billing.matching import match_event, property_text
+from monk.billing.matching import REASON_VALUE_OUT_OF_RANGE, match_event, property_text
 from monk.billing.money import format_quantity
 from monk.contracts import repository as contracts
 from monk.contracts.service import billing_of
@@ -94,6 +94,10 @@ async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, n
         amounts: list[Decimal] = []
         for r in rates:
             m = match_event(r.spec, ev.event_name, ev.properties)
+            if m.reason == REASON_VALUE_OUT_OF_RANGE:
+                raise _beyond(f"events.{i}.properties.{r.spec.aggregation_key}", OutOfBounds(
+                    f"the value must be less than {MAX_QUANTITY:,} in absolute value with at most "
+                    f"{MAX_PLACES} decimal places"))
             if not m.accepted:
                 continue
             rate = r.rate(canonical(m.dimensions))
