@@ -163,7 +163,7 @@ async def test_scheduled_plan_changes(api: Api, worker: Worker, clock: FrozenClo
     # January's invoice was still open, so it bills the prorated fees itself (then is finalized):
     # 50 x 19/31 = 30.645 -> 30.65; 200 x 12/31 = 77.419 -> 77.42. No adjustment is needed.
     assert jan["status"] == "Sent" and s.lines(jan) == [("Pro Fee", 1, 3065), ("Enterprise Fee", 1, 7742)]
-    assert jan["lineItems"][0]["description"] == "Prorated: 19 of 31 days"
+    assert jan["lineItems"][0]["description"] == "Prorated: 19 days of 31 days × $50.00 = $30.65"
     assert not [x for x in s.lines(feb) if "adjustment" in x[0]]
 
 

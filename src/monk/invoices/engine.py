@@ -6,9 +6,10 @@ changes add phases). For a billing period:
 - fixed fees are billed in advance on the invoice of the period: each recurring FLAT pricing once
   per start of its own interval (counted from the contract start) inside the period; ONE_TIME
   pricing once, in the period in which its phase starts. When a phase starts inside the period
-  and its change asked for proration, each phase bills its share of the fee by days (the change
-  day counts for the new phase: an immediate change on Jan 15 splits January 14/31 and 17/31);
-  without proration the new phase's fees start with the next period.
+  and its change asked for proration, each phase bills its exact share of the fee, to the second
+  (``monk.billing.proration``: an immediate change at Jan 15 10:00 splits January 1,245,600 and
+  1,432,800 of 2,678,400 seconds), cents carried over so the parts add up; without proration the
+  new phase's fees start with the next period.
 - usage is billed in arrears on the next invoice, split at the instant each phase starts, each
   part rated with its own phase's pricing (rate cards and contract overrides included).
 
@@ -36,6 +37,7 @@ from monk.billing.periods import (
     interval_starts_in,
     period_containing,
 )
+from monk.billing.proration import Share, prorate, prorated_description, split_period
 from monk.invoices import assembly
 from monk.models import Contract, Meter, Pricing, RateCard
 
@@ -128,23 +130,29 @@ class ContractBilling:
         return seen
 
 
-def _fee_segments(billing: ContractBilling, period: Period) -> list[tuple[Phase, int]]:
-    """``(phase, days)`` billing fixed fees in ``period``: a phase that starts inside the period
-    without proration takes over its fees only from the next period."""
+def fee_shares(billing: ContractBilling, period: Period) -> list[tuple[Phase, Share]]:
+    """``(phase, share)`` billing fixed fees (and the flat amounts and minimums of usage pricing) in
+    ``period``: each phase's exact share of the period, to the second (``monk.billing.proration``);
+    the shares add up to one. A phase that starts inside the period without proration takes over
+    its fees only from the next period: the phase before it keeps its share."""
     start, end = period.start_at, period.end_at
     effective = [p for i, p in enumerate(billing.phases) if i == 0 or p.prorate or p.starts_at <= start
                  or p.starts_at >= end]
     shim = ContractBilling(contract=billing.contract, phases=effective, meters=billing.meters)
-    return [(phase, (e.date() - s.date()).days or 1) for phase, s, e in shim.segments(start, end)]
+    segments = shim.segments(start, end)
+    shares = split_period(start, end, [(s, e) for _phase, s, e in segments])
+    return [(phase, share) for (phase, _s, _e), share in zip(segments, shares, strict=True)]
 
 
 def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
-    """The fixed-fee lines ``period`` should bill (in advance, on the invoice of that period)."""
+    """The fixed-fee lines ``period`` should bill (in advance, on the invoice of that period).
+
+    A recurring fee of a phase covering part of the period bills ``prorate(unit × count, share)``
+    (cents carried over between the parts, so the parts of one fee add up to the whole fee); its
+    line keeps quantity and unit price and its description states the share and the arithmetic."""
     out: list[Expected] = []
-    total_days = period.days
     origin = billing.contract.start_date
-    for phase, days in _fee_segments(billing, period):
-        prorated = days < total_days
+    for phase, share in fee_shares(billing, period):
         for p in phase.pricings:
             if p.model != "FLAT":
                 continue
@@ -164,10 +172,8 @@ def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
                 continue
             qty = Decimal(count)
             full = unit * qty
-            amount = round_money(full * days / total_days) if prorated else round_money(full)
-            description = None
-            if prorated:
-                description = f"Prorated: {days} of {total_days} days"
+            amount = prorate(full, share)
+            description = None if share.whole else prorated_description(full, share, amount)
             line = Line(name=p.name, quantity=qty, unit_price=unit, amount=amount, is_metered=False, price_id=p.id,
                         service_period=period, description=description)
             out.append(Expected(f"fee:{phase.id}:{p.id}", "fee", None, line))
