@@ -109,7 +109,7 @@ async def test_change_plan_immediately_prorates_and_splits_usage(api: Api, worke
         ("Enterprise Fee", 1, 20000),  # February, in advance
         ("Pro SMS", 100, 800),  # January usage before the change: 100 x 0.08
         ("Enterprise SMS", 200, 1000),  # after the change: 200 x 0.05
-        ("Pro Fee (adjustment, 2026-01-01 to 2026-01-31)", 0, -2742),  # 50 x 14/31 = 22.58 - 50.00
+        ("Pro Fee (adjustment, 2026-01-01 to 2026-01-31)", 1, -2742),  # 50 x 14/31 = 22.58 - 50.00
         ("Enterprise Fee (adjustment, 2026-01-01 to 2026-01-31)", 1, 10968),  # 200 x 17/31 = 109.68
     ])
     assert feb["totalCents"] == 20000 + 800 + 1000 - 2742 + 10968

@@ -11,7 +11,9 @@ changes add phases). For a billing period:
   1,432,800 of 2,678,400 seconds), cents carried over so the parts add up; without proration the
   new phase's fees start with the next period.
 - usage is billed in arrears on the next invoice, split at the instant each phase starts, each
-  part rated with its own phase's pricing (rate cards and contract overrides included).
+  part rated with its own phase's pricing (rate cards and contract overrides included); the flat
+  amounts and minimums of usage pricing are charges of the period, prorated like fixed fees: each
+  phase bills its share of them.
 
 Each expected line carries an ``identity`` (phase, pricing, dimensions). When a period was billed on
 an invoice that is already finalized, the difference between what it should bill now and what was
@@ -29,7 +31,7 @@ from decimal import Decimal
 
 from monk.billing.calendar import InvoiceSlot
 from monk.billing.invoice import Line
-from monk.billing.money import round_money
+from monk.billing.money import format_dollars, round_money
 from monk.billing.periods import (
     FREQUENCY_MONTHS,
     Period,
@@ -181,12 +183,20 @@ def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
 
 
 def usage_lines(billing: ContractBilling, period: Period, quantities: Mapping[str, Quantities]) -> list[Expected]:
-    """The metered lines ``period``'s usage should bill; ``quantities`` is by phase id."""
+    """The metered lines ``period``'s usage should bill; ``quantities`` is by phase id.
+
+    Each phase rates its own part of the usage; the flat amounts and minimums of its usage pricing
+    are prorated by the phase's share of the period, the share its fixed fees get (``fee_shares``:
+    a phase that started without proration has none of them until the next period)."""
     out: list[Expected] = []
     slot = InvoiceSlot(index=-1, invoice_date=period.end, fee_period=None, usage_period=period)
+    shares = {phase.id: share for phase, share in fee_shares(billing, period)}
+    nothing = Share(offset=0, seconds=0, total=period.days * 86_400)
+    dimensional = {mid for mid, m in billing.meters.items() if m.group_keys}
     for phase, _s, _e in billing.segments(period.start_at, period.end_at):
         built = assembly.usage_lines("", slot, phase.pricings, quantities.get(phase.id, {}),
-                                     rate_cards=billing.rate_cards, overrides=billing.contract.overrides or [])
+                                     rate_cards=billing.rate_cards, overrides=billing.contract.overrides or [],
+                                     share=shares.get(phase.id, nothing), dimensional_meters=dimensional)
         for b in built:
             dims = json.dumps([list(d) for d in b.line.dimensions], separators=(",", ":"))
             out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", "usage", b.meter_id, b.line))
@@ -208,7 +218,12 @@ class Billed:
 def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], period: Period) -> list[Expected]:
     """Lines billing ``expected - billed`` for a period whose invoice is finalized (zero differences
     are left out). Usage differences are named late usage, fee differences adjustments; both name the
-    original service period."""
+    original service period.
+
+    A late-usage line shows the difference in quantity at the current unit price; when that product
+    is not the difference in amount (a minimum, a flat amount, tiers), its description says what is
+    billed now and what was billed. A fee adjustment is one charge: quantity 1, unit price = amount =
+    the difference (as Stripe bills proration items), described as now versus billed."""
     label = f"{period.start.isoformat()} to {(period.end - timedelta(days=1)).isoformat()}"
     out: list[Expected] = []
     by_identity = {e.identity: e for e in expected}
@@ -217,7 +232,8 @@ def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], peri
         was = billed.get(identity)
         exp_amount = exp.line.amount if exp else Decimal(0)
         exp_qty = exp.line.quantity if exp else Decimal(0)
-        delta_amount = exp_amount - (was.amount if was else Decimal(0))
+        was_amount = was.amount if was else Decimal(0)
+        delta_amount = round_money(exp_amount - was_amount)
         delta_qty = exp_qty - (was.quantity if was else Decimal(0))
         if delta_amount == 0 and delta_qty == 0:
             continue
@@ -225,11 +241,20 @@ def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], peri
         base = exp.line.name if exp else (was.name if was else identity)
         what = "late usage" if metered else "adjustment"
         unit = exp.line.unit_price if exp else (was.unit_price if was else Decimal(0))
-        line = Line(name=f"{base} ({what}, {label})", quantity=delta_qty, unit_price=unit,
-                    amount=round_money(delta_amount), is_metered=metered,
-                    price_id=exp.line.price_id if exp else (was.price_id if was else None), service_period=period,
-                    description=f"{what.capitalize()} for the service period {label}",
-                    dimensions=exp.line.dimensions if exp else ())
+        text = f"{what.capitalize()} for the service period {label}"
+        if metered:
+            qty = delta_qty
+            if round_money(qty * unit) != delta_amount:
+                text += f": {format_dollars(exp_amount)} now less {format_dollars(was_amount)} billed" \
+                        f" = {format_dollars(delta_amount)}"
+        else:
+            qty, unit = Decimal(1), delta_amount
+            now = f" ({exp.line.description})" if exp and exp.line.description else ""
+            text += f": {format_dollars(exp_amount)} now{now} less {format_dollars(was_amount)} billed" \
+                    f" = {format_dollars(delta_amount)}"
+        line = Line(name=f"{base} ({what}, {label})", quantity=qty, unit_price=unit, amount=delta_amount,
+                    is_metered=metered, price_id=exp.line.price_id if exp else (was.price_id if was else None),
+                    service_period=period, description=text, dimensions=exp.line.dimensions if exp else ())
         out.append(Expected(identity, "adjustment", exp.meter_id if exp else None, line))
     return out
 
