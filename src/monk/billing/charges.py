@@ -65,17 +65,19 @@ class UsageCharge:
     def description(self) -> str:
         """``"5,350 units × $0.01/unit = $53.50"``, extended with what else makes the amount:
         ``" + flat fee $2.00 = $152.00"``, ``"; minimum $100.00 applies"``, and, when a plan change
-        prorated them, ``" (prorated: 15 days 12 hours of 31 days of minimum $100.00)"``. Tiers read
+        prorated them, ``" (minimum $100.00 prorated: 15 days of 30 days)"``. Tiers read
         ``"1,500 units at graduated tiers = $125.00 (average $0.083333/unit)"``."""
+        units = format_units(self.quantity)
         if self.quantity < 0:
-            text = f"{format_units(self.quantity)} (corrections net below zero) = $0.00"
-        elif self.tiering == "NONE":
-            text = f"{format_units(self.quantity)} × {format_dollars(self.unit_price)}/unit = " \
-                   f"{format_dollars(self.usage)}"
-        else:
-            text = f"{format_units(self.quantity)} at {self.tiering.lower()} tiers = {format_dollars(self.usage)}"
+            units += " (corrections net below zero, rated as 0 units)"
+        if self.tiering != "NONE":
+            text = f"{units} at {self.tiering.lower()} tiers = {format_dollars(self.usage)}"
             if self.quantity > 0:
                 text += f" (average {format_dollars(self.unit_price)}/unit)"
+        elif self.quantity < 0:
+            text = f"{units} = {format_dollars(self.usage)}"
+        else:
+            text = f"{units} × {format_dollars(self.unit_price)}/unit = {format_dollars(self.usage)}"
         prorated = []
         if self.flat:
             text += f" + flat fee {format_dollars(round_money(self.flat))} = {format_dollars(self.with_flat)}"
@@ -84,7 +86,7 @@ class UsageCharge:
             text += f"; minimum {format_dollars(self.amount)} applies"
             prorated.append(f"minimum {format_dollars(round_money(self.full_minimum or _ZERO))}")
         if prorated and not self.share.whole:
-            text += f" (prorated: {describe_share(self.share)} of {' and '.join(prorated)})"
+            text += f" ({' and '.join(prorated)} prorated: {describe_share(self.share)})"
         return text
 
 
@@ -125,5 +127,5 @@ def period_charge(spec: PriceSpec, usage: Decimal, *, share: Share | None = None
         full.append(f"minimum {format_dollars(round_money(spec.minimum_amount or _ZERO))}")
     text = "; ".join(parts)
     if not share.whole:
-        text += f" (prorated: {describe_share(share)} of {' and '.join(full)})"
+        text += f" ({' and '.join(full)} prorated: {describe_share(share)})"
     return flat + top_up, text[0].upper() + text[1:]
