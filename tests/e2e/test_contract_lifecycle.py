@@ -113,6 +113,13 @@ async def test_change_plan_immediately_prorates_and_splits_usage(api: Api, worke
         ("Enterprise Fee (adjustment, 2026-01-01 to 2026-01-31)", 1, 10968),  # 200 x 17/31 = 109.68
     ])
     assert feb["totalCents"] == 20000 + 800 + 1000 - 2742 + 10968
+    # A fee adjustment is one charge, 1 x the difference, and says what it is the difference of.
+    pro_adj = next(li for li in feb["lineItems"] if li["name"].startswith("Pro Fee (adjustment"))
+    assert (pro_adj["quantity"], pro_adj["unitPrice"], pro_adj["totalAmount"]) == (1, "-27.42", "-27.42")
+    assert pro_adj["description"] == (
+        "Adjustment for the service period 2026-01-01 to 2026-01-31: $22.58 now "
+        "(Prorated: 14 days of 31 days × $50.00 = $22.58) less $50.00 billed = -$27.42")
+    assert all(s.line_explained(li) for li in feb["lineItems"])
     contract = (await api.get(f"/v1/contracts/{c['id']}")).json()["data"]
     assert contract["planId"] == ent["id"]
     assert [(ph["planId"], ph["startsAt"]) for ph in contract["phases"]] == [
