@@ -1,7 +1,8 @@
 """Contract lifecycle mid-period: cancellation (end of period, immediate) and plan changes (immediate with
-and without proration, end of period, requested date). Fixed fees prorate by days (the change day counts
-for the new plan); usage splits at the change instant; differences on finalized invoices are billed on the
-earliest open invoice as "<name> (adjustment, <period>)" lines.
+and without proration, end of period, requested date). Fixed fees prorate by exact shares of the period,
+to the second (a change at midnight gives its whole day to the new plan); usage splits at the change
+instant; differences on finalized invoices are billed on the earliest open invoice as
+"<name> (adjustment, <period>)" lines.
 """
 
 from __future__ import annotations
