@@ -3,8 +3,11 @@ contracts through the HTTP API, send events, run the worker, read invoices."""
 
 from __future__ import annotations
 
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from monk.billing.money import format_dollars
 from tests.conftest import Api
 
 
@@ -70,3 +73,20 @@ async def invoices(api: Api, contract_id: str) -> list[dict[str, Any]]:
 def lines(invoice: dict[str, Any]) -> list[tuple[str, Any, int]]:
     """``(name, quantity, totalAmountCents)`` of each line, for compact assertions."""
     return [(li["name"], li["quantity"], li["totalAmountCents"]) for li in invoice["lineItems"]]
+
+
+_FORMULA = re.compile(r"(-?[\d,.]+) units? × (-?)\$([\d.]+)/unit = (-?)\$([\d.]+)")
+
+
+def line_explained(line: dict[str, Any]) -> bool:
+    """The invoice invariant: a line's quantity x unit price is its amount (to the cent), or its
+    description names the amount (and so explains the difference: a minimum, proration, tiers...);
+    and a formula ``"Q units × $U/unit = $X"`` in the description is right (Q x U rounds to X)."""
+    cent = Decimal("0.01")
+    for q, u_sign, u, x_sign, x in _FORMULA.findall(line["description"] or ""):
+        product = (Decimal(q.replace(",", "")) * Decimal(u_sign + u)).quantize(cent, rounding=ROUND_HALF_UP)
+        if product != Decimal(x_sign + x):
+            return False
+    product = (Decimal(str(line["quantity"])) * Decimal(line["unitPrice"])).quantize(cent, rounding=ROUND_HALF_UP)
+    amount = Decimal(line["totalAmount"])
+    return product == amount or format_dollars(amount) in (line["description"] or "")

@@ -109,10 +109,17 @@ async def test_change_plan_immediately_prorates_and_splits_usage(api: Api, worke
         ("Enterprise Fee", 1, 20000),  # February, in advance
         ("Pro SMS", 100, 800),  # January usage before the change: 100 x 0.08
         ("Enterprise SMS", 200, 1000),  # after the change: 200 x 0.05
-        ("Pro Fee (adjustment, 2026-01-01 to 2026-01-31)", 0, -2742),  # 50 x 14/31 = 22.58 - 50.00
+        ("Pro Fee (adjustment, 2026-01-01 to 2026-01-31)", 1, -2742),  # 50 x 14/31 = 22.58 - 50.00
         ("Enterprise Fee (adjustment, 2026-01-01 to 2026-01-31)", 1, 10968),  # 200 x 17/31 = 109.68
     ])
     assert feb["totalCents"] == 20000 + 800 + 1000 - 2742 + 10968
+    # A fee adjustment is one charge, 1 x the difference, and says what it is the difference of.
+    pro_adj = next(li for li in feb["lineItems"] if li["name"].startswith("Pro Fee (adjustment"))
+    assert (pro_adj["quantity"], pro_adj["unitPrice"], pro_adj["totalAmount"]) == (1, "-27.42", "-27.42")
+    assert pro_adj["description"] == (
+        "Adjustment for the service period 2026-01-01 to 2026-01-31: $22.58 now "
+        "(Prorated: 14 days of 31 days × $50.00 = $22.58) less $50.00 billed = -$27.42")
+    assert all(s.line_explained(li) for li in feb["lineItems"])
     contract = (await api.get(f"/v1/contracts/{c['id']}")).json()["data"]
     assert contract["planId"] == ent["id"]
     assert [(ph["planId"], ph["startsAt"]) for ph in contract["phases"]] == [
@@ -163,7 +170,7 @@ async def test_scheduled_plan_changes(api: Api, worker: Worker, clock: FrozenClo
     # January's invoice was still open, so it bills the prorated fees itself (then is finalized):
     # 50 x 19/31 = 30.645 -> 30.65; 200 x 12/31 = 77.419 -> 77.42. No adjustment is needed.
     assert jan["status"] == "Sent" and s.lines(jan) == [("Pro Fee", 1, 3065), ("Enterprise Fee", 1, 7742)]
-    assert jan["lineItems"][0]["description"] == "Prorated: 19 of 31 days"
+    assert jan["lineItems"][0]["description"] == "Prorated: 19 days of 31 days × $50.00 = $30.65"
     assert not [x for x in s.lines(feb) if "adjustment" in x[0]]
 
 

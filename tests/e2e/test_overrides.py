@@ -258,15 +258,22 @@ def test_split_usage_charges_flat_amount_and_minimum_once() -> None:
     assert got == [
         ("AI Calls - EU / resolved", 5, Decimal("4.00"), Decimal("20.00"), eu_dims),
         ("AI Calls - US / resolved", 10, Decimal("2.00"), Decimal("20.00"), us_dims),
-        ("AI Calls", 0, Decimal("4.00"), Decimal("60.00"), ()),  # unit shown: the rate of no combination
+        ("AI Calls", 1, Decimal("60.00"), Decimal("60.00"), ()),  # one charge: 1 x 60.00
     ]
     built = usage_lines("inv", SLOT, [p], {"m1": {US: Decimal(10)}}, rate_cards=_card(), overrides=[])
     assert built[-1].line.description == "Flat fee $10.00; minimum $100.00 (usage $30.00, top-up $70.00)"
     # Above the minimum only the flat fee is added.
     got = _lines(p, {US: Decimal(50)})
     assert [g[3] for g in got] == [Decimal("100.00"), Decimal("10.00")]
-    # Without usage: the single zero line carries flat + minimum (100).
+    # Without usage: the single zero line carries flat + minimum (100), explained.
     assert _lines(p, {}) == [("AI Calls", 0, Decimal("4.00"), Decimal("100.00"), ())]
+    alone = usage_lines("inv", SLOT, [p], {}, rate_cards=_card(), overrides=[])[0].line
+    assert alone.description == "0 units × $4.00/unit = $0.00 + flat fee $10.00 = $10.00; minimum $100.00 applies"
+    # On a meter known to have group keys it is the pricing's one charge: 1 x 100.00, not 0 at the fallback.
+    built = usage_lines("inv", SLOT, [p], {}, rate_cards=_card(), overrides=[], dimensional_meters={"m1"})
+    assert [(b.line.name, b.line.quantity, b.line.unit_price, b.line.amount) for b in built] == [
+        ("AI Calls", 1, Decimal("100.00"), Decimal("100.00"))]
+    assert built[0].line.description == "Flat fee $10.00; minimum $100.00 (usage $10.00, top-up $90.00)"
     # Nothing extra when there is no flat amount or minimum.
     assert len(_lines(_pricing(), {US: Decimal(1), EU: Decimal(1)})) == 2
 

@@ -89,6 +89,7 @@ from typing import Any
 
 from monk.kit.clock import FrozenClock
 from tests.conftest import Api
+from tests.e2e.scenario import line_explained
 
 ENTITY_KINDS = ("meters", "pricing", "plans", "customers", "contracts")
 MAX_BATCH = 10_000
@@ -356,6 +357,11 @@ async def step_expect(run: Run, spec: dict[str, Any]) -> None:
             diffs.append(f"  {len(actual)} invoices, expected {len(expected)}")
         raise AssertionError(f"contract {spec['contract']}: invoices differ\n" + "\n".join(diffs)
                              + f"\nactual invoices:\n{_show(actual)}")
+    unexplained = [(inv["invoiceDate"], li["name"], li["quantity"], li["unitPrice"], li["totalAmount"],
+                    li["description"]) for inv in invoices for li in inv.get("lineItems") or []
+                   if not line_explained(li)]
+    assert not unexplained, f"contract {spec['contract']}: quantity x unit price is not the amount and the " \
+                            f"description does not say why:\n{_show(unexplained)}"
 
 
 @step("unmatched")

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from monk.billing.bounds import check_cents
-from monk.billing.money import format_decimal, format_quantity, round_money, to_cents
+from monk.billing.money import format_dollars, format_quantity, round_money, to_cents
 from monk.billing.periods import Period
 
-__all__ = ["Line", "invoice_total_cents", "usage_description"]
+__all__ = ["Line", "format_units", "invoice_total_cents", "usage_description"]
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,6 @@ def invoice_total_cents(lines: Iterable[Line]) -> int:
                        what="the invoice total")
 
 
-def _dollars(amount: Decimal, text: str) -> str:
-    return f"-${text[1:]}" if text.startswith("-") else f"${text}"
-
-
 def usage_description(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> str:
     """Human description of a usage line, e.g. ``"5,350 units × $0.01/unit = $53.50"``.
 
@@ -58,8 +54,11 @@ def usage_description(quantity: Decimal, unit_price: Decimal, amount: Decimal) -
     (at least 2 decimals, never rounded: ``$0.045/unit``); the amount is rounded to 2 decimals
     (HALF_UP). Negative money reads ``-$5.00``. Raises ``ValueError`` on non-finite input.
     """
+    return f"{format_units(quantity)} × {format_dollars(unit_price)}/unit = {format_dollars(round_money(amount))}"
+
+
+def format_units(quantity: Decimal) -> str:
+    """A quantity of units for a description: ``1234.5`` -> ``"1,234.5 units"``, ``1`` -> ``"1 unit"``.
+    Raises ``ValueError`` on non-finite input."""
     qty_text = format(Decimal(format_quantity(quantity)), ",f")
-    unit_word = "unit" if quantity == 1 else "units"
-    price_text = _dollars(unit_price, format_decimal(unit_price))
-    amount_text = _dollars(amount, format_decimal(round_money(amount)))
-    return f"{qty_text} {unit_word} × {price_text}/unit = {amount_text}"
+    return f"{qty_text} {'unit' if quantity == 1 else 'units'}"

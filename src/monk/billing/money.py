@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 from monk.billing.bounds import OutOfBounds
 
-__all__ = ["format_decimal", "format_quantity", "parse_decimal", "round_money", "to_cents"]
+__all__ = ["format_decimal", "format_dollars", "format_quantity", "parse_decimal", "round_money", "to_cents"]
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _MAX_DIGITS = 40  # max integer digits and max decimal places accepted by parse_decimal
@@ -115,6 +115,15 @@ def format_decimal(amount: Decimal) -> str:
     Raises ``TypeError`` if ``amount`` is not a ``Decimal``, ``ValueError`` if it is NaN or infinite.
     """
     return _plain(amount, 2)
+
+
+def format_dollars(amount: Decimal) -> str:
+    """A dollar amount for a description: ``format_decimal`` with a dollar sign after any minus sign,
+    never rounded: ``18 -> "$18.00"``, ``Decimal("-5") -> "-$5.00"``, ``Decimal("0.045") -> "$0.045"``.
+    Raises ``TypeError`` if ``amount`` is not a ``Decimal``, ``ValueError`` if it is NaN or infinite.
+    """
+    text = format_decimal(amount)
+    return f"-${text[1:]}" if text.startswith("-") else f"${text}"
 
 
 def format_quantity(q: Decimal) -> str:

@@ -187,7 +187,8 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
 
     ``immediate``: from now; ``end_of_period``: from the start of the next billing period;
     ``requested_date``: from ``changeDate`` (00:00 UTC, today or later). Fixed fees of the period the
-    change falls in are prorated by days between the plans unless ``prorate`` is false (then the new
+    change falls in (and the flat amounts and minimums of usage pricing) are prorated between the plans
+    by their exact shares of the period, to the second, unless ``prorate`` is false (then the new
     plan's fees start with the next period); usage is split at the change instant. Differences on
     invoices already finalized are billed on the earliest open invoice. A later change replaces a
     scheduled one. Returns ``{id, currentPlanId, newPlanId, effectiveDate, changeOption, prorate,

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from monk.billing.calendar import InvoiceSlot
+from monk.billing.charges import period_charge, usage_charge
 from monk.billing.dimensions import Dimensions, canonical, resolve_unit_amount
-from monk.billing.invoice import Line, usage_description
-from monk.billing.money import format_decimal, round_money
-from monk.billing.rating import PriceSpec, Tier, effective_unit_price, rate_usage
+from monk.billing.invoice import Line
+from monk.billing.proration import Share
+from monk.billing.rating import PriceSpec, Tier
 from monk.models import Pricing, RateCard
 
 LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000001")
@@ -101,16 +102,16 @@ def _dims_of(dim_key: str) -> Dimensions:
 
 
 def _usage_line(p: Pricing, slot: InvoiceSlot, name: str, qty: Decimal, unit: Decimal, amount: Decimal,
-                dims: Dimensions, description: str | None = None) -> Line:
+                dims: Dimensions, description: str) -> Line:
     return Line(name=name, quantity=qty, unit_price=unit, amount=amount, is_metered=True, price_id=p.id,
-                service_period=slot.usage_period, description=description or usage_description(qty, unit, amount),
-                dimensions=dims)
+                service_period=slot.usage_period, description=description, dimensions=dims)
 
 
 def usage_lines(
     invoice_id: str, slot: InvoiceSlot, pricings: Sequence[Pricing],
     quantities: Mapping[str, Mapping[str, Decimal]], *, rate_cards: Mapping[str, RateCard],
-    overrides: Sequence[Mapping[str, Any]],
+    overrides: Sequence[Mapping[str, Any]], share: Share | None = None,
+    dimensional_meters: Collection[str] = (),
 ) -> list[BuiltLine]:
     """The metered lines of a slot for ``slot.usage_period`` (amounts in dollars, each rounded once to cents).
 
@@ -125,15 +126,18 @@ def usage_lines(
     combination, contract override for the whole pricing, rate-card entry, rate-card fallback, the
     pricing's ``unitAmount`` (``monk.billing.dimensions``). Tiered pricing (VOLUME/GRADUATED) always
     prices each line with its own tiers: rate cards and overrides do not apply to it (a plain override
-    on a tiered pricing replaces nothing).
+    on a tiered pricing replaces nothing); its unit price is the tier charge's average per unit.
 
-    The pricing's ``flatAmount`` and ``minimumAmount`` are charged once per pricing and period:
-    without dimensions they are part of the single line (as ``rate_usage`` computes it); with
-    dimension combinations, the combination lines carry usage only and the flat amount plus any
-    shortfall below the minimum go on one more line named like the pricing, with quantity 0 and no
-    dimensions (the same line a pricing without usage gets). A pricing with no usage still gets a
-    zero-quantity line (it may carry a flat amount or a minimum). Lines of one pricing never share
-    their dimensions, so ``(pricing, dimensions)`` identifies a line.
+    The pricing's ``flatAmount`` and ``minimumAmount`` are charged once per pricing and phase of the
+    period: ``share`` is the phase's share of the period (whole when None) and prorates both, as
+    fixed fees are (``monk.billing.charges``). Without dimensions they are part of the single line;
+    with dimension combinations, the combination lines carry usage only and the flat amount plus any
+    shortfall below the minimum go on one more line named like the pricing, with no dimensions,
+    quantity 1 and that charge as unit price. ``dimensional_meters`` names the meters with group
+    keys: a pricing on one of them without usage gets that charge line alone. Any other pricing
+    without usage still gets a zero-quantity line (it may carry a flat amount or a minimum); the
+    charge line and the zero line share their identity. Lines of one pricing never share their dimensions, so
+    ``(pricing, dimensions)`` identifies a line. Every description adds up to the line's amount.
     Raises ``ValueError`` only for invalid stored pricing (see ``rate_usage``).
     """
     if slot.usage_period is None:
@@ -146,44 +150,36 @@ def usage_lines(
         spec = price_spec(p)
         rates = pricing_rates(p, rate_cards.get(p.meter_id), overrides)
         dimensional = any(k != "" for k in by_dim)
+        if not dimensional and p.meter_id in dimensional_meters and not quantities.get(p.meter_id):
+            charge_line = _period_charge_line(invoice_id, slot, p, spec, Decimal(0), share)
+            if charge_line is not None:
+                out.append(charge_line)
+                continue
         line_spec = replace(spec, flat_amount=Decimal(0), minimum_amount=None) if dimensional else spec
         subtotal = Decimal(0)
         for dim_key in sorted(by_dim):
             qty = by_dim[dim_key]
             dims = _dims_of(dim_key)
             if spec.tiering == "NONE":
-                unit = line_unit_amount(spec, rates, canonical(dims))
-                amount = rate_usage(replace(line_spec, unit_amount=unit), qty)
-            else:
-                amount = rate_usage(line_spec, qty)
-                unit = effective_unit_price(amount, qty)
-            subtotal += amount
+                line_spec = replace(line_spec, unit_amount=line_unit_amount(spec, rates, canonical(dims)))
+            charge = usage_charge(line_spec, qty, share=share)
+            subtotal += charge.amount
             name = p.name + (" - " + " / ".join(v if v != "" else "(none)" for _, v in dims) if dims else "")
-            line = _usage_line(p, slot, name, qty, unit, amount, dims)
+            line = _usage_line(p, slot, name, qty, charge.unit_price, charge.amount, dims, charge.description())
             out.append(BuiltLine(_line_id(invoice_id, "usage", p.id, dim_key), "usage", p.meter_id, line))
         if dimensional:
-            out.extend(_period_charges(invoice_id, slot, p, spec, rates, subtotal))
+            charge_line = _period_charge_line(invoice_id, slot, p, spec, subtotal, share)
+            if charge_line is not None:
+                out.append(charge_line)
     return out
 
 
-def _period_charges(invoice_id: str, slot: InvoiceSlot, p: Pricing, spec: PriceSpec, rates: PricingRates,
-                    usage: Decimal) -> list[BuiltLine]:
-    """The flat amount and minimum top-up of a pricing whose usage is split by dimensions, as one line
-    named like the pricing, with quantity 0 and no dimensions (the same identity as the pricing's
-    zero-usage line). ``usage`` is the sum of the combination lines; nothing when there is no charge."""
-    flat = round_money(spec.flat_amount)
-    top_up = Decimal(0)
-    if spec.minimum_amount is not None and usage + flat < spec.minimum_amount:
-        top_up = round_money(spec.minimum_amount - usage - flat)
-    if not flat and not top_up:
-        return []
-    parts = []
-    if flat:
-        parts.append(f"Flat fee ${format_decimal(flat)}")
-    if top_up:
-        parts.append(f"minimum ${format_decimal(round_money(spec.minimum_amount or Decimal(0)))} "
-                     f"(usage ${format_decimal(usage + flat)}, top-up ${format_decimal(top_up)})")
-    text = "; ".join(parts)
-    unit = line_unit_amount(spec, rates, ()) if spec.tiering == "NONE" else Decimal(0)
-    line = _usage_line(p, slot, p.name, Decimal(0), unit, flat + top_up, (), description=text[0].upper() + text[1:])
-    return [BuiltLine(_line_id(invoice_id, "usage", p.id, ""), "usage", p.meter_id, line)]
+def _period_charge_line(invoice_id: str, slot: InvoiceSlot, p: Pricing, spec: PriceSpec, usage: Decimal,
+                        share: Share | None) -> BuiltLine | None:
+    """The flat amount and minimum top-up of a dimensional pricing as one charge (quantity 1)."""
+    extra = period_charge(spec, usage, share=share)
+    if extra is None:
+        return None
+    amount, text = extra
+    line = _usage_line(p, slot, p.name, Decimal(1), amount, amount, (), text)
+    return BuiltLine(_line_id(invoice_id, "usage", p.id, ""), "usage", p.meter_id, line)

@@ -6,11 +6,14 @@ changes add phases). For a billing period:
 - fixed fees are billed in advance on the invoice of the period: each recurring FLAT pricing once
   per start of its own interval (counted from the contract start) inside the period; ONE_TIME
   pricing once, in the period in which its phase starts. When a phase starts inside the period
-  and its change asked for proration, each phase bills its share of the fee by days (the change
-  day counts for the new phase: an immediate change on Jan 15 splits January 14/31 and 17/31);
-  without proration the new phase's fees start with the next period.
+  and its change asked for proration, each phase bills its exact share of the fee, to the second
+  (``monk.billing.proration``: an immediate change at Jan 15 10:00 splits January 1,245,600 and
+  1,432,800 of 2,678,400 seconds), cents carried over so the parts add up; without proration the
+  new phase's fees start with the next period.
 - usage is billed in arrears on the next invoice, split at the instant each phase starts, each
-  part rated with its own phase's pricing (rate cards and contract overrides included).
+  part rated with its own phase's pricing (rate cards and contract overrides included); the flat
+  amounts and minimums of usage pricing are charges of the period, prorated like fixed fees: each
+  phase bills its share of them.
 
 Each expected line carries an ``identity`` (phase, pricing, dimensions). When a period was billed on
 an invoice that is already finalized, the difference between what it should bill now and what was
@@ -28,7 +31,7 @@ from decimal import Decimal
 
 from monk.billing.calendar import InvoiceSlot
 from monk.billing.invoice import Line
-from monk.billing.money import round_money
+from monk.billing.money import format_dollars, round_money
 from monk.billing.periods import (
     FREQUENCY_MONTHS,
     Period,
@@ -36,6 +39,7 @@ from monk.billing.periods import (
     interval_starts_in,
     period_containing,
 )
+from monk.billing.proration import Share, prorate, prorated_description, split_period
 from monk.invoices import assembly
 from monk.models import Contract, Meter, Pricing, RateCard
 
@@ -128,23 +132,29 @@ class ContractBilling:
         return seen
 
 
-def _fee_segments(billing: ContractBilling, period: Period) -> list[tuple[Phase, int]]:
-    """``(phase, days)`` billing fixed fees in ``period``: a phase that starts inside the period
-    without proration takes over its fees only from the next period."""
+def fee_shares(billing: ContractBilling, period: Period) -> list[tuple[Phase, Share]]:
+    """``(phase, share)`` billing fixed fees (and the flat amounts and minimums of usage pricing) in
+    ``period``: each phase's exact share of the period, to the second (``monk.billing.proration``);
+    the shares add up to one. A phase that starts inside the period without proration takes over
+    its fees only from the next period: the phase before it keeps its share."""
     start, end = period.start_at, period.end_at
     effective = [p for i, p in enumerate(billing.phases) if i == 0 or p.prorate or p.starts_at <= start
                  or p.starts_at >= end]
     shim = ContractBilling(contract=billing.contract, phases=effective, meters=billing.meters)
-    return [(phase, (e.date() - s.date()).days or 1) for phase, s, e in shim.segments(start, end)]
+    segments = shim.segments(start, end)
+    shares = split_period(start, end, [(s, e) for _phase, s, e in segments])
+    return [(phase, share) for (phase, _s, _e), share in zip(segments, shares, strict=True)]
 
 
 def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
-    """The fixed-fee lines ``period`` should bill (in advance, on the invoice of that period)."""
+    """The fixed-fee lines ``period`` should bill (in advance, on the invoice of that period).
+
+    A recurring fee of a phase covering part of the period bills ``prorate(unit × count, share)``
+    (cents carried over between the parts, so the parts of one fee add up to the whole fee); its
+    line keeps quantity and unit price and its description states the share and the arithmetic."""
     out: list[Expected] = []
-    total_days = period.days
     origin = billing.contract.start_date
-    for phase, days in _fee_segments(billing, period):
-        prorated = days < total_days
+    for phase, share in fee_shares(billing, period):
         for p in phase.pricings:
             if p.model != "FLAT":
                 continue
@@ -164,10 +174,8 @@ def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
                 continue
             qty = Decimal(count)
             full = unit * qty
-            amount = round_money(full * days / total_days) if prorated else round_money(full)
-            description = None
-            if prorated:
-                description = f"Prorated: {days} of {total_days} days"
+            amount = prorate(full, share)
+            description = None if share.whole else prorated_description(full, share, amount)
             line = Line(name=p.name, quantity=qty, unit_price=unit, amount=amount, is_metered=False, price_id=p.id,
                         service_period=period, description=description)
             out.append(Expected(f"fee:{phase.id}:{p.id}", "fee", None, line))
@@ -175,12 +183,20 @@ def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
 
 
 def usage_lines(billing: ContractBilling, period: Period, quantities: Mapping[str, Quantities]) -> list[Expected]:
-    """The metered lines ``period``'s usage should bill; ``quantities`` is by phase id."""
+    """The metered lines ``period``'s usage should bill; ``quantities`` is by phase id.
+
+    Each phase rates its own part of the usage; the flat amounts and minimums of its usage pricing
+    are prorated by the phase's share of the period, the share its fixed fees get (``fee_shares``:
+    a phase that started without proration has none of them until the next period)."""
     out: list[Expected] = []
     slot = InvoiceSlot(index=-1, invoice_date=period.end, fee_period=None, usage_period=period)
+    shares = {phase.id: share for phase, share in fee_shares(billing, period)}
+    nothing = Share(offset=0, seconds=0, total=period.days * 86_400)
+    dimensional = {mid for mid, m in billing.meters.items() if m.group_keys}
     for phase, _s, _e in billing.segments(period.start_at, period.end_at):
         built = assembly.usage_lines("", slot, phase.pricings, quantities.get(phase.id, {}),
-                                     rate_cards=billing.rate_cards, overrides=billing.contract.overrides or [])
+                                     rate_cards=billing.rate_cards, overrides=billing.contract.overrides or [],
+                                     share=shares.get(phase.id, nothing), dimensional_meters=dimensional)
         for b in built:
             dims = json.dumps([list(d) for d in b.line.dimensions], separators=(",", ":"))
             out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", "usage", b.meter_id, b.line))
@@ -202,7 +218,12 @@ class Billed:
 def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], period: Period) -> list[Expected]:
     """Lines billing ``expected - billed`` for a period whose invoice is finalized (zero differences
     are left out). Usage differences are named late usage, fee differences adjustments; both name the
-    original service period."""
+    original service period.
+
+    A late-usage line shows the difference in quantity at the current unit price; when that product
+    is not the difference in amount (a minimum, a flat amount, tiers), its description says what is
+    billed now and what was billed. A fee adjustment is one charge: quantity 1, unit price = amount =
+    the difference (as Stripe bills proration items), described as now versus billed."""
     label = f"{period.start.isoformat()} to {(period.end - timedelta(days=1)).isoformat()}"
     out: list[Expected] = []
     by_identity = {e.identity: e for e in expected}
@@ -211,7 +232,8 @@ def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], peri
         was = billed.get(identity)
         exp_amount = exp.line.amount if exp else Decimal(0)
         exp_qty = exp.line.quantity if exp else Decimal(0)
-        delta_amount = exp_amount - (was.amount if was else Decimal(0))
+        was_amount = was.amount if was else Decimal(0)
+        delta_amount = round_money(exp_amount - was_amount)
         delta_qty = exp_qty - (was.quantity if was else Decimal(0))
         if delta_amount == 0 and delta_qty == 0:
             continue
@@ -219,11 +241,20 @@ def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], peri
         base = exp.line.name if exp else (was.name if was else identity)
         what = "late usage" if metered else "adjustment"
         unit = exp.line.unit_price if exp else (was.unit_price if was else Decimal(0))
-        line = Line(name=f"{base} ({what}, {label})", quantity=delta_qty, unit_price=unit,
-                    amount=round_money(delta_amount), is_metered=metered,
-                    price_id=exp.line.price_id if exp else (was.price_id if was else None), service_period=period,
-                    description=f"{what.capitalize()} for the service period {label}",
-                    dimensions=exp.line.dimensions if exp else ())
+        text = f"{what.capitalize()} for the service period {label}"
+        if metered:
+            qty = delta_qty
+            if round_money(qty * unit) != delta_amount:
+                text += f": {format_dollars(exp_amount)} now less {format_dollars(was_amount)} billed" \
+                        f" = {format_dollars(delta_amount)}"
+        else:
+            qty, unit = Decimal(1), delta_amount
+            now = f" ({exp.line.description})" if exp and exp.line.description else ""
+            text += f": {format_dollars(exp_amount)} now{now} less {format_dollars(was_amount)} billed" \
+                    f" = {format_dollars(delta_amount)}"
+        line = Line(name=f"{base} ({what}, {label})", quantity=qty, unit_price=unit, amount=delta_amount,
+                    is_metered=metered, price_id=exp.line.price_id if exp else (was.price_id if was else None),
+                    service_period=period, description=text, dimensions=exp.line.dimensions if exp else ())
         out.append(Expected(identity, "adjustment", exp.meter_id if exp else None, line))
     return out
 

@@ -17,7 +17,8 @@ class ContractPhase(Base):
 
     Phase 0 starts with the contract. A plan change adds a phase: ``change_option`` is
     ``immediate``, ``end_of_period`` or ``requested_date``; ``prorate`` says whether fixed fees of
-    the period the change falls in are split by days between the two plans.
+    the period the change falls in are split between the two plans by their exact shares of it, to
+    the second.
     """
 
     __tablename__ = "contract_phases"

@@ -5,7 +5,7 @@ by the combination's values in groupKeys order). The unit price of a combination
 applies: a contract override for the combination, a contract override for the whole pricing, the
 meter's rate-card entry, the rate card's fallback, the pricing's unitAmount. With dimensions, the
 pricing's flatAmount and the shortfall below its minimumAmount go on one more line named like the
-pricing, with quantity 0.
+pricing: one charge, quantity 1 at that amount.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ SCENARIOS: list[dict[str, Any]] = [
                     ["AI Calls - APAC / callback", 5, 2000, {"unitPrice": "4.00"}],
                     ["AI Calls - EU / escalated", 10, 7500],
                     ["AI Calls - US / resolved", 60, 9000, {"unitPrice": "1.50"}],
-                    ["AI Calls", 0, 21500]]}]}},
+                    # the top-up is one charge: 1 x 215.00 (not 0 units at the fallback rate)
+                    ["AI Calls", 1, 21500, {"unitPrice": "215.00"}]]}]}},
         ],
     },
 ]

@@ -1,7 +1,8 @@
 """Contract lifecycle mid-period: cancellation (end of period, immediate) and plan changes (immediate with
-and without proration, end of period, requested date). Fixed fees prorate by days (the change day counts
-for the new plan); usage splits at the change instant; differences on finalized invoices are billed on the
-earliest open invoice as "<name> (adjustment, <period>)" lines.
+and without proration, end of period, requested date). Fixed fees prorate by exact shares of the period,
+to the second (a change at midnight gives its whole day to the new plan); usage splits at the change
+instant; differences on finalized invoices are billed on the earliest open invoice as
+"<name> (adjustment, <period>)" lines.
 """
 
 from __future__ import annotations
@@ -120,9 +121,11 @@ SCENARIOS: list[dict[str, Any]] = [
                 # Ent Fee 200.00 (February) + Pro SMS 100 x 0.08 = 8.00 + Ent SMS 200 x 0.05 = 10.00
                 # + Pro Fee 50 x 14/31 = 22.58 - 50.00 billed = -27.42 + Ent Fee 200 x 17/31 = 109.68
                 # = 200.00 + 8.00 + 10.00 - 27.42 + 109.68 = 300.26
+                # A fee adjustment is one charge: quantity 1 at the difference (1 x -27.42, 1 x 109.68)
                 {"date": "2026-02-01", "total": 30026, "lines": [
                     ["Ent Fee", 1, 20000], ["Pro SMS", 100, 800], ["Ent SMS", 200, 1000],
-                    [f"Pro Fee (adjustment, {JAN})", 0, -2742], [f"Ent Fee (adjustment, {JAN})", 1, 10968]]},
+                    [f"Pro Fee (adjustment, {JAN})", 1, -2742, {"unitPrice": "-27.42"}],
+                    [f"Ent Fee (adjustment, {JAN})", 1, 10968, {"unitPrice": "109.68"}]]},
                 {"date": "2026-03-01", "total": 0, "lines": [["Ent SMS", 0, 0]]},
             ]}},
         ],
