@@ -38,6 +38,7 @@ class FrozenClock(Clock):
 
 
 def iso_ms(at: datetime) -> str:
-    """Format an instant as the API's ISO 8601 UTC with milliseconds: ``2026-02-27T10:00:00.000Z``."""
+    """Format an instant as the API's ISO 8601 UTC with milliseconds: ``2026-02-27T10:00:00.000Z``
+    (the year always four digits: ``0136-07-31T…``, where ``strftime`` would write ``136``)."""
     at = at.astimezone(UTC)
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+    return f"{at.year:04d}-" + at.strftime("%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
