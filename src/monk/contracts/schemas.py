@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
+from monk.kit.bounds import Day, Id, JsonObject
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel
 from monk.models import Contract, ContractPhase
 
 MetadataValue = StrictStr | StrictBool | StrictInt | StrictFloat
 DECIMAL = r"^\d+(\.\d+)?$"
+RateEntries = Annotated[dict[Annotated[str, Field(max_length=1000)], StrictStr | StrictInt | StrictFloat],
+                        Field(max_length=500)]
 
 
 def check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -33,9 +35,9 @@ def check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
 class Override(CamelModel):
     """A per-contract price override: ``{basePricingId, unitAmount}`` (decimal string)."""
 
-    base_pricing_id: str = Field(min_length=1)
-    unit_amount: str = Field(pattern=DECIMAL)
-    dimensions: dict[str, StrictStr] | None = None
+    base_pricing_id: Id
+    unit_amount: str = Field(pattern=DECIMAL, max_length=60)
+    dimensions: dict[Id, Annotated[StrictStr, Field(max_length=255)]] | None = Field(None, max_length=20)
 
 
 class ContractCreate(CamelModel):
@@ -44,17 +46,17 @@ class ContractCreate(CamelModel):
     ``rateOverrides`` is the enterprise guide's form (concepts §15): meter code → ``"key=value[,…]"``
     → rate, e.g. ``{"LLM_TOKENS": {"model=gpt-4": "0.02"}}``; it is stored as ``overrides``."""
 
-    plan_id: str = Field(min_length=1)
-    customer_id: str = Field(min_length=1)
-    start_date: date
-    end_date: date | None = None
-    billing_cycle_anchor: date | None = None
+    plan_id: Id
+    customer_id: Id
+    start_date: Day
+    end_date: Day | None = None
+    billing_cycle_anchor: Day | None = None
     name: str | None = Field(None, min_length=1, max_length=500)
     net_terms: int | None = Field(None, ge=0, le=365)
     overrides: list[Override] = Field(default_factory=list, max_length=500)
-    rate_overrides: dict[str, dict[str, StrictStr | StrictInt | StrictFloat]] | None = None
+    rate_overrides: dict[Id, RateEntries] | None = Field(None, max_length=100)
     credit_grant_cents: int | None = Field(None, ge=0)
-    credit_settings: dict[str, Any] | None = None
+    credit_settings: JsonObject | None = None
     metadata: dict[str, MetadataValue] | None = None
 
     @field_validator("metadata")
@@ -82,9 +84,9 @@ class CancelBody(CamelModel):
 class ChangePlanBody(CamelModel):
     """Body of ``POST /v1/contracts/{id}/change-plan`` (reference §9.6)."""
 
-    plan_id: str = Field(min_length=1)
+    plan_id: Id
     change_option: Literal["immediate", "end_of_period", "requested_date"]
-    change_date: date | None = None
+    change_date: Day | None = None
     prorate: bool = True
 
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
+from monk.kit.bounds import Id
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel
 from monk.models import Plan, Pricing
@@ -24,7 +25,7 @@ class PlanCreate(CamelModel):
     plan_code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     currency: Literal["USD"] = "USD"
     billing_frequency: BillingFrequency
-    pricing_ids: list[str] = Field(default_factory=list, max_length=100)
+    pricing_ids: list[Id] = Field(default_factory=list, max_length=100)
     net_terms: StrictInt = Field(0, ge=0, le=365)
     auto_pay: StrictBool = False
     credit_grant_cents: StrictInt | None = Field(None, ge=0, le=MAX_INT32)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
 from monk.billing.money import parse_decimal
+from monk.kit.bounds import Instant
 from monk.kit.schemas import CamelModel
 
 MAX_ESTIMATE_EVENTS = 500
@@ -31,7 +31,7 @@ class EstimateEvent(CamelModel):
     customer_id: Name | None = None
     external_customer_id: Name | None = None
     contract_id: Name | None = None
-    timestamp: datetime | None = None
+    timestamp: Instant | None = None
 
 
 class EstimateIn(CamelModel):
@@ -53,8 +53,8 @@ class UsageCostIn(CamelModel):
     """Body of ``POST /v1/usage/cost``. ``startDate`` inclusive, ``endDate`` exclusive (ISO date-time or
     date; naive = UTC); at least one of ``customerId``, ``externalCustomerId``, ``contractId``."""
 
-    start_date: datetime | None = None
-    end_date: datetime | None = None
+    start_date: Instant | None = None
+    end_date: Instant | None = None
     customer_id: Name | None = None
     external_customer_id: Name | None = None
     contract_id: Name | None = None
@@ -96,7 +96,7 @@ class LegacyUsageIn(CamelModel):
     pricing_code: Annotated[str, Field(min_length=1, max_length=200)]
     quantity: Any
     idempotency_key: Name
-    timestamp: datetime | None = None
+    timestamp: Instant | None = None
     properties: dict[str, PropertyValue] = Field(default_factory=dict, max_length=200)
 
     @field_validator("quantity", mode="before")
