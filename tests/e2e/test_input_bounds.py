@@ -138,3 +138,36 @@ async def test_out_of_range_input_is_a_400_and_writes_nothing(api: Api, case: Ca
         r = await api.client.post(case.path, content=_fill(raw, ids), headers=headers)
     assert_error(r, 400, "VALIDATION_ERROR")
     assert await _counts(api) == before
+
+
+async def test_contract_start_at_most_two_years_back(api: Api) -> None:
+    """The clock stands at 2026-01-15: 2024-01-15 is the earliest start; the day before is refused
+    with a message that names the limit, and creates nothing."""
+    ids = await _world(api)
+    too_early = await api.post("/v1/contracts", _filled(_contract(startDate="2024-01-14"), ids))
+    err = assert_error(too_early, 400, "VALIDATION_ERROR")
+    assert "startDate may be at most 2 years in the past" in err["message"] and "2024-01-15" in err["message"]
+    assert (await api.get("/v1/contracts")).json()["total"] == 0
+    assert (await api.get("/v1/invoices")).json()["total"] == 0
+    ok = await s.created(await api.post("/v1/contracts", _filled(_contract(startDate="2024-01-15"), ids)))
+    invoices = await s.invoices(api, ok["id"])
+    # Monthly periods from 2024-01-15 through the one holding 2027-01-15 (12 periods ahead): 37.
+    assert len(invoices) == 37 and invoices[0]["invoiceDate"] == "2024-01-15"
+
+
+async def test_contract_term_and_future_start_bounds(api: Api) -> None:
+    ids = await _world(api)
+    late = assert_error(await api.post("/v1/contracts", _filled(_contract(startDate="2031-01-16"), ids)), 400)
+    assert "at most 5 years in the future" in late["message"]
+    long = assert_error(await api.post("/v1/contracts", _filled(
+        _contract(startDate="2026-01-01", endDate="2036-01-02"), ids)), 400)
+    assert "endDate may be at most 10 years after startDate" in long["message"]
+    await s.created(await api.post("/v1/contracts", _filled(_contract(startDate="2031-01-15"), ids)))
+    c = await s.created(await api.post("/v1/contracts", _filled(
+        _contract(startDate="2024-01-15", endDate="2034-01-15"), ids)))
+    # 120 monthly periods + the closing usage-only invoice.
+    assert (await api.get("/v1/invoices", contractId=c["id"])).json()["total"] == 121
+
+
+def _filled(body: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    return json.loads(_fill(json.dumps(body).encode(), ids))

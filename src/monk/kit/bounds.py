@@ -8,9 +8,11 @@ naming the field, before anything reaches the database.
 - Contracts: ``startDate`` at most 2 years before today (the app clock, UTC) and at most 5 years
   after it; a fixed term (``endDate``) at most 10 years long.
 - Strings: ids and keys 1..255 characters (the width of the columns they reach); no lone UTF-16
-  surrogate anywhere in a body (it has no UTF-8 form, so no column can hold it).
+  surrogate (``"\\ud800"``: it has no UTF-8 form, so no column can hold it). Pydantic's ``str``
+  refuses those itself; ``lone_surrogate`` covers the Events API's own parser and free-form JSON.
 - Free-form JSON objects (``creditSettings``): at most 8 levels deep and 16 KiB as JSON.
-- Request bodies: at most 64 levels of nesting (arrays and objects).
+- Event bodies: nested at most 200 levels (the fast parser's limit; 64 when the standard parser
+  is needed); other bodies too deep for the standard parser are a 400 from FastAPI.
 """
 
 from __future__ import annotations
@@ -113,15 +115,6 @@ def _encodable(s: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def storable(value: Any) -> Any:
-    """A Pydantic "before" check for a whole request body: refuses lone surrogates and bodies
-    nested deeper than 64 levels (``PydanticCustomError`` → 400); returns ``value`` unchanged."""
-    problem = lone_surrogate(value)
-    if problem is not None:
-        raise PydanticCustomError("unstorable", problem)
-    return value
 
 
 def _json_object(value: dict[str, Any]) -> dict[str, Any]:

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
-
-from monk.kit.bounds import storable
 
 
 class CamelModel(BaseModel):
     """A request body: camelCase on the wire, unknown fields rejected, strict about types; numbers
     must be finite (``NaN`` and ``Infinity``, which JSON parsers accept but JSON does not define
-    and PostgreSQL's ``jsonb`` refuses, are a 400 like any other bad value). A lone UTF-16
-    surrogate in any string or key, or nesting deeper than 64 levels, is a 400 too (kit/bounds.py)."""
+    and PostgreSQL's ``jsonb`` refuses, are a 400 like any other bad value)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _storable(cls, data: Any) -> Any:
-        return storable(data)
 
 
 def envelope(data: Any) -> dict[str, Any]:
