@@ -171,3 +171,31 @@ async def test_contract_term_and_future_start_bounds(api: Api) -> None:
 
 def _filled(body: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
     return json.loads(_fill(json.dumps(body).encode(), ids))
+
+
+async def test_long_property_values_leave_the_event_unmatched_and_block_nothing(api: Api, worker) -> None:
+    """Property values are free text, but what the worker stores of them is bounded: an aggregation
+    value over 100 characters, group-key values over 1,000 as JSON, and a reason over 255 leave
+    the event unmatched with its reason; the other events of the batch are matched."""
+    users = await s.meter(api, "USERS", "login", "UNIQUE_COUNT", key="user")
+    regions = await s.meter(api, "REGIONS", "login", "COUNT", groupKeys=["region"])
+    prices = [await s.usage_price(api, m["code"], m["id"], "1.00") for m in (users, regions)]
+    others = [await s.meter(api, f"OTHER_{i}_" + "X" * 40, f"other_{i}", "COUNT") for i in range(6)]
+    prices += [await s.usage_price(api, f"Other {i}", m["id"], "1.00") for i, m in enumerate(others)]
+    plan = await s.plan(api, "p", [p["id"] for p in prices])
+    customer = await s.customer(api, "Corp", "corp")
+    await s.contract(api, customer["id"], plan["id"], "2026-01-01")
+    base = {"eventName": "login", "externalCustomerId": "corp"}
+    await s.send(api, [{**base, "idempotencyKey": "long-user", "properties": {"user": "u" * 101, "region": "eu"}},
+                       {**base, "idempotencyKey": "long-region", "properties": {"user": "a", "region": "r" * 1000}},
+                       {**base, "idempotencyKey": "ok", "properties": {"user": "b", "region": "eu"}},
+                       {**base, "eventName": "nothing", "idempotencyKey": "many-meters"}])
+    await worker.drain()
+    by_key = {e["idempotencyKey"]: e for e in (await api.get("/v1/events")).json()["events"]}
+    assert by_key["ok"]["status"] == "matched"
+    assert by_key["long-user"]["status"] == "matched"  # REGIONS counts it; USERS refuses the value
+    assert by_key["long-region"]["status"] == "matched"  # USERS counts it; REGIONS refuses the dimensions
+    many = by_key["many-meters"]
+    assert many["status"] == "unmatched" and len(many["unmatchedReason"]) == 255
+    assert many["unmatchedReason"].startswith("NO_MATCHING_METER: USERS: EVENT_NAME_NOT_INCLUDED; REGIONS: ")
+    assert many["unmatchedReason"].endswith("…")

@@ -17,6 +17,8 @@ from monk.billing.money import parse_decimal
 __all__ = [
     "REASON_AGGREGATION_KEY_MISSING",
     "REASON_AGGREGATION_VALUE_NOT_NUMERIC",
+    "REASON_AGGREGATION_VALUE_TOO_LONG",
+    "REASON_DIMENSIONS_TOO_LONG",
     "REASON_EVENT_NAME_EXCLUDED",
     "REASON_EVENT_NAME_NOT_INCLUDED",
     "REASON_PROPERTY_FILTER_FAILED",
@@ -31,6 +33,10 @@ REASON_EVENT_NAME_EXCLUDED = "EVENT_NAME_EXCLUDED"
 REASON_PROPERTY_FILTER_FAILED = "PROPERTY_FILTER_FAILED"  # followed by ":<property name>"
 REASON_AGGREGATION_KEY_MISSING = "AGGREGATION_KEY_MISSING"
 REASON_AGGREGATION_VALUE_NOT_NUMERIC = "AGGREGATION_VALUE_NOT_NUMERIC"
+REASON_AGGREGATION_VALUE_TOO_LONG = "AGGREGATION_VALUE_TOO_LONG"  # over MAX_VALUE_CHARS
+REASON_DIMENSIONS_TOO_LONG = "DIMENSIONS_TOO_LONG"  # group-key values over MAX_DIMENSION_CHARS as JSON
+MAX_VALUE_CHARS = 100
+MAX_DIMENSION_CHARS = 1000
 
 _NUMERIC_AGGREGATIONS = frozenset({"SUM", "MAX", "MIN"})
 
@@ -161,6 +167,8 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
         value = property_text(raw)
         if meter.aggregation_type in _NUMERIC_AGGREGATIONS:
             value = value.strip()
+        if len(value) > MAX_VALUE_CHARS:
+            return _reject(REASON_AGGREGATION_VALUE_TOO_LONG)
 
     dimensions = tuple(
         (group_key, property_text(properties[group_key]) if group_key in properties else "")

@@ -20,7 +20,7 @@ from sqlalchemy import Row, String, delete, func, literal, literal_column, selec
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.billing.matching import MeterSpec, match_event
+from monk.billing.matching import MAX_DIMENSION_CHARS, REASON_DIMENSIONS_TOO_LONG, MeterSpec, match_event
 from monk.contracts import repository as contracts
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
@@ -35,6 +35,7 @@ log = structlog.get_logger("monk.worker")
 # partial index ``ix_events_pending_customer`` only when the plan itself says ``status = 'pending'``, and a
 # prepared statement's generic plan (after five executions) with ``status = $1`` falls back to a
 # sequential scan of every event ever received.
+MAX_REASON_CHARS = 255  # the width of events.unmatched_reason
 IS_PENDING = Event.status == literal_column("'pending'")
 # Which customer an event names, as one value: the claim serves pending events customer by
 # customer (an id and an external id that happen to be equal merely share a turn).
@@ -170,11 +171,19 @@ def _records(ev: Row[Any], billing: ContractBilling, period_start: date,
             reasons.append(f"{mt.code}: {m.reason}")
             continue
         dim_key = json.dumps(dict(m.dimensions), separators=(",", ":")) if mt.grouped else ""
+        if len(dim_key) > MAX_DIMENSION_CHARS:
+            reasons.append(f"{mt.code}: {REASON_DIMENSIONS_TOO_LONG}")
+            continue
         out.append({"event_id": ev.id, "contract_id": billing.contract.id, "meter_id": mt.meter_id,
                     "period_start": period_start, "phase_id": phase.id, "dimension_key": dim_key, "value": m.value})
     if out:
         return out, None
-    return [], ("NO_MATCHING_METER: " + "; ".join(reasons)) if reasons else "NO_METER_IN_PLAN"
+    return [], _reason("NO_MATCHING_METER: " + "; ".join(reasons)) if reasons else "NO_METER_IN_PLAN"
+
+
+def _reason(text: str) -> str:
+    """An unmatched reason that fits its column (255 characters): a long one ends in ``…``."""
+    return text if len(text) <= MAX_REASON_CHARS else text[:MAX_REASON_CHARS - 1] + "…"
 
 
 def _match(ev: Row[Any], key: tuple[str, str, str, str],
