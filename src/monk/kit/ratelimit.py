@@ -4,8 +4,8 @@ fixed one-minute window, answered beyond that with 429 ``RATE_LIMITED`` in the e
 
 Only the Monk API is limited: paths under ``/v1/`` and the legacy ``/api/v1/``, except the Events
 API (``/v1/events`` and ``/v1/events/batch``, any method), which is unlimited; so are ``/health``,
-the docs and the OpenAPI document. The client IP is the ASGI ``client`` address (behind a proxy,
-run uvicorn with ``--proxy-headers`` and ``--forwarded-allow-ips`` so it is the real client's).
+the docs and the OpenAPI document. The client IP is the ASGI ``client`` address: uvicorn sets it
+from ``X-Forwarded-For`` when the proxy is trusted (``FORWARDED_ALLOW_IPS``, 127.0.0.1 by default).
 
 Counters live in this process's memory: with N server processes a client may get up to N times the
 limit. No Redis or shared store is needed, or used.
