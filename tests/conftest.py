@@ -107,8 +107,10 @@ class Api:
 
 @pytest.fixture
 async def app(database_url: str, clock: FrozenClock) -> AsyncIterator[object]:
-    """The real app on the test database, worker not started (tests drain it explicitly)."""
-    application = create_app(Settings(database_url=database_url), clock=clock, run_worker=False)
+    """The real app on the test database, worker not started (tests drain it explicitly), rate
+    limiting off (one test client makes far more than 100 requests a minute)."""
+    application = create_app(Settings(database_url=database_url, rate_limit_per_minute=0), clock=clock,
+                             run_worker=False)
     yield application
     await application.state.engine.dispose()
 

@@ -19,6 +19,7 @@ from monk.kit.clock import Clock
 from monk.kit.db import create_engine, is_connection_failure, is_data_error, session_factory
 from monk.kit.errors import MonkError, ServiceUnavailable
 from monk.kit.limits import BodyLimit
+from monk.kit.ratelimit import RateLimit
 from monk.kit.schemas import invalid_json
 from monk.settings import Settings, get_settings
 
@@ -79,8 +80,10 @@ def create_app(
     from monk.events.endpoints import IngestFastPath
 
     app.add_middleware(IngestFastPath)  # event ingestion without routing overhead (events/endpoints.py)
-    app.add_middleware(BodyLimit, default=settings.max_body_bytes,  # outermost: before anything reads a body
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes,  # before anything reads a body
                        per_path={"/v1/events/batch": settings.max_batch_body_bytes})
+    if settings.rate_limit_per_minute > 0:  # outermost: a limited client costs no more than this
+        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute)
     return app
 
 

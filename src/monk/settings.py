@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1 << 20
     # Largest body of POST /v1/events/batch (bytes): 10,000 events of up to ~2 KiB each.
     max_batch_body_bytes: int = 20 << 20
+    # Monk API requests per client IP per minute (reference §1.5; the Events API is unlimited);
+    # beyond it 429 RATE_LIMITED with Retry-After. 0 turns rate limiting off.
+    rate_limit_per_minute: int = Field(100, ge=0)
 
 
 def normalise_database_url(url: str) -> str:

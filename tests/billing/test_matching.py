@@ -156,3 +156,10 @@ def test_meter_spec_validation() -> None:
         MeterSpec(aggregation_type="AVG", aggregation_key="x")
     with pytest.raises(ValueError, match="aggregation_key"):
         MeterSpec(aggregation_type="SUM")
+
+
+def test_aggregation_value_longer_than_its_column_is_rejected() -> None:
+    """Stored values hold at most 100 characters (``usage_records.value``)."""
+    users = MeterSpec(aggregation_type="UNIQUE_COUNT", aggregation_key="user")
+    assert match_event(users, "login", {"user": "u" * 100}).value == "u" * 100
+    assert match_event(users, "login", {"user": "u" * 101}).reason == "VALUE_TOO_LONG"

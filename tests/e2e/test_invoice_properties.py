@@ -43,7 +43,7 @@ def _stable_shuffle(events: list[tuple], order: list[int]) -> list[tuple]:
 
 async def _scenario(url: str, events: list[tuple], order: list[int], cut: int) -> None:
     clock = FrozenClock(datetime(2026, 1, 1, tzinfo=UTC))
-    app = create_app(Settings(database_url=url), clock=clock, run_worker=False)
+    app = create_app(Settings(database_url=url, rate_limit_per_minute=0), clock=clock, run_worker=False)
     n = next(counter)
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:

@@ -74,7 +74,7 @@ def start_server(url: str, tmp_path: Path, *, timeout: float = 30.0) -> Server:
     """Start ``monk serve --no-worker`` on a free port against ``url`` and wait until it is ready."""
     port = free_port()
     log = tmp_path / f"server-{port}.log"
-    env = {**os.environ, "MONK_DATABASE_URL": url, "MONK_LOG_LEVEL": "warning"}
+    env = {**os.environ, "MONK_DATABASE_URL": url, "MONK_LOG_LEVEL": "warning", "MONK_RATE_LIMIT_PER_MINUTE": "0"}
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from monk.cli import app; app()", "serve", "--port", str(port), "--no-worker"],

@@ -90,7 +90,7 @@ async def outage_app(database_url: str) -> AsyncIterator[tuple[Any, Any, Any]]:
         proxy = TcpProxy(u.host or "127.0.0.1", u.port or 5432)
         await proxy.open()
         url = u.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url), run_worker=False)
+    app = create_app(Settings(database_url=url, rate_limit_per_minute=0), run_worker=False)
     if proxy is not None:
         cut, restore = proxy.close, proxy.open
     else:

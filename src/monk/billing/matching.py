@@ -183,10 +183,10 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
         value = property_text(raw)
         if meter.aggregation_type in _NUMERIC_AGGREGATIONS:
             value = value.strip()
-            if not _in_range(value):
-                return _reject(REASON_VALUE_OUT_OF_RANGE)
-        elif len(value) > MAX_VALUE_LENGTH:
+        if len(value) > MAX_VALUE_LENGTH:
             return _reject(REASON_VALUE_TOO_LONG)
+        if meter.aggregation_type in _NUMERIC_AGGREGATIONS and not _in_range(value):
+            return _reject(REASON_VALUE_OUT_OF_RANGE)
 
     dimensions = tuple(
         (group_key, property_text(properties[group_key]) if group_key in properties else "")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
 from monk.billing.bounds import MAX_AMOUNT_CENTS, amount_problem
+from monk.kit.bounds import DayIn, Id, JsonObject
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, Day, DecimalText, Instant, ResponseModel
 from monk.models import Contract as ContractRow
@@ -16,6 +16,8 @@ from monk.models import ContractPhase
 
 MetadataValue = StrictStr | StrictBool | StrictInt | StrictFloat
 DECIMAL = r"^\d+(\.\d+)?$"
+RateEntries = Annotated[dict[Annotated[str, Field(max_length=1000)], StrictStr | StrictInt | StrictFloat],
+                        Field(max_length=500)]
 
 
 def check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -36,9 +38,9 @@ class Override(CamelModel):
     """A per-contract price override: ``{basePricingId, unitAmount}`` (decimal string, dollars per unit,
     below 1,000,000,000 with at most 12 decimal places: ``monk.billing.bounds``)."""
 
-    base_pricing_id: str = Field(min_length=1)
-    unit_amount: str = Field(pattern=DECIMAL, max_length=100)
-    dimensions: dict[str, StrictStr] | None = None
+    base_pricing_id: Id
+    unit_amount: str = Field(pattern=DECIMAL, max_length=60)
+    dimensions: dict[Id, Annotated[StrictStr, Field(max_length=255)]] | None = Field(None, max_length=20)
 
     @field_validator("unit_amount")
     @classmethod
@@ -55,17 +57,17 @@ class ContractCreate(CamelModel):
     ``rateOverrides`` is the enterprise guide's form (concepts §15): meter code → ``"key=value[,…]"``
     → rate, e.g. ``{"LLM_TOKENS": {"model=gpt-4": "0.02"}}``; it is stored as ``overrides``."""
 
-    plan_id: str = Field(min_length=1)
-    customer_id: str = Field(min_length=1)
-    start_date: date
-    end_date: date | None = None
-    billing_cycle_anchor: date | None = None
+    plan_id: Id
+    customer_id: Id
+    start_date: DayIn
+    end_date: DayIn | None = None
+    billing_cycle_anchor: DayIn | None = None
     name: str | None = Field(None, min_length=1, max_length=500)
     net_terms: int | None = Field(None, ge=0, le=365)
     overrides: list[Override] = Field(default_factory=list, max_length=500)
-    rate_overrides: dict[str, dict[str, StrictStr | StrictInt | StrictFloat]] | None = None
+    rate_overrides: dict[Id, RateEntries] | None = Field(None, max_length=100)
     credit_grant_cents: int | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
-    credit_settings: dict[str, Any] | None = None
+    credit_settings: JsonObject | None = None
     metadata: dict[str, MetadataValue] | None = None
 
     @field_validator("metadata")
@@ -93,9 +95,9 @@ class CancelBody(CamelModel):
 class ChangePlanBody(CamelModel):
     """Body of ``POST /v1/contracts/{id}/change-plan`` (reference §9.6)."""
 
-    plan_id: str = Field(min_length=1)
+    plan_id: Id
     change_option: Literal["immediate", "end_of_period", "requested_date"]
-    change_date: date | None = None
+    change_date: DayIn | None = None
     prorate: bool = True
 
 

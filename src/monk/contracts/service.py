@@ -18,6 +18,7 @@ from monk.invoices import repository as invoices
 from monk.invoices.engine import ContractBilling
 from monk.invoices.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
 from monk.kit.auth import Principal
+from monk.kit.bounds import contract_dates_problem
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.kit.time import midnight
@@ -46,13 +47,17 @@ async def create(
     """Subscribe a customer to an ACTIVE plan and pre-generate its draft invoices (reference §9.1).
 
     ``netTerms`` and ``creditGrantCents`` default to the plan's. Raises ``NotFound`` (404) for an
-    unknown customer; ``ValidationFailed`` (400) for an unknown or non-ACTIVE plan or an override
-    naming a pricing that is not in the plan.
+    unknown customer; ``ValidationFailed`` (400) for an unknown or non-ACTIVE plan, an override
+    naming a pricing that is not in the plan, or dates out of bounds (``startDate`` more than 2 years
+    before or 5 years after today, UTC; a term longer than 10 years: kit/bounds.py).
 
     The customer's unmatched events inside the contract's coverage (``[startDate, endDate)``) go
     back to matching (``events.requeue_customer``): usage sent before the customer or the contract
     existed is billed on the contract's invoices.
     """
+    problem = contract_dates_problem(body.start_date, body.end_date, now.date())
+    if problem is not None:
+        raise ValidationFailed(problem)
     customer = await customers.get(session, who, body.customer_id)
     plan = await _active_plan(session, who, body.plan_id)
     overrides = await _overrides(session, plan.id, body)

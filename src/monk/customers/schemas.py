@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import EmailStr, Field, model_validator
 
@@ -11,6 +11,7 @@ from monk.kit.schemas import CamelModel, Instant, ResponseModel
 from monk.models import Customer as CustomerRow
 
 NonEmpty = Field(min_length=1, max_length=500)
+Tag = Annotated[str, Field(max_length=255)]
 
 
 class Contact(CamelModel):
@@ -18,7 +19,7 @@ class Contact(CamelModel):
 
     name: str | None = Field(None, max_length=500)
     email: EmailStr
-    roles: list[str] = Field(min_length=1)
+    roles: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(min_length=1, max_length=20)
     email_recipient_type: Literal["to", "cc", "bcc"] = "to"
 
 
@@ -55,7 +56,7 @@ class CustomerCreate(_PaymentFields):
     contacts: list[Contact] = Field(min_length=1)
     legal_name: str | None = Field(None, max_length=500)
     external_customer_id: str | None = Field(None, min_length=1, max_length=255)
-    tags: list[str] = Field(default_factory=list, max_length=100)
+    tags: list[Tag] = Field(default_factory=list, max_length=100)
     billing_address: BillingAddress | None = None
 
 
@@ -64,7 +65,7 @@ class CustomerUpdate(_PaymentFields):
 
     name: str | None = Field(None, min_length=1, max_length=500)
     legal_name: str | None = Field(None, max_length=500)
-    tags: list[str] | None = Field(None, max_length=100)
+    tags: list[Tag] | None = Field(None, max_length=100)
     external_customer_id: str | None = Field(None, min_length=1, max_length=255)
 
     @model_validator(mode="after")

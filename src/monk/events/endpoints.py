@@ -35,14 +35,14 @@ from monk.events.schemas import (
     parse_json,
 )
 from monk.kit.auth import Principal, authenticate, require
+from monk.kit.bounds import query_instant
 from monk.kit.db import is_connection_failure
 from monk.kit.deps import get_session
-from monk.kit.errors import Forbidden, MonkError, Unauthorized, ValidationFailed
+from monk.kit.errors import Forbidden, MonkError, Unauthorized
 from monk.kit.ids import request_id
 from monk.kit.openapi import documented, typed
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import Data, envelope
-from monk.kit.time import ensure_utc
 from monk.models import ApiKey
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -170,15 +170,6 @@ async def create_events_batch(request: Request) -> Response:
     return _accepted('{"status":"accepted","count":' + str(len(events)) + ',"requestId":"' + request_id() + '"}')
 
 
-def _instant(name: str, raw: str | None) -> datetime | None:
-    if raw is None:
-        return None
-    try:
-        return ensure_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
-    except ValueError:
-        raise ValidationFailed(f"{name} must be an ISO 8601 date or date-time") from None
-
-
 @router.get("", **typed(EventList))
 async def list_events(
     event_name: str | None = Query(None, alias="eventName"),
@@ -198,7 +189,7 @@ async def list_events(
     """
     rows, total = await repository.list_page(
         session, who, pg, event_name=event_name, customer_id=customer_id,
-        external_customer_id=external_customer_id, start=_instant("start", start), end=_instant("end", end),
+        external_customer_id=external_customer_id, start=query_instant("start", start), end=query_instant("end", end),
         matched=matched,
     )
     contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])

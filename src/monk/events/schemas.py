@@ -20,6 +20,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, TypeA
 from pydantic_core import from_json
 
 from monk.billing.bounds import MAX_QUANTITY, PROPERTY_RANGE, number_in_bounds
+from monk.kit.bounds import EARLIEST_INSTANT, LATEST_INSTANT, InstantIn, lone_surrogate
 from monk.kit.clock import iso_ms
 from monk.kit.errors import ValidationFailed
 from monk.kit.schemas import CamelModel, Instant, ResponseModel, invalid_json
@@ -39,7 +40,7 @@ class EventIn(CamelModel):
     external_customer_id: str | None = Field(None, min_length=1, max_length=255)
     contract_id: str | None = Field(None, min_length=1, max_length=255)
     idempotency_key: str | None = Field(None, min_length=1, max_length=255)
-    timestamp: datetime | None = None
+    timestamp: InstantIn | None = None
     properties: dict[str, PropertyValue] = Field(default_factory=dict, max_length=200)
 
 
@@ -134,11 +135,15 @@ _RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\
 
 
 def _instant(ts: Any, limit: datetime, seen: dict[str, datetime]) -> datetime | None:
-    """An RFC 3339 ``timestamp`` as UTC if it is at most ``limit``, else None ("not sure")."""
+    """An RFC 3339 ``timestamp`` as UTC if it is in the accepted range and at most ``limit``, else
+    None ("not sure"). Years outside 2000..2099 are left to ``EventIn`` before any conversion, so a
+    timestamp near ``datetime``'s limits cannot overflow here."""
+    if type(ts) is not str:
+        return None
     found = seen.get(ts)
     if found is not None:
         return found
-    if type(ts) is not str or _RFC3339.match(ts) is None:
+    if _RFC3339.match(ts) is None or not "2000" <= ts[:4] <= "2099":
         return None
     try:
         at = datetime.fromisoformat(ts)
@@ -146,7 +151,7 @@ def _instant(ts: Any, limit: datetime, seen: dict[str, datetime]) -> datetime | 
         return None
     if at.tzinfo is not UTC:
         at = at.astimezone(UTC)
-    if at > limit:
+    if at > limit or not EARLIEST_INSTANT <= at < LATEST_INSTANT:
         return None
     seen[ts] = at
     return at
@@ -198,20 +203,31 @@ _MISSING: Any = object()
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse a request body; raises ``ValidationFailed`` (400) when it is not JSON.
+    """Parse a request body; raises ``ValidationFailed`` (400) when it is not JSON, nests too deeply
+    (over 200 levels, or over 64 when the standard parser is needed), or holds a lone UTF-16
+    surrogate (``"\\ud800"``, which cannot be stored).
 
     Uses the fast parser and falls back to the standard library's (which also reads UTF-16/32,
     a BOM and lone surrogates), so the accepted bodies and their values are the standard library's.
+    The fast parser refuses lone surrogates and more than 200 levels itself, so only bodies that
+    need the fallback are walked for them.
     """
     try:
         parsed = from_json(body)
-    except ValueError:
+    except ValueError as exc:
+        if "recursion limit" in str(exc):
+            raise ValidationFailed("request body is nested too deeply") from None
         try:
             parsed = json.loads(body)
         except json.JSONDecodeError as exc:
             raise ValidationFailed("body: " + invalid_json(exc.doc, exc.pos, exc.msg)) from None
+        except RecursionError:
+            raise ValidationFailed("request body is nested too deeply") from None
         except ValueError:  # bytes that are not UTF-8, -16 or -32 text
             raise ValidationFailed("body: invalid JSON (not UTF-8 text)") from None
+        problem = lone_surrogate(parsed)
+        if problem is not None:
+            raise ValidationFailed(problem) from None
     if b"\\u0000" in body and _has_nul(parsed):
         raise ValidationFailed("strings must not contain the NUL character (\\u0000)")
     return parsed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
@@ -12,6 +11,7 @@ from monk.customers import service as customers
 from monk.invoices import repository
 from monk.invoices.schemas import STATUSES, Invoice, invoice_out
 from monk.kit.auth import Principal, require
+from monk.kit.bounds import query_day
 from monk.kit.clock import Clock
 from monk.kit.deps import get_clock, get_session
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
@@ -30,15 +30,6 @@ def _wants_lines(include: str | None) -> bool:
     return "lineItems" in parts
 
 
-def _date(name: str, raw: str | None) -> date | None:
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw[:10])
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD)") from None
-
-
 @router.get("/v1/invoices", **typed(Listing[Invoice]))
 async def list_invoices(
     customer_id: str | None = Query(None, alias="customerId"),
@@ -55,7 +46,7 @@ async def list_invoices(
     if status is not None and status not in STATUSES:
         raise ValidationFailed(f"status must be one of: {', '.join(STATUSES)}")
     wants = _wants_lines(include)
-    after, before = _date("createdAfter", created_after), _date("createdBefore", created_before)
+    after, before = query_day("createdAfter", created_after), query_day("createdBefore", created_before)
     rows, total = await repository.list_page(
         session, who, pg, customer_id=customer_id, contract_id=contract_id, status=status,
         created_after=midnight(after) if after else None, created_before=midnight(before) if before else None,

@@ -5,8 +5,8 @@
   in ``x-scopes`` and in its description, and documents 401 and 403.
 - Errors: FastAPI's ``422 HTTPValidationError`` is replaced by the real ``400`` with the documented
   envelope (``ErrorResponse``); every operation lists the statuses it can answer with that envelope:
-  400 when it takes parameters or a body, 413 when it takes a body, 503 when the database is down,
-  and what its route declares (``typed(..., 404, 409)``).
+  400 when it takes parameters or a body, 413 when it takes a body, 429 on the rate-limited Monk API
+  (``kit.ratelimit``), 503 when the database is down, and what its route declares (``typed(..., 404, 409)``).
 - ``/docs`` (Swagger UI) and ``/redoc`` load their scripts from ``fastapi_offline``'s packaged
   static files under ``/docs/assets``: no CDN, so they work without internet.
 """
@@ -27,6 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from monk.kit.ratelimit import is_limited
 from monk.kit.schemas import ErrorResponse
 
 SCHEME = "bearerAuth"
@@ -40,6 +41,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (`CONFLICT`)",
     413: "Request body too large (`PAYLOAD_TOO_LARGE`)",
     422: "Refers to something that cannot be used (`UNPROCESSABLE_ENTITY`)",
+    429: "Over the rate limit of the Monk API; retry after `Retry-After` seconds (`RATE_LIMITED`)",
     503: "The database is unavailable; retry after `Retry-After` seconds (`SERVICE_UNAVAILABLE`)",
 }
 _BODY_MODELS: dict[str, type[BaseModel]] = {}
@@ -133,6 +135,8 @@ def _document(op: dict[str, Any], route: APIRoute, envelope_ref: dict[str, str])
         op["description"] = f"{op['description']}\n\n{note}" if op.get("description") else note
     if route.path_format != "/health/live":
         statuses.add(503)
+    if is_limited(route.path_format):
+        statuses.add(429)
     for status in sorted(statuses):
         responses.setdefault(str(status), {"description": _DESCRIPTIONS[status],
                                            "content": {"application/json": {"schema": envelope_ref}}})

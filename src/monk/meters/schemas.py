@@ -16,6 +16,7 @@ AggregationType = Literal["COUNT", "SUM", "MAX", "MIN", "UNIQUE_COUNT"]
 StatusFilter = Literal["active", "inactive", "all"]
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
+Value = Annotated[str, Field(max_length=255)]
 
 
 class EventTypeFilter(CamelModel):
@@ -30,8 +31,8 @@ class PropertyFilterIn(CamelModel):
 
     name: Name
     exists: StrictBool | None = None
-    include: list[str] | None = Field(None, min_length=1, max_length=100)
-    exclude: list[str] | None = Field(None, min_length=1, max_length=100)
+    include: list[Value] | None = Field(None, min_length=1, max_length=100)
+    exclude: list[Value] | None = Field(None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PropertyFilterIn:

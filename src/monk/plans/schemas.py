@@ -8,6 +8,7 @@ from pydantic import Field, StrictBool, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from monk.billing.bounds import MAX_AMOUNT_CENTS
+from monk.kit.bounds import Id
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, Instant, ResponseModel
 from monk.models import Plan as PlanRow
@@ -25,7 +26,7 @@ class PlanCreate(CamelModel):
     plan_code: str = Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     currency: Literal["USD"] = "USD"
     billing_frequency: BillingFrequency
-    pricing_ids: list[str] = Field(default_factory=list, max_length=100)
+    pricing_ids: list[Id] = Field(default_factory=list, max_length=100)
     net_terms: StrictInt = Field(0, ge=0, le=365)
     auto_pay: StrictBool = False
     credit_grant_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)

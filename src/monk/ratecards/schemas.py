@@ -62,7 +62,7 @@ class RateEntryIn(CamelModel):
     entry: it gets the fallback).
     """
 
-    dimensions: dict[str, DimensionValue] = Field(max_length=20)
+    dimensions: dict[DimensionValue, DimensionValue] = Field(max_length=20)
     unit_amount: Rate
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -13,6 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from monk.billing.bounds import MAX_QUANTITY, PROPERTY_RANGE, number_in_bounds
 from monk.billing.money import parse_decimal
+from monk.kit.bounds import InstantIn
 from monk.kit.schemas import CamelModel, Instant, ResponseModel
 
 MAX_ESTIMATE_EVENTS = 500
@@ -42,7 +42,7 @@ class EstimateEvent(CamelModel):
     customer_id: Name | None = None
     external_customer_id: Name | None = None
     contract_id: Name | None = None
-    timestamp: datetime | None = None
+    timestamp: InstantIn | None = None
 
 
 class EstimateIn(CamelModel):
@@ -64,8 +64,8 @@ class UsageCostIn(CamelModel):
     """Body of ``POST /v1/usage/cost``. ``startDate`` inclusive, ``endDate`` exclusive (ISO date-time or
     date; naive = UTC); at least one of ``customerId``, ``externalCustomerId``, ``contractId``."""
 
-    start_date: datetime | None = None
-    end_date: datetime | None = None
+    start_date: InstantIn | None = None
+    end_date: InstantIn | None = None
     customer_id: Name | None = None
     external_customer_id: Name | None = None
     contract_id: Name | None = None
@@ -110,7 +110,7 @@ class LegacyUsageIn(CamelModel):
     pricing_code: Annotated[str, Field(min_length=1, max_length=200)]
     quantity: Any
     idempotency_key: Name
-    timestamp: datetime | None = None
+    timestamp: InstantIn | None = None
     properties: dict[str, PropertyValue] = Field(default_factory=dict, max_length=200)
 
     @field_validator("quantity", mode="before")
