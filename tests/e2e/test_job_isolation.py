@@ -119,6 +119,27 @@ async def test_a_poison_event_is_set_aside_and_everyone_else_is_matched(
         assert (await session.execute(text("SELECT count(*) FROM job_failures"))).scalar_one() == 0
 
 
+async def test_a_resend_set_aside_no_longer_bills_its_earlier_version(
+        api: Api, worker: Worker, app: Any, clock: FrozenClock) -> None:
+    """An unmatched event is never billed: when the new version of a matched event is set aside,
+    the earlier version's usage leaves the draft, and comes back with the new one on its retry."""
+    a = await _org(api, "A")
+    await s.send(a, [_ev("a-1", 5), _ev("a-2", 7)])
+    await worker.drain()
+    assert await _upcoming_cents(a) == 1200
+    await _poison(app, "usage")
+    await s.send(a, [_ev("a-2", "666")])  # the resend replaces the event (last write wins)
+    await worker.drain()
+    event = (await _events(a))["a-2"]
+    assert event["status"] == "unmatched" and event["unmatchedReason"].startswith("PROCESSING_ERROR: ")
+    assert await _upcoming_cents(a) == 500
+    await _cure(app, "usage")
+    clock.advance(timedelta(seconds=31))
+    await worker.drain()
+    assert (await _events(a))["a-2"]["status"] == "matched"
+    assert await _upcoming_cents(a) == 500 + 66600
+
+
 async def test_a_poison_invoice_is_set_aside_and_every_other_invoice_is_finalized(
         api: Api, worker: Worker, app: Any, clock: FrozenClock) -> None:
     a, b = await _org(api, "A"), await _org(api, "B")

@@ -305,16 +305,34 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
 async def set_aside(session: AsyncSession, event_id: str, error: BaseException, *, now: datetime) -> JobFailure | None:
     """The event failed on its own: mark it ``unmatched`` with reason ``PROCESSING_ERROR: <error>``
     (visible in ``GET /v1/events``) and record the failure, so ``requeue_due`` hands it back to
-    matching after the backoff. ``None`` when the event is no longer pending (a resend replaced it,
-    or another worker took it). The caller commits."""
+    matching after the backoff. An earlier version of the event that was matched (a resend) no
+    longer counts either (``_withdraw``): an unmatched event is never billed. ``None`` when the
+    event is no longer pending (a resend replaced it, or another worker took it). The caller commits."""
     table = Event.__table__
-    org_id = (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
+    row = (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
         status="unmatched", unmatched_reason=bounded_reason(PROCESSING_ERROR, error_text(error)),
-    ).returning(table.c.org_id))).scalar_one_or_none()
-    if org_id is None:
+    ).returning(table.c.org_id, table.c.matched_customer_id))).one_or_none()
+    if row is None:
         return None
-    return await failures.record(session, kind=JOB, item_id=event_id, org_id=org_id, group_id=None,
+    if row.matched_customer_id is not None:
+        await _withdraw(session, event_id, now=now)
+    return await failures.record(session, kind=JOB, item_id=event_id, org_id=row.org_id, group_id=None,
                                  error=error, now=now)
+
+
+async def _withdraw(session: AsyncSession, event_id: str, *, now: datetime) -> None:
+    """Take an event's usage records out of its rollups and drafts (in a savepoint: when that fails
+    too, the records stay until the event's retry replaces them, and the failure is logged)."""
+    try:
+        async with session.begin_nested():
+            old = await _forget(session, [event_id])
+            await rollups.apply(session, added=[], removed=old)
+            for contract_id, period_start in sorted({(r["contract_id"], r["period_start"]) for r in old}):
+                contract = await session.get(Contract, contract_id)
+                if contract is not None:
+                    await touch_usage(session, await load_billing(session, contract), period_start, now=now)
+    except Exception as exc:  # noqa: BLE001 - the event is set aside either way
+        log.error("usage of an event set aside could not be withdrawn", event_id=event_id, error=error_text(exc))
 
 
 async def requeue_due(session: AsyncSession, *, now: datetime) -> tuple[int, list[str]]:
