@@ -18,6 +18,7 @@ naming the field, before anything reaches the database.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -140,29 +141,26 @@ def query_instant(name: str, raw: str | None) -> datetime | None:
     """A query parameter holding an ISO 8601 date or date-time (``Z`` or an offset; naive = UTC),
     as UTC, or None when absent. Raises ``ValidationFailed`` (400) when it does not parse or lies
     outside the instant range."""
-    if raw is None:
-        return None
-    try:
-        at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationFailed(f"{name} must be an ISO 8601 date or date-time") from None
-    try:
-        return bounded_instant(at)
-    except PydanticCustomError as exc:
-        raise ValidationFailed(f"{name} {exc.message()}") from None
+    return _query(name, raw, lambda r: datetime.fromisoformat(r.replace("Z", "+00:00")), bounded_instant,
+                  "an ISO 8601 date or date-time")
 
 
 def query_day(name: str, raw: str | None) -> date | None:
     """A query parameter holding a date (``YYYY-MM-DD``; a date-time's first ten characters are
     used), or None when absent. Raises ``ValidationFailed`` (400) when it does not parse or lies
     outside 2000-01-01 .. 2099-12-31."""
+    return _query(name, raw, lambda r: date.fromisoformat(r[:10]), bounded_day, "a date (YYYY-MM-DD)")
+
+
+def _query(name: str, raw: str | None, parse: Callable[[str], Any], bound: Callable[[Any], Any], what: str) -> Any:
+    """``bound(parse(raw))``, None for an absent parameter; ``ValidationFailed`` naming ``name``."""
     if raw is None:
         return None
     try:
-        day = date.fromisoformat(raw[:10])
+        value = parse(raw)
     except ValueError:
-        raise ValidationFailed(f"{name} must be a date (YYYY-MM-DD)") from None
+        raise ValidationFailed(f"{name} must be {what}") from None
     try:
-        return bounded_day(day)
+        return bound(value)
     except PydanticCustomError as exc:
         raise ValidationFailed(f"{name} {exc.message()}") from None
