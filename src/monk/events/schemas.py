@@ -352,21 +352,19 @@ class Requeued(ResponseModel):
 class RematchIn(CamelModel):
     """Body of ``POST /v1/events/rematch``: exactly one of ``customerId`` / ``externalCustomerId``;
     ``start`` (inclusive) and ``end`` (exclusive) bound the events' ``timestamp``: ISO 8601 date or
-    date-time, naive = UTC, ``start < end``, at most 366 days apart."""
+    date-time, naive = UTC, within the instant range (``kit.bounds``), ``start < end``, at most 366
+    days apart."""
 
     customer_id: StrictStr | None = Field(None, min_length=1, max_length=255)
     external_customer_id: StrictStr | None = Field(None, min_length=1, max_length=255)
-    start: datetime
-    end: datetime
+    start: InstantIn
+    end: InstantIn
 
     def checked(self) -> tuple[datetime, datetime]:
         """``(start, end)`` in UTC. Raises ``ValidationFailed`` (400) for a bad combination."""
         if (self.customer_id is None) == (self.external_customer_id is None):
             raise ValidationFailed("exactly one of customerId and externalCustomerId is required")
-        try:
-            start, end = ensure_utc(self.start), ensure_utc(self.end)
-        except (OverflowError, ValueError):
-            raise ValidationFailed("start and end must be instants between the years 1 and 9999 (UTC)") from None
+        start, end = self.start, self.end
         if start >= end:
             raise ValidationFailed("end: must be after start")
         if end - start > MAX_REMATCH_RANGE:
