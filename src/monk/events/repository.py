@@ -15,8 +15,12 @@ from monk.models import Event, UsageRecord
 
 KEY = ("org_id", "mode", "idempotency_key")
 # Which customer an event names, as one value: the expression of the partial indexes
-# ``ix_events_pending_customer`` and ``ix_events_unmatched_customer`` (the same as ``events.tasks``).
+# ``ix_events_pending_customer`` (the worker's claim, ``events.tasks``) and ``ix_events_unmatched_customer``.
 CUSTOMER_REF = func.coalesce(Event.customer_id, Event.external_customer_id, literal_column("''"))
+# A status predicate written as a literal, not a bound parameter: PostgreSQL can use a partial index
+# only when the plan itself says ``status = 'pending'``, and a prepared statement's generic plan
+# (after five executions) with ``status = $1`` falls back to a sequential scan of every event.
+IS_PENDING = Event.status == literal_column("'pending'")
 MUTABLE = ("event_name", "customer_id", "external_customer_id", "contract_id", "timestamp", "properties",
            "received_at", "status", "unmatched_reason")
 
@@ -114,7 +118,7 @@ def requeue_statements(*, org_id: str, mode: str, customer_id: str, external_cus
         cond.append(Event.timestamp < end)
     # Every pending event naming the customer, in any time range: found by customer reference alone
     # (``ix_events_pending_customer``); locking a few more than needed only delays their claim.
-    lock_pending = (select(Event.id).where(Event.status == literal_column("'pending'"), *cond[:4])
+    lock_pending = (select(Event.id).where(IS_PENDING, *cond[:4])
                     .order_by(Event.id).with_for_update())
     unmatched = (select(Event.id).where(Event.status == literal_column("'unmatched'"), *cond)
                  .order_by(Event.id).with_for_update())

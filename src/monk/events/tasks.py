@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, String, delete, func, literal, literal_column, select, true, update
+from sqlalchemy import Row, String, delete, func, literal, select, true, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,7 @@ from monk.billing.matching import (
     match_event,
 )
 from monk.contracts import repository as contracts
+from monk.events.repository import CUSTOMER_REF, IS_PENDING
 from monk.invoices import rollups
 from monk.invoices.engine import ContractBilling, Phase
 from monk.invoices.service import load_billing, load_billings, touch_usage
@@ -42,14 +43,9 @@ from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
 
 log = structlog.get_logger("monk.worker")
 
-# The claim's predicate is written as a literal, not a bound parameter: PostgreSQL can use the
-# partial index ``ix_events_pending_customer`` only when the plan itself says ``status = 'pending'``, and a
-# prepared statement's generic plan (after five executions) with ``status = $1`` falls back to a
-# sequential scan of every event ever received.
-IS_PENDING = Event.status == literal_column("'pending'")
-# Which customer an event names, as one value: the claim serves pending events customer by
-# customer (an id and an external id that happen to be equal merely share a turn).
-CUSTOMER_REF = func.coalesce(Event.customer_id, Event.external_customer_id, literal_column("''"))
+# The claim serves pending events customer by customer (``CUSTOMER_REF``: an id and an external id
+# that happen to be equal merely share a turn), off the partial index ``ix_events_pending_customer``
+# (``IS_PENDING``, a literal predicate: see ``events.repository``).
 # What matching reads of an event (rows, not ORM objects: the worker touches thousands per batch).
 CLAIM = (Event.id, Event.org_id, Event.mode, Event.event_name, Event.customer_id, Event.external_customer_id,
          Event.contract_id, Event.timestamp, Event.properties, Event.received_at, Event.matched_customer_id)
