@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from monk.billing.aggregation import AGGREGATIONS
-from monk.billing.bounds import MAX_PLACES, MAX_QUANTITY
+from monk.billing.bounds import quantity_problem
 from monk.billing.money import parse_decimal
 
 __all__ = [
@@ -35,14 +35,14 @@ REASON_EVENT_NAME_EXCLUDED = "EVENT_NAME_EXCLUDED"
 REASON_PROPERTY_FILTER_FAILED = "PROPERTY_FILTER_FAILED"  # followed by ":<property name>"
 REASON_AGGREGATION_KEY_MISSING = "AGGREGATION_KEY_MISSING"
 REASON_AGGREGATION_VALUE_NOT_NUMERIC = "AGGREGATION_VALUE_NOT_NUMERIC"
-REASON_VALUE_OUT_OF_RANGE = "VALUE_OUT_OF_RANGE"  # a numeric value beyond ``MAX_QUANTITY`` or ``MAX_SCALE``
+REASON_VALUE_OUT_OF_RANGE = "VALUE_OUT_OF_RANGE"  # a numeric value that is not a quantity (``billing.bounds``)
 REASON_VALUE_TOO_LONG = "VALUE_TOO_LONG"  # an aggregated text value longer than ``MAX_VALUE_LENGTH``
 REASON_DIMENSION_TOO_LONG = "DIMENSION_TOO_LONG"  # a group-key value longer than ``MAX_DIMENSION_LENGTH``
 
 # What one event may contribute, so that every usage record and rollup fits its column on both
-# databases: |value| < 10^15 with at most 12 decimal places (``billing.bounds``; rollups are
-# NUMERIC(38, 12)), text values (UNIQUE_COUNT) of at most 100 characters, group-key values of at most 100.
-MAX_SCALE = MAX_PLACES
+# databases: a numeric value must be a quantity (``billing.bounds.quantity_problem``: |value| < 10^15
+# with at most 12 decimal places; rollups are NUMERIC(38, 12)), text values (UNIQUE_COUNT) at most
+# 100 characters, group-key values at most 100.
 MAX_VALUE_LENGTH = 100
 MAX_DIMENSION_LENGTH = 100
 
@@ -135,12 +135,6 @@ def _is_numeric(value: PropertyValue) -> bool:
     return True
 
 
-def _in_range(text: str) -> bool:
-    """Whether a numeric value (already known to parse) lies inside ``MAX_QUANTITY`` and ``MAX_SCALE``."""
-    value = parse_decimal(text)
-    return abs(value) < MAX_QUANTITY and -int(value.normalize().as_tuple().exponent) <= MAX_SCALE
-
-
 def _filter_passes(flt: PropertyFilter, properties: Mapping[str, PropertyValue]) -> bool:
     present = flt.name in properties
     if flt.exists is not None and present != flt.exists:
@@ -160,7 +154,7 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
     Checks, in order: event name included (when ``event_include`` is non-empty), event name not
     excluded, every property filter (ANDed, in order), then for non-COUNT meters the aggregation key is
     present and, for SUM/MAX/MIN, numeric (int, numeric string, finite float; ``bool`` is not numeric)
-    and inside ``MAX_QUANTITY``/``MAX_SCALE`` (other aggregations: text of at most ``MAX_VALUE_LENGTH``),
+    and a quantity (``billing.bounds.quantity_problem``; other aggregations: text of at most ``MAX_VALUE_LENGTH``),
     and every group-key value is at most ``MAX_DIMENSION_LENGTH`` characters.
     Returns ``MeterMatch(accepted=True, value=..., dimensions=...)`` or a rejection with its reason.
     """
@@ -185,7 +179,7 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
             value = value.strip()
         if len(value) > MAX_VALUE_LENGTH:
             return _reject(REASON_VALUE_TOO_LONG)
-        if meter.aggregation_type in _NUMERIC_AGGREGATIONS and not _in_range(value):
+        if meter.aggregation_type in _NUMERIC_AGGREGATIONS and quantity_problem(parse_decimal(value)) is not None:
             return _reject(REASON_VALUE_OUT_OF_RANGE)
 
     dimensions = tuple(
