@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -54,6 +55,13 @@ def test_keys_create_prints_only_the_key_and_revoke_works(db: Path) -> None:
     assert run(["keys", "revoke", "mk_"], db, check=False).returncode == 1
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now, so that parallel runs of the suite never share one."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @contextlib.contextmanager
 def serving(db: Path, port: int) -> Iterator[list[str]]:
     """``monk serve`` on ``db`` at ``port``; yields the live and test keys it printed, once it answers."""
@@ -78,16 +86,18 @@ def serving(db: Path, port: int) -> Iterator[list[str]]:
 
 
 def test_serve_bootstraps_keys_and_answers(db: Path) -> None:
-    with serving(db, 18931) as keys:
-        r = httpx.get("http://127.0.0.1:18931/v1/customers", headers={"Authorization": f"Bearer {keys[0]}"})
+    port = free_port()
+    with serving(db, port) as keys:
+        r = httpx.get(f"http://127.0.0.1:{port}/v1/customers", headers={"Authorization": f"Bearer {keys[0]}"})
         assert r.status_code == 200 and r.json() == {"data": [], "hasMore": False, "total": 0}
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="the walkthrough needs curl and jq")
 def test_walkthrough_runs_twice_and_fails_loudly(db: Path) -> None:
     script = Path(__file__).parents[2] / "docs" / "walkthrough.sh"
-    with serving(db, 18932) as keys:
-        env = {**os.environ, "MONK_URL": "http://127.0.0.1:18932", "MONK_KEY": keys[0]}
+    port = free_port()
+    with serving(db, port) as keys:
+        env = {**os.environ, "MONK_URL": f"http://127.0.0.1:{port}", "MONK_KEY": keys[0]}
         totals = []
         for _ in range(2):
             proc = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=120)
