@@ -207,8 +207,8 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
             "dimensions": dict(ln.dimensions) or None,
         })
     await repository.replace_lines(session, inv.id, rows)
-    if total != inv.total_cents:
-        inv.total_cents = total
+    if total != inv.total_cents or total != inv.subtotal_cents:
+        inv.total_cents = inv.subtotal_cents = total
         inv.updated_at = now
     await session.flush()
 

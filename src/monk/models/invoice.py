@@ -47,6 +47,10 @@ class Invoice(Tenant, Base):
     fee_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     usage_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     usage_end: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # subtotal_cents is the sum of the lines before credits; total_cents is the amount due
+    # (subtotal - credits_applied_cents); billing.totals computes all three.
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    credits_applied_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
