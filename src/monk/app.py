@@ -96,17 +96,17 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     if only == "events":
         return
     from monk.contracts.endpoints import router as contracts_router
+    from monk.costing.endpoints import router as costing_router
     from monk.customers.endpoints import router as customers_router
     from monk.invoices.endpoints import router as invoices_router
+    from monk.legacy_usage.endpoints import router as legacy_usage_router
     from monk.meters.endpoints import router as meters_router
     from monk.plans.endpoints import router as plans_router
     from monk.pricing.endpoints import router as pricing_router
     from monk.ratecards.endpoints import router as ratecards_router
-    from monk.usage.endpoints import legacy_router as legacy_usage_router
-    from monk.usage.endpoints import router as usage_router
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
-                   invoices_router, ratecards_router, usage_router, legacy_usage_router):
+                   invoices_router, ratecards_router, costing_router, legacy_usage_router):
         app.include_router(router)
 
 
