@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from monk.kit import openapi
+from monk.kit import notify, openapi
 from monk.kit.clock import Clock
 from monk.kit.db import create_engine, is_connection_failure, is_data_error, session_factory
 from monk.kit.errors import MonkError, ServiceUnavailable
@@ -72,6 +72,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    notify.install(app.state.sessions)  # announcing commits wake the embedded worker (kit.notify)
     app.state.clock = clock or Clock()
     app.state.worker = None
     _install_error_handlers(app)

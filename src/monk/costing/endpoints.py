@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.costing import service
 from monk.costing.schemas import Estimate, EstimateIn, UsageCost, UsageCostIn
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 
 router = APIRouter(tags=["usage"])
@@ -20,9 +19,9 @@ router = APIRouter(tags=["usage"])
 
 @router.post("/v1/pricing/estimate", **typed(Estimate))
 async def estimate_pricing(
+    session: Session,
     body: EstimateIn,
     who: Principal = Depends(require("pricing:read")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Estimate the price of 1..500 synthetic events with org-level list pricing; nothing is stored.
@@ -42,9 +41,9 @@ async def estimate_pricing(
 
 @router.post("/v1/usage/cost", **typed(UsageCost, 404))
 async def usage_cost(
+    session: Session,
     body: UsageCostIn,
     who: Principal = Depends(require("usage:read")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Price stored usage in ``[startDate, endDate)``.

@@ -6,13 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import repository, service
 from monk.customers.schemas import Customer, CustomerCreate, CustomerUpdate, customer_out
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import Data, Listing, envelope, page
@@ -24,17 +23,14 @@ def _window(request: Request) -> timedelta:
     return timedelta(days=request.app.state.settings.rematch_window_days)
 
 
-def _wake(request: Request) -> None:
-    if request.app.state.worker is not None:
-        request.app.state.worker.wake()
 
 
 @router.post("", status_code=201, **typed(Data[Customer], 409))
 async def create_customer(
+    session: Session,
     body: CustomerCreate,
     request: Request,
     who: Principal = Depends(require("customers:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Create a customer → 201 ``{"data": Customer}``; 400 invalid body; 409 duplicate external id
@@ -42,17 +38,15 @@ async def create_customer(
     that named its ``externalCustomerId`` (timestamp within ``MONK_REMATCH_WINDOW_DAYS``, default
     90) go back to matching."""
     customer = await service.create(session, who, body, clock.now(), rematch_window=_window(request))
-    await session.commit()
-    _wake(request)
     return envelope(customer_out(customer))
 
 
 @router.get("", **typed(Listing[Customer]))
 async def list_customers(
+    session: Session,
     external_customer_id: str | None = Query(None, alias="externalCustomerId"),
     pg: Page = Depends(paginator(10)),
     who: Principal = Depends(require("customers:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List customers, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 10, max 100)."""
     rows, total = await repository.list_page(session, who, pg, external_id=external_customer_id)
@@ -61,9 +55,9 @@ async def list_customers(
 
 @router.get("/{customer_id}", **typed(Data[Customer], 404))
 async def get_customer(
+    session: Session,
     customer_id: str,
     who: Principal = Depends(require("customers:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """Get one customer → ``{"data": Customer}``; 404 when unknown in this organization and mode."""
     return envelope(customer_out(await service.get(session, who, customer_id)))
@@ -71,17 +65,15 @@ async def get_customer(
 
 @router.patch("/{customer_id}", **typed(Data[Customer], 404, 409))
 async def update_customer(
+    session: Session,
     customer_id: str,
     body: CustomerUpdate,
     request: Request,
     who: Principal = Depends(require("customers:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Partially update a customer → ``{"data": Customer}``; 400 empty body; 404; 409 duplicate external id
     (also one taken at the same moment). A new ``externalCustomerId`` sends unmatched events naming
     it (timestamp within ``MONK_REMATCH_WINDOW_DAYS``) back to matching."""
     customer = await service.update(session, who, customer_id, body, clock.now(), rematch_window=_window(request))
-    await session.commit()
-    _wake(request)
     return envelope(customer_out(customer))

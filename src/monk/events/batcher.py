@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +77,6 @@ class EventBatcher:
         self.parallel_rows = parallel_rows
         self.wait_seconds = wait_seconds
         self.retries = retries
-        self.on_commit: Callable[[], None] | None = None
         self._queue: deque[_Unit] = deque()
         self._queued_rows = 0
         self._inflight = 0
@@ -125,7 +123,7 @@ class EventBatcher:
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         async with self.sessions() as session:
             await repository.upsert_events(session, rows)
-            await announce(session)  # wakes a worker in another process once this commits
+            await announce(session)  # wakes the workers (this process's and others) once this commits
             await session.commit()
 
     async def _flush(self, group: list[_Unit]) -> None:
@@ -160,8 +158,6 @@ class EventBatcher:
             for unit in group:
                 if not unit.future.done():
                     unit.future.set_result(None)
-            if self.on_commit is not None:
-                self.on_commit()
             return
 
     @staticmethod

@@ -17,7 +17,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monk.events import batcher, repository, service
@@ -37,7 +36,7 @@ from monk.events.schemas import (
 from monk.kit.auth import Principal, authenticate, require
 from monk.kit.bounds import query_instant
 from monk.kit.db import is_connection_failure
-from monk.kit.deps import get_session
+from monk.kit.deps import Session
 from monk.kit.errors import Forbidden, MonkError, Unauthorized
 from monk.kit.ids import request_id
 from monk.kit.openapi import documented, typed
@@ -123,10 +122,6 @@ def _keys(request: Request) -> _KeyCache:
     return cache
 
 
-def _wake(request: Request) -> None:
-    worker = request.app.state.worker
-    if worker is not None:
-        worker.wake()
 
 
 def _accepted(body: str) -> Response:
@@ -148,7 +143,6 @@ async def create_event(request: Request) -> Response:
     ev = check_one(parse_json(await request.body()), now)
     rows = service.to_rows(who, [ev], now)
     await batcher.for_app(request.app).submit(rows)
-    _wake(request)
     return _accepted('{"status":"accepted","idempotencyKey":' + json.dumps(rows[0]["idempotency_key"])
                      + ',"requestId":"' + request_id() + '"}')
 
@@ -166,12 +160,12 @@ async def create_events_batch(request: Request) -> Response:
     now = request.app.state.clock.now()
     events = check_batch(parse_json(await request.body()), now)
     await batcher.for_app(request.app).submit(service.to_rows(who, events, now))
-    _wake(request)
     return _accepted('{"status":"accepted","count":' + str(len(events)) + ',"requestId":"' + request_id() + '"}')
 
 
 @router.get("", **typed(EventList))
 async def list_events(
+    session: Session,
     event_name: str | None = Query(None, alias="eventName"),
     customer_id: str | None = Query(None, alias="customerId"),
     external_customer_id: str | None = Query(None, alias="externalCustomerId"),
@@ -180,7 +174,6 @@ async def list_events(
     matched: bool | None = Query(None, description="true: matched only; false: unmatched only"),
     pg: Page = Depends(paginator(50)),
     who: Principal = Depends(require("usage:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List stored events, newest first → ``{"events": [...], "total", "limit", "offset", "hasMore"}``.
 
@@ -199,10 +192,10 @@ async def list_events(
 
 @router.post("/rematch", **typed(Data[Requeued], 404))
 async def rematch_events(
+    session: Session,
     body: RematchIn,
     request: Request,
     who: Principal = Depends(require("usage:write")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """Send one customer's unmatched events back to matching → ``{"data": {"requeued": <int>}}``.
 
@@ -220,8 +213,6 @@ async def rematch_events(
     404 unknown customer.
     """
     n = await service.rematch(session, who, body)
-    await session.commit()
-    _wake(request)
     return envelope({"requeued": n})
 
 

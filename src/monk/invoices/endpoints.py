@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import service as customers
 from monk.invoices import repository
@@ -13,7 +12,7 @@ from monk.invoices.schemas import STATUSES, Invoice, invoice_out
 from monk.kit.auth import Principal, require
 from monk.kit.bounds import query_day
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
@@ -32,6 +31,7 @@ def _wants_lines(include: str | None) -> bool:
 
 @router.get("/v1/invoices", **typed(Listing[Invoice]))
 async def list_invoices(
+    session: Session,
     customer_id: str | None = Query(None, alias="customerId"),
     contract_id: str | None = Query(None, alias="contractId"),
     status: str | None = Query(None, description=" | ".join(STATUSES)),
@@ -40,7 +40,6 @@ async def list_invoices(
     include: str | None = Query(None, description="lineItems"),
     pg: Page = Depends(paginator(10)),
     who: Principal = Depends(require("invoices:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List invoices by invoice date → ``{"data": [...], "hasMore", "total"}``; 400 for a bad filter."""
     if status is not None and status not in STATUSES:
@@ -57,10 +56,10 @@ async def list_invoices(
 
 @router.get("/v1/invoices/{invoice_id}", **typed(Data[Invoice], 404))
 async def get_invoice(
+    session: Session,
     invoice_id: str,
     include: str | None = Query(None, description="lineItems"),
     who: Principal = Depends(require("invoices:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """One invoice → ``{"data": Invoice}`` (with ``lineItems`` when ``include=lineItems``); 404 unknown."""
     wants = _wants_lines(include)
@@ -73,9 +72,9 @@ async def get_invoice(
 
 @router.post("/v1/invoices/{invoice_id}/mark-paid", **typed(Data[Invoice], 404, 409))
 async def mark_paid(
+    session: Session,
     invoice_id: str,
     who: Principal = Depends(require("invoices:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Record that a finalized (``Sent``) invoice was paid outside Monk → ``{"data": Invoice}`` with
@@ -86,15 +85,14 @@ async def mark_paid(
     if not await repository.transition(session, inv.id, "Sent", "Paid", clock.now()):
         raise Conflict(f"Invoice is {inv.status}; only Sent invoices can be marked paid")
     await session.refresh(inv)
-    await session.commit()
     return envelope(invoice_out(inv))
 
 
 @router.get("/v1/customers/{customer_id}/upcoming-invoice", **typed(Data[Invoice | None], 404))
 async def upcoming_invoice(
+    session: Session,
     customer_id: str,
     who: Principal = Depends(require("invoices:read")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """The next invoice to be issued, with live usage lines → ``{"data": Invoice}`` or ``{"data": null}``

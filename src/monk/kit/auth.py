@@ -173,7 +173,7 @@ def require(scope: str):
     """A dependency that authenticates the request and checks ``scope`` (403 ``FORBIDDEN`` if absent)."""
     from monk.kit.deps import get_session  # local import: deps imports this module
 
-    async def dependency(request: Request, session: AsyncSession = Depends(get_session)) -> Principal:
+    async def dependency(request: Request, session: AsyncSession = Depends(get_session, scope="function")) -> Principal:
         principal = await authenticate(session, request.headers.get("authorization"), request.app.state.clock.now())
         if not principal.allows(scope):
             raise Forbidden(f"API key does not have the required permission: {scope}")

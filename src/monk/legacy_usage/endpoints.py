@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, envelope
 from monk.legacy_usage import service
@@ -21,10 +20,10 @@ router = APIRouter(prefix="/api/v1", tags=["legacy"])
 
 @router.post("/usages", status_code=201, **typed(Data[LegacyUsage], 409, 422))
 async def create_usage(
+    session: Session,
     request: Request,
     body: LegacyUsageIn,
     who: Principal = Depends(require("usage:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Record usage against a pricing code (legacy) → 201 ``{"data": {"id", "customerId", "pricingCode",
@@ -38,8 +37,4 @@ async def create_usage(
     (see ``service.record_legacy_usage``).
     """
     data = await service.record_legacy_usage(session, who, body, now=clock.now())
-    await session.commit()
-    worker = request.app.state.worker
-    if worker is not None:
-        worker.wake()
     return envelope(data)

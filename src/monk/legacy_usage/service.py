@@ -18,6 +18,7 @@ from monk.kit.auth import Principal
 from monk.kit.clock import iso_ms
 from monk.kit.errors import Conflict, Unprocessable, ValidationFailed
 from monk.kit.ids import new_id
+from monk.kit.notify import announce
 from monk.kit.time import ensure_utc
 from monk.legacy_usage import repository
 from monk.legacy_usage.schemas import LegacyUsageIn
@@ -108,6 +109,7 @@ async def record_legacy_usage(
             await repository.insert_event(session, row)
     except IntegrityError:
         raise Conflict(f"A usage with idempotencyKey '{body.idempotency_key}' already exists") from None
+    await announce(session)  # the worker matches it as soon as the request commits
     return {"id": row["id"], "customerId": customer.id, "pricingCode": pricing.code,
             "quantity": json_number(quantity), "idempotencyKey": body.idempotency_key,
             "timestamp": iso_ms(timestamp)}

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import Data, Listing, Success, envelope, page
@@ -22,9 +21,9 @@ router = APIRouter(prefix="/v1/meters", tags=["meters"])
 
 @router.post("", status_code=201, **typed(Data[Meter], 409))
 async def create_meter(
+    session: Session,
     body: MeterCreate,
     who: Principal = Depends(require("meters:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Create a meter → 201 ``{"data": Meter}`` (status ``active``).
@@ -34,16 +33,15 @@ async def create_meter(
     409 a non-archived meter already has this code.
     """
     meter = await service.create(session, who, body, clock.now())
-    await session.commit()
     return envelope(meter_out(meter))
 
 
 @router.get("", **typed(Listing[Meter]))
 async def list_meters(
+    session: Session,
     status: StatusFilter = Query("active", description="active | inactive (archived) | all"),
     pg: Page = Depends(paginator(50)),
     who: Principal = Depends(require("meters:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List meters, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 50, max 100).
 
@@ -56,9 +54,9 @@ async def list_meters(
 
 @router.get("/{meter_id}", **typed(Data[Meter], 404))
 async def get_meter(
+    session: Session,
     meter_id: str,
     who: Principal = Depends(require("meters:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """Get one meter (archived ones too) → ``{"data": Meter}``; 404 when unknown in this organization and mode."""
     return envelope(meter_out(await service.get(session, who, meter_id)))
@@ -66,9 +64,9 @@ async def get_meter(
 
 @router.delete("/{meter_id}", **typed(Data[Success], 404, 409))
 async def archive_meter(
+    session: Session,
     meter_id: str,
     who: Principal = Depends(require("meters:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Archive a meter → ``{"data": {"success": true}}``.
@@ -76,5 +74,4 @@ async def archive_meter(
     404 unknown meter; 409 already archived, or a pricing on it is part of a DRAFT or ACTIVE plan.
     """
     await service.archive(session, who, meter_id, clock.now())
-    await session.commit()
     return envelope({"success": True})

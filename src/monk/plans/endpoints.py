@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import Data, Listing, envelope, page
@@ -22,9 +21,9 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 @router.post("", status_code=201, **typed(Data[Plan], 409))
 async def create_plan(
+    session: Session,
     body: PlanCreate,
     who: Principal = Depends(require("plans:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Create a plan → 201 ``{"data": Plan}`` with its pricing expanded in order.
@@ -33,16 +32,15 @@ async def create_plan(
     duplicate or unknown pricing ids; 409 ``planCode`` already used.
     """
     plan, pricing = await service.create(session, who, body, clock.now())
-    await session.commit()
     return envelope(plan_out(plan, pricing))
 
 
 @router.get("", **typed(Listing[Plan]))
 async def list_plans(
+    session: Session,
     status: PlanStatus | None = Query(None, description="DRAFT | ACTIVE | ARCHIVED; all when absent"),
     pg: Page = Depends(paginator(10)),
     who: Principal = Depends(require("plans:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List plans, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 10, max 100).
 
@@ -55,9 +53,9 @@ async def list_plans(
 
 @router.get("/{plan_id}", **typed(Data[Plan], 404))
 async def get_plan(
+    session: Session,
     plan_id: str,
     who: Principal = Depends(require("plans:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """Get one plan → ``{"data": Plan}``; 404 when unknown in this organization and mode."""
     plan, pricing = await service.get(session, who, plan_id)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import Data, Listing, envelope, page
@@ -22,9 +21,9 @@ router = APIRouter(prefix="/v1/pricing", tags=["pricing"])
 
 @router.post("", status_code=201, **typed(Data[Pricing], 404, 409))
 async def create_pricing(
+    session: Session,
     body: PricingCreate,
     who: Principal = Depends(require("pricing:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Create a pricing configuration → 201 ``{"data": Pricing}`` (amounts are decimal strings in dollars).
@@ -38,16 +37,15 @@ async def create_pricing(
     409 explicit ``code`` already used.
     """
     pricing, product_name = await service.create(session, who, body, clock.now())
-    await session.commit()
     return envelope(pricing_out(pricing, product_name))
 
 
 @router.get("", **typed(Listing[Pricing]))
 async def list_pricing(
+    session: Session,
     product_id: str | None = Query(None, alias="productId"),
     pg: Page = Depends(paginator(50)),
     who: Principal = Depends(require("pricing:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List pricing, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 50, max 100).
 
@@ -59,9 +57,9 @@ async def list_pricing(
 
 @router.get("/{pricing_id}", **typed(Data[Pricing], 404))
 async def get_pricing(
+    session: Session,
     pricing_id: str,
     who: Principal = Depends(require("pricing:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """Get one pricing → ``{"data": Pricing}``; 404 when unknown in this organization and mode."""
     pricing, product_name = await service.get(session, who, pricing_id)

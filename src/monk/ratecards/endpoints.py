@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal, require
 from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
+from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, Success, envelope
 from monk.ratecards import service
@@ -21,10 +20,10 @@ router = APIRouter(prefix="/v1/meters", tags=["rate cards"])
 
 @router.put("/{meter_id}/rate-card", **typed(Data[RateCard], 404, 409))
 async def put_rate_card(
+    session: Session,
     meter_id: str,
     body: RateCardPut,
     who: Principal = Depends(require("meters:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Create or replace a meter's rate card → 200 ``{"data": RateCard}``.
@@ -38,15 +37,14 @@ async def put_rate_card(
     404 unknown meter (or another organization's or mode's); 409 archived meter.
     """
     card, meter = await service.put(session, who, meter_id, body, clock.now())
-    await session.commit()
     return envelope(rate_card_out(card, meter))
 
 
 @router.get("/{meter_id}/rate-card", **typed(Data[RateCard], 404))
 async def get_rate_card(
+    session: Session,
     meter_id: str,
     who: Principal = Depends(require("meters:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """Get a meter's rate card → ``{"data": RateCard}``; 404 unknown meter or no rate card."""
     card, meter = await service.get(session, who, meter_id)
@@ -55,13 +53,12 @@ async def get_rate_card(
 
 @router.delete("/{meter_id}/rate-card", **typed(Data[Success], 404))
 async def delete_rate_card(
+    session: Session,
     meter_id: str,
     who: Principal = Depends(require("meters:write")),
-    session: AsyncSession = Depends(get_session),
     clock: Clock = Depends(get_clock),
 ) -> dict[str, Any]:
     """Delete a meter's rate card → ``{"data": {"success": true}}``; open drafts are re-rated at the
     pricing's ``unitAmount``. 404 unknown meter or no rate card."""
     await service.delete(session, who, meter_id, clock.now())
-    await session.commit()
     return envelope({"success": True})

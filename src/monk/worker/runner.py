@@ -28,7 +28,7 @@ from monk.invoices.service import set_aside as set_aside_invoice
 from monk.jobs import repository as failures
 from monk.kit.clock import Clock
 from monk.kit.jobs import run_isolated
-from monk.kit.notify import Listener
+from monk.kit.notify import Listener, wakers_of
 from monk.models import Contract, JobFailure
 from monk.settings import Settings
 
@@ -207,9 +207,14 @@ class Worker:
         """The loop: match events whenever woken (``wake()``, or a notification from another
         process on PostgreSQL: ``kit.notify``) or every ``worker_poll_seconds``; survive errors."""
         self.listener = Listener(self.sessions.kw["bind"], self.wake)
+        wakers = wakers_of(self.sessions)  # commits through the same factory wake this loop (kit.notify)
+        if wakers is not None:
+            wakers.add(self.wake)
         try:
             await self._loop(self.listener)
         finally:
+            if wakers is not None:
+                wakers.discard(self.wake)
             await self.listener.close()
 
     async def _match_all(self) -> None:
