@@ -1,5 +1,6 @@
-"""Event ingestion rules (reference §4): defaults, duplicate collapsing, the upsert; re-queueing a
-customer's unmatched events for matching. Never commits."""
+"""Event ingestion rules (reference §4): the one builder of event rows (defaults, duplicate collapsing),
+used by the Events API and the legacy usage shim; re-queueing a customer's unmatched events for
+matching. Never commits."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from monk.models import Customer
 
 
 def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dict[str, Any]]:
-    """Rows for the events table; a missing key gets a UUID, a missing timestamp ``now``.
+    """Rows for the events table, ``pending`` and received at ``now`` (the only place event rows are
+    built); a missing key gets a UUID, a missing timestamp ``now``.
 
     Duplicates of one idempotency key inside the list collapse to the last one (§4.1: the
     most recent version wins). Ids are UUIDv7 strings (time-ordered).
@@ -36,14 +38,6 @@ def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dic
             "unmatched_reason": None,
         }
     return list(rows.values())
-
-
-async def ingest(session: AsyncSession, who: Principal, events: list[ValidEvent], now: datetime) -> list[str]:
-    """Store ``events`` (upsert, last write wins); returns the idempotency keys used, in input order
-    (a key sent twice is listed once)."""
-    rows = to_rows(who, events, now)
-    await repository.upsert_events(session, rows)
-    return [r["idempotency_key"] for r in rows]
 
 
 async def requeue_customer(session: AsyncSession, customer: Customer, *, start: datetime | None,

@@ -13,11 +13,11 @@ from monk.billing.matching import match_event
 from monk.billing.money import format_quantity
 from monk.costing.pricing import json_number
 from monk.customers import repository as customers
-from monk.events.schemas import MAX_FUTURE
+from monk.events.schemas import MAX_FUTURE, ValidEvent
+from monk.events.service import to_rows
 from monk.kit.auth import Principal
 from monk.kit.clock import iso_ms
 from monk.kit.errors import Conflict, Unprocessable, ValidationFailed
-from monk.kit.ids import new_id
 from monk.kit.notify import announce
 from monk.kit.time import ensure_utc
 from monk.legacy_usage import repository
@@ -100,10 +100,8 @@ async def record_legacy_usage(
         raise Unprocessable(f"the meter of pricing '{body.pricing_code}' would not accept this usage: {m.reason}")
     if await repository.event_key_taken(session, who, body.idempotency_key):
         raise Conflict(f"A usage with idempotencyKey '{body.idempotency_key}' already exists")
-    row = {"id": new_id(), "org_id": who.org_id, "mode": who.mode, "idempotency_key": body.idempotency_key,
-           "event_name": name, "customer_id": customer.id, "external_customer_id": None, "contract_id": None,
-           "timestamp": timestamp, "properties": properties, "received_at": now, "status": "pending",
-           "unmatched_reason": None}
+    [row] = to_rows(who, [ValidEvent(name, customer.id, None, None, body.idempotency_key, timestamp, properties)],
+                    now)
     try:
         async with session.begin_nested():  # a savepoint: a concurrent request may take the key first
             await repository.insert_event(session, row)
