@@ -3,26 +3,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from monk.costing import service
 from monk.costing.schemas import Estimate, EstimateIn, UsageCost, UsageCostIn
+from monk.kit import deps
 from monk.kit.auth import Principal, require
-from monk.kit.clock import Clock
-from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 
 router = APIRouter(tags=["usage"])
+PricingRead = Annotated[Principal, Depends(require("pricing:read"))]
+UsageRead = Annotated[Principal, Depends(require("usage:read"))]
 
 
 @router.post("/v1/pricing/estimate", **typed(Estimate))
 async def estimate_pricing(
-    session: Session,
+    session: deps.Session,
     body: EstimateIn,
-    who: Principal = Depends(require("pricing:read")),
-    clock: Clock = Depends(get_clock),
+    principal: PricingRead,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Estimate the price of 1..500 synthetic events with org-level list pricing; nothing is stored.
 
@@ -36,15 +37,15 @@ async def estimate_pricing(
     value of 10**15 or more in magnitude (a numeric string too) or an event priced at $10**16 or more,
     ``events`` for totals that large (``monk.billing.bounds``).
     """
-    return await service.estimate(session, who, body, now=clock.now())
+    return await service.estimate(session, principal, body, now=clock.now())
 
 
 @router.post("/v1/usage/cost", **typed(UsageCost, 404))
 async def usage_cost(
-    session: Session,
+    session: deps.Session,
     body: UsageCostIn,
-    who: Principal = Depends(require("usage:read")),
-    clock: Clock = Depends(get_clock),
+    principal: UsageRead,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Price stored usage in ``[startDate, endDate)``.
 
@@ -57,4 +58,4 @@ async def usage_cost(
     does not own the contract, or (naming ``totalAmount``) stored usage holding a value of 10**15 or
     more or costing $10**16 or more (``monk.billing.bounds``); 404 unknown contract or customer.
     """
-    return await service.usage_cost(session, who, body, now=clock.now())
+    return await service.usage_cost(session, principal, body, now=clock.now())

@@ -59,7 +59,8 @@ def _consume(fut: asyncio.Future[None]) -> None:
 
 
 class EventBatcher:
-    """Group commit of event rows; one per app (``for_app``)."""
+    """Group commit of event rows; one per app (made by ``monk.app.create_app``: on SQLite one flush at a
+    time, on PostgreSQL ``PG_WRITERS``)."""
 
     def __init__(
         self,
@@ -172,14 +173,3 @@ class EventBatcher:
 # More of the CPUs go to writing events and less to matching them (worker CPU per ingested event
 # 10-11 µs with 2, 8.5 µs with 3); the worker's backlog grows accordingly and drains after the burst.
 PG_WRITERS = 3
-
-
-def for_app(app: Any) -> EventBatcher:
-    """The app's batcher, created on first use (SQLite: one flush at a time; PostgreSQL:
-    ``PG_WRITERS``)."""
-    batcher: EventBatcher | None = getattr(app.state, "event_batcher", None)
-    if batcher is None:
-        sqlite = app.state.engine.dialect.name == "sqlite"
-        batcher = EventBatcher(app.state.sessions, max_inflight=1 if sqlite else PG_WRITERS)
-        app.state.event_batcher = batcher
-    return batcher

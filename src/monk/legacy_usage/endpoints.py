@@ -3,28 +3,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
+from monk.kit import deps
 from monk.kit.auth import Principal, require
-from monk.kit.clock import Clock
-from monk.kit.deps import Session, get_clock
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, envelope
 from monk.legacy_usage import service
 from monk.legacy_usage.schemas import LegacyUsage, LegacyUsageIn
 
 router = APIRouter(prefix="/api/v1", tags=["legacy"])
+UsageWrite = Annotated[Principal, Depends(require("usage:write"))]
 
 
 @router.post("/usages", status_code=201, **typed(Data[LegacyUsage], 409, 422))
 async def create_usage(
-    session: Session,
-    request: Request,
+    session: deps.Session,
     body: LegacyUsageIn,
-    who: Principal = Depends(require("usage:write")),
-    clock: Clock = Depends(get_clock),
+    principal: UsageWrite,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Record usage against a pricing code (legacy) → 201 ``{"data": {"id", "customerId", "pricingCode",
     "quantity", "idempotencyKey", "timestamp"}}``.
@@ -36,5 +35,5 @@ async def create_usage(
     unknown customer or pricing code, pricing not USAGE/TIER, or a meter that cannot take the usage
     (see ``service.record_legacy_usage``).
     """
-    data = await service.record_legacy_usage(session, who, body, now=clock.now())
+    data = await service.record_legacy_usage(session, principal, body, now=clock.now())
     return envelope(data)

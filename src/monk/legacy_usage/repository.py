@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
@@ -35,4 +35,4 @@ async def event_key_taken(session: AsyncSession, who: Principal, idempotency_key
 
 async def insert_event(session: AsyncSession, row: dict[str, Any]) -> None:
     """Insert one event row (no upsert): raises ``IntegrityError`` when its idempotency key exists."""
-    await session.execute(Event.__table__.insert(), [row])
+    await session.execute(insert(Event), [row])
