@@ -29,7 +29,7 @@ from monk.contracts.service import billing_of
 from monk.customers import repository as customers
 from monk.events.schemas import MAX_FUTURE
 from monk.invoices import engine
-from monk.invoices.service import quantities
+from monk.invoicing.service import quantities
 from monk.kit.auth import Principal
 from monk.kit.clock import iso_ms
 from monk.kit.errors import Conflict, NotFound, Unprocessable, ValidationFailed

@@ -1,4 +1,4 @@
-"""Usage rollups: all queries on ``usage_rollups``, and the incremental maintenance the worker does.
+"""Usage rollups: the incremental maintenance the worker does (queries: ``invoicing.repository``).
 
 A rollup holds, for one (contract, meter, period, phase, dimension key), the count, exact sum, min
 and max of the usage records' values. Adding records merges into it; removing records (an event
@@ -7,7 +7,7 @@ extreme, re-reads min/max from the remaining records. UNIQUE_COUNT is counted fr
 themselves (distinct values cannot be merged), with an indexed query per period.
 
 Maintenance is read-modify-write, so ``apply`` first locks the contracts whose rollups it changes
-(``contracts.repository.lock``): concurrent workers then fold into one contract's rollups
+(``invoicing.repository.lock``): concurrent workers then fold into one contract's rollups
 one after another, each reading what the previous one committed, and the drafts they rebuild in
 the same transaction see every committed record. Without it two workers would both read a
 rollup's old count and the later commit would overwrite the earlier one's usage.
@@ -22,14 +22,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.contracts import repository as contracts
-from monk.kit.db import bulk_upsert
-from monk.models import Meter, UsageRecord, UsageRollup
-
-Key = tuple[str, str, date, str, str]  # contract, meter, period start, phase, dimension key
+from monk.invoicing import repository
+from monk.invoicing.repository import RollupKey as Key
+from monk.models import Meter
 
 
 @dataclass
@@ -60,9 +57,7 @@ async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, _Agg]:
     for k in keys:
         by_contract_period[(k[0], k[2])].add(k)
     for (contract_id, period_start), wanted in by_contract_period.items():
-        rows = (await session.execute(select(UsageRollup).where(
-            UsageRollup.contract_id == contract_id, UsageRollup.period_start == period_start))).scalars().all()
-        for r in rows:
+        for r in await repository.rollups_of(session, contract_id, period_start):
             k = (r.contract_id, r.meter_id, r.period_start, r.phase_id, r.dimension_key)
             if k in wanted:
                 out[k] = _Agg(r.count, r.sum, r.min, r.max)
@@ -70,19 +65,14 @@ async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, _Agg]:
 
 
 async def _extreme(session: AsyncSession, k: Key, *, highest: bool) -> Decimal | None:
-    order = cast(UsageRecord.value, Float)
-    row = (await session.execute(select(UsageRecord.value).where(
-        UsageRecord.contract_id == k[0], UsageRecord.meter_id == k[1], UsageRecord.period_start == k[2],
-        UsageRecord.phase_id == k[3], UsageRecord.dimension_key == k[4], UsageRecord.value.is_not(None),
-    ).order_by(order.desc() if highest else order.asc()).limit(1))).scalar_one_or_none()
-    return _num(row)
+    return _num(await repository.extreme_value(session, k, highest=highest))
 
 
 async def apply(
     session: AsyncSession, *, added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]]
 ) -> None:
     """Fold usage records added and removed in this transaction into their rollups (after locking
-    their contracts: ``contracts.repository.lock``)."""
+    their contracts: ``invoicing.repository.lock``)."""
     plus: dict[Key, list[Decimal | None]] = defaultdict(list)
     minus: dict[Key, list[Decimal | None]] = defaultdict(list)
     for r in added:
@@ -92,7 +82,7 @@ async def apply(
     keys = set(plus) | set(minus)
     if not keys:
         return
-    await contracts.lock(session, {k[0] for k in keys})
+    await repository.lock(session, {k[0] for k in keys})
     current = await _load(session, keys)
     rows: list[dict[str, Any]] = []
     for k in sorted(keys):
@@ -120,9 +110,7 @@ async def apply(
                 agg.max = max([*new, *([agg.max] if agg.max is not None else [])])
         rows.append({"contract_id": k[0], "meter_id": k[1], "period_start": k[2], "phase_id": k[3],
                      "dimension_key": k[4], "count": agg.count, "sum": agg.sum, "min": agg.min, "max": agg.max})
-    await bulk_upsert(session, UsageRollup.__table__, rows,
-                 conflict=("contract_id", "meter_id", "period_start", "phase_id", "dimension_key"),
-                 update=("count", "sum", "min", "max"))
+    await repository.save_rollups(session, rows)
 
 
 async def quantities(
@@ -131,11 +119,8 @@ async def quantities(
     """Aggregated usage of a contract's period: phase id → meter id → dimension key → quantity,
     each meter aggregated its own way (COUNT, SUM, MAX, MIN, UNIQUE_COUNT)."""
     out: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
-    rows = (await session.execute(select(UsageRollup).where(
-        UsageRollup.contract_id == contract_id, UsageRollup.period_start == period_start,
-        UsageRollup.count > 0))).scalars().all()
     unique_meters = set()
-    for r in rows:
+    for r in await repository.rollups_of(session, contract_id, period_start, counted=True):
         meter = meters.get(r.meter_id)
         if meter is None:
             continue
@@ -146,12 +131,7 @@ async def quantities(
         value = {"COUNT": Decimal(r.count), "SUM": r.sum, "MAX": r.max, "MIN": r.min}.get(kind)
         out[r.phase_id][r.meter_id][r.dimension_key] = value if value is not None else Decimal(0)
     if unique_meters:
-        counted = await session.execute(
-            select(UsageRecord.phase_id, UsageRecord.meter_id, UsageRecord.dimension_key,
-                   func.count(func.distinct(UsageRecord.value)))
-            .where(and_(UsageRecord.contract_id == contract_id, UsageRecord.period_start == period_start,
-                        UsageRecord.meter_id.in_(unique_meters)))
-            .group_by(UsageRecord.phase_id, UsageRecord.meter_id, UsageRecord.dimension_key))
-        for phase_id, meter_id, dim, n in counted.all():
+        for phase_id, meter_id, dim, n in await repository.distinct_counts(session, contract_id, period_start,
+                                                                           unique_meters):
             out[phase_id][meter_id][dim] = Decimal(n)
     return {p: {m: dict(d) for m, d in ms.items()} for p, ms in out.items()}

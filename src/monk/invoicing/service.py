@@ -1,5 +1,6 @@
-"""Invoice rules: the contract's calendar of drafts, recomputing drafts from usage, adjustments of
-finalized periods, and finalization. Never commits (the request or the worker job does)."""
+"""Billing a contract: its billing context, its calendar of drafts, recomputing drafts from usage,
+adjustments of finalized periods, re-rating and finalization. Never commits (the request or the
+worker job does)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.aggregation import aggregate
@@ -17,14 +17,15 @@ from monk.billing.calendar import InvoiceSlot, due_date, invoice_slots
 from monk.billing.invoice import invoice_total_cents
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
-from monk.contracts import repository as contracts
-from monk.invoices import engine, repository, rollups
+from monk.invoices import engine, repository
 from monk.invoices.engine import Billed, ContractBilling, Expected, Phase
+from monk.invoicing import repository as store
+from monk.invoicing import rollups
 from monk.jobs import repository as failures
-from monk.kit.db import one_of
+from monk.kit.auth import Principal
 from monk.kit.ids import new_id
 from monk.kit.jobs import error_text
-from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
+from monk.models import Contract, Invoice, JobFailure, Meter
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
@@ -45,13 +46,11 @@ async def load_billings(session: AsyncSession, contracts_: list[Contract]) -> li
     their plans' pricing, meters, rate cards) however many contracts there are."""
     if not contracts_:
         return []
-    phase_rows = (await session.execute(
-        select(ContractPhase).where(one_of(session, ContractPhase.contract_id, [c.id for c in contracts_]))
-        .order_by(ContractPhase.contract_id, ContractPhase.starts_at, ContractPhase.created_at))).scalars().all()
+    phase_rows = await store.phases_of(session, [c.id for c in contracts_])
     pricing_by_plan = await plans.pricing_of_plans(session, {r.plan_id for r in phase_rows})
-    all_meters = await contracts.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()
+    all_meters = await store.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()
                                                         for p in ps if p.meter_id})
-    all_cards = await contracts.rate_cards_of(session, set(all_meters))
+    all_cards = await store.rate_cards_of(session, set(all_meters))
     phases: dict[str, list[Phase]] = defaultdict(list)
     for r in phase_rows:
         phases[r.contract_id].append(Phase(id=r.id, plan_id=r.plan_id, starts_at=r.starts_at, prorate=r.prorate,
@@ -271,21 +270,21 @@ async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: dateti
     another worker got there first (the caller rolls back). Returns how many were finalized; the
     failure records of those invoices are forgotten."""
     # Contracts first, then their invoices: the order in which the worker's matching takes them
-    # (``contracts.repository.lock``, then the drafts it rebuilds), so late usage of a contract lands
+    # (``invoicing.repository.lock``, then the drafts it rebuilds), so late usage of a contract lands
     # wholly before or wholly after its invoice is finalized, and the two never deadlock.
     if not invoice_ids:
         return 0
     on_or_before = (now - grace).date()
     contract_ids = {inv.contract_id for inv in await repository.due_for_finalization(
         session, on_or_before, len(invoice_ids), claim=False, ids=invoice_ids)}
-    await contracts.lock(session, contract_ids)
+    await store.lock(session, contract_ids)
     due = [inv for inv in await repository.due_for_finalization(session, on_or_before, len(invoice_ids),
                                                                 ids=invoice_ids)
            if inv.contract_id in contract_ids]
     billings: dict[str, ContractBilling] = {}
     done: list[str] = []
     for inv in due:
-        contract = await session.get(Contract, inv.contract_id)
+        contract = await store.contract(session, inv.contract_id)
         if contract is None:
             continue
         ended = contract.ended_at
@@ -316,3 +315,22 @@ async def set_aside(session: AsyncSession, invoice_id: str, error: BaseException
         return None
     return await failures.record(session, kind=repository.FINALIZE_JOB, item_id=invoice_id, org_id=inv.org_id,
                                  group_id=inv.contract_id, error=error, now=now)
+
+
+async def rerate_meter(session: AsyncSession, who: Principal, meter_id: str, *, now: datetime) -> int:
+    """Rebuild every open draft of the caller's that bills usage of a contract whose plan prices
+    ``meter_id`` (finalized invoices never change). Returns how many invoices were rebuilt."""
+    # Lock the contracts first (``invoicing.repository.lock``, as the worker does before it rebuilds
+    # their drafts), then read their open invoices afresh: a draft finalized meanwhile is left alone.
+    await store.lock(session, {inv.contract_id for inv in
+                                   await repository.open_usage_invoices_on_meter(session, who, meter_id)})
+    invoices = await repository.open_usage_invoices_on_meter(session, who, meter_id, fresh=True)
+    billings: dict[str, ContractBilling] = {}
+    for inv in invoices:
+        if inv.contract_id not in billings:
+            contract = await store.contract(session, inv.contract_id)
+            if contract is None:
+                continue
+            billings[inv.contract_id] = await load_billing(session, contract)
+        await rebuild(session, billings[inv.contract_id], inv, now=now)
+    return len(invoices)
