@@ -15,7 +15,7 @@ from monk.customers import service as customers
 from monk.events import repository as event_store
 from monk.events import service as events
 from monk.invoices import repository as invoices
-from monk.invoices.engine import ContractBilling
+from monk.invoicing.context import ContractBilling
 from monk.invoicing.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
 from monk.kit.auth import Principal
 from monk.kit.bounds import contract_dates_problem

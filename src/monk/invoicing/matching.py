@@ -21,6 +21,7 @@ import structlog
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.context import Phase
 from monk.billing.matching import (
     REASON_DIMENSION_TOO_LONG,
     REASON_EVENT_NAME_EXCLUDED,
@@ -30,9 +31,9 @@ from monk.billing.matching import (
     match_event,
 )
 from monk.events import repository as event_store
-from monk.invoices.engine import ContractBilling, Phase
 from monk.invoicing import repository as store
 from monk.invoicing import rollups
+from monk.invoicing.context import ContractBilling
 from monk.invoicing.service import load_billing, load_billings, touch_usage
 from monk.jobs import repository as failures
 from monk.kit.db import bulk_insert

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.bounds import amount_problem
+from monk.billing.context import METERED_MODELS
 from monk.billing.dimensions import Dimensions, canonical, parse_dimension_spec
 from monk.billing.money import format_decimal
 from monk.invoicing import service as invoicing
@@ -25,7 +26,6 @@ from monk.models import Meter, Pricing, RateCard
 from monk.ratecards import repository
 from monk.ratecards.schemas import RateCardPut
 
-METERED_MODELS = ("USAGE", "TIER")
 _AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
 
 

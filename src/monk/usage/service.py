@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing import assembly
 from monk.billing.bounds import MAX_PLACES, MAX_QUANTITY, OutOfBounds, check_dollars
+from monk.billing.context import METERED_MODELS
 from monk.billing.dimensions import canonical
 from monk.billing.matching import REASON_VALUE_OUT_OF_RANGE, match_event, property_text
 from monk.billing.money import format_quantity
@@ -28,7 +30,6 @@ from monk.contracts import repository as contracts
 from monk.contracts.service import billing_of
 from monk.customers import repository as customers
 from monk.events.schemas import MAX_FUTURE
-from monk.invoices import engine
 from monk.invoicing.service import quantities
 from monk.kit.auth import Principal
 from monk.kit.clock import iso_ms
@@ -265,7 +266,7 @@ async def contract_cost(
 ) -> Decimal:
     """What the contract's invoices charge for usage whose events fall in ``[start, end)``: for every
     billing period overlapping the window, the metered lines the invoice engine builds
-    (``invoices.engine.usage_lines``: each phase's plan pricing, rate cards, overrides; flat amounts
+    (``billing.assembly.usage_lines``: each phase's plan pricing, rate cards, overrides; flat amounts
     and minimums of those periods included) from those events only, each rounded to cents; fixed fees
     are not usage and are left out. ``event_names`` keeps the lines whose meter's include filter names
     one of them. Usage counts once the worker has matched it (as on the invoice). Dollars at cents
@@ -283,7 +284,7 @@ async def contract_cost(
     amounts: list[Decimal] = []
     for period in periods:
         by_phase = {phase_id: quantities(billing.meters, vals) for phase_id, vals in values[period.start].items()}
-        for e in engine.usage_lines(billing, period, by_phase):
+        for e in assembly.usage_lines(billing.context, period, by_phase):
             meter = billing.meters.get(e.meter_id or "")
             if wanted is None or (meter is not None and wanted & set(meter.event_include or [])):
                 amounts.append(e.line.amount)
@@ -336,7 +337,7 @@ async def record_legacy_usage(
     pricing = await repository.pricing_by_code(session, who, body.pricing_code)
     if pricing is None:
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' not found")
-    if pricing.model not in ("USAGE", "TIER") or pricing.meter_id is None:
+    if pricing.model not in METERED_MODELS or pricing.meter_id is None:
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' is {pricing.model}, not usage-based "
                             "(USAGE or TIER)")
     meter = await repository.meter(session, who, pricing.meter_id)
