@@ -17,24 +17,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.aggregation import Summary, fold
 from monk.invoicing import repository
 from monk.invoicing.repository import RollupKey as Key
 from monk.models import Meter
-
-
-@dataclass
-class _Agg:
-    count: int = 0
-    sum: Decimal | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
 
 
 def _key(r: Mapping[str, Any]) -> Key:
@@ -51,8 +44,8 @@ def _num(value: str | None) -> Decimal | None:
         return None
 
 
-async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, _Agg]:
-    out: dict[Key, _Agg] = {}
+async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, Summary]:
+    out: dict[Key, Summary] = {}
     by_contract_period: dict[tuple[str, date], set[Key]] = defaultdict(set)
     for k in keys:
         by_contract_period[(k[0], k[2])].add(k)
@@ -60,7 +53,7 @@ async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, _Agg]:
         for r in await repository.rollups_of(session, contract_id, period_start):
             k = (r.contract_id, r.meter_id, r.period_start, r.phase_id, r.dimension_key)
             if k in wanted:
-                out[k] = _Agg(r.count, r.sum, r.min, r.max)
+                out[k] = Summary(r.count, r.sum, r.min, r.max)
     return out
 
 
@@ -86,30 +79,14 @@ async def apply(
     current = await _load(session, keys)
     rows: list[dict[str, Any]] = []
     for k in sorted(keys):
-        agg = current.get(k, _Agg())
-        gone = [v for v in minus.get(k, []) if v is not None]
-        agg.count -= len(minus.get(k, []))
-        if gone and agg.sum is not None:
-            agg.sum -= sum(gone, Decimal(0))
-        stale_min = agg.min is not None and any(v == agg.min for v in gone)
-        stale_max = agg.max is not None and any(v == agg.max for v in gone)
-        new = [v for v in plus.get(k, []) if v is not None]
-        agg.count += len(plus.get(k, []))
-        if new:
-            agg.sum = (agg.sum or Decimal(0)) + sum(new, Decimal(0))
-        if agg.count <= 0:
-            agg = _Agg()
-        else:
-            if stale_min:
-                agg.min = await _extreme(session, k, highest=False)
-            elif new:
-                agg.min = min([*new, *([agg.min] if agg.min is not None else [])])
-            if stale_max:
-                agg.max = await _extreme(session, k, highest=True)
-            elif new:
-                agg.max = max([*new, *([agg.max] if agg.max is not None else [])])
+        summary, stale_min, stale_max = fold(current.get(k, Summary()), plus.get(k, []), minus.get(k, []))
+        if stale_min:
+            summary = replace(summary, min=await _extreme(session, k, highest=False))
+        if stale_max:
+            summary = replace(summary, max=await _extreme(session, k, highest=True))
         rows.append({"contract_id": k[0], "meter_id": k[1], "period_start": k[2], "phase_id": k[3],
-                     "dimension_key": k[4], "count": agg.count, "sum": agg.sum, "min": agg.min, "max": agg.max})
+                     "dimension_key": k[4], "count": summary.count, "sum": summary.sum, "min": summary.min,
+                     "max": summary.max})
     await repository.save_rollups(session, rows)
 
 
@@ -128,8 +105,7 @@ async def quantities(
         if kind == "UNIQUE_COUNT":
             unique_meters.add(r.meter_id)
             continue
-        value = {"COUNT": Decimal(r.count), "SUM": r.sum, "MAX": r.max, "MIN": r.min}.get(kind)
-        out[r.phase_id][r.meter_id][r.dimension_key] = value if value is not None else Decimal(0)
+        out[r.phase_id][r.meter_id][r.dimension_key] = Summary(r.count, r.sum, r.min, r.max).quantity(kind)
     if unique_meters:
         for phase_id, meter_id, dim, n in await repository.distinct_counts(session, contract_id, period_start,
                                                                            unique_meters):
