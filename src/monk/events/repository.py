@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, String, and_, func, literal, literal_column, or_, select, true, update
+from sqlalchemy import CursorResult, Row, String, Table, and_, func, literal, literal_column, or_, select, true, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from monk.kit.pagination import Page
 from monk.models import Customer, Event, JobFailure, UsageRecord
 
 KEY = ("org_id", "mode", "idempotency_key")
+EVENTS = cast(Table, Event.__table__)
 # Which customer an event names, as one value: the expression of the partial indexes
 # ``ix_events_pending_customer`` (the worker's claim, ``claim_pending``) and ``ix_events_unmatched_customer``.
 CUSTOMER_REF = func.coalesce(Event.customer_id, Event.external_customer_id, literal_column("''"))
@@ -33,7 +34,7 @@ async def upsert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> No
     row keeps its id and becomes ``pending`` again, so the worker re-matches it. Uses the dialect's
     fastest path (``kit.db.bulk_upsert``: COPY + one upsert on PostgreSQL).
     """
-    await bulk_upsert(session, Event.__table__, rows, conflict=KEY, update=MUTABLE)
+    await bulk_upsert(session, EVENTS, rows, conflict=KEY, update=MUTABLE)
 
 
 async def list_page(
@@ -96,7 +97,7 @@ async def requeue_unmatched(
                                                external_customer_id=external_customer_id, start=start, end=end)
     if wait_for_workers and not is_sqlite(session):
         await session.execute(lock_pending)
-    result = await session.execute(requeue)
+    result: CursorResult[Any] = await session.execute(requeue)  # type: ignore[assignment]
     return int(result.rowcount or 0)
 
 
@@ -123,7 +124,7 @@ def requeue_statements(*, org_id: str, mode: str, customer_id: str, external_cus
                     .order_by(Event.id).with_for_update())
     unmatched = (select(Event.id).where(Event.status == literal_column("'unmatched'"), *cond)
                  .order_by(Event.id).with_for_update())
-    table = Event.__table__
+    table = EVENTS
     requeue = (update(table).where(table.c.id.in_(unmatched.scalar_subquery()),
                                    table.c.status == literal_column("'unmatched'"))
                .values(status="pending", unmatched_reason=None))
@@ -164,7 +165,7 @@ async def record_outcomes(session: AsyncSession,
     """Set each event's ``status``, ``unmatched_reason`` and ``matched_customer_id``, given as
     ``{(status, reason, customer id): [event id, …]}``: one statement on PostgreSQL (the values
     travel as arrays and are joined by event id), one per distinct outcome on SQLite."""
-    table = Event.__table__
+    table = EVENTS
     if is_sqlite(session) or len(outcomes) == 1:
         for (status, reason, customer_id), event_ids in outcomes.items():
             await session.execute(update(table).where(one_of(session, table.c.id, event_ids)).values(
@@ -185,7 +186,7 @@ async def record_outcomes(session: AsyncSession,
 async def set_pending_unmatched(session: AsyncSession, event_id: str, reason: str) -> Row[Any] | None:
     """Mark the event ``unmatched`` with ``reason`` if it is still pending; returns its
     ``(org_id, matched_customer_id)`` or None when it is no longer pending."""
-    table = Event.__table__
+    table = EVENTS
     return (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
         status="unmatched", unmatched_reason=reason,
     ).returning(table.c.org_id, table.c.matched_customer_id))).one_or_none()
@@ -196,8 +197,8 @@ async def requeue_set_aside(session: AsyncSession, event_ids: list[str], reason_
     ``pending`` (reason cleared); returns how many."""
     if not event_ids:
         return 0
-    table = Event.__table__
-    result = await session.execute(update(table).where(
+    table = EVENTS
+    result: CursorResult[Any] = await session.execute(update(table).where(  # type: ignore[assignment]
         one_of(session, table.c.id, event_ids), table.c.status == "unmatched",
         table.c.unmatched_reason.like(reason_prefix + "%"),
     ).values(status="pending", unmatched_reason=None))
@@ -207,7 +208,7 @@ async def requeue_set_aside(session: AsyncSession, event_ids: list[str], reason_
 async def recovered_failures(session: AsyncSession, kind: str, reason_prefix: str) -> list[str]:
     """Event ids of the handed-back failure records of job ``kind`` whose event has since been
     matched or replaced (neither pending nor unmatched with a reason starting ``reason_prefix``)."""
-    table = Event.__table__
+    table = EVENTS
     handed_back = select(JobFailure.item_id).where(JobFailure.kind == kind, JobFailure.retry_at.is_(None))
     still_failing = select(table.c.id).where(
         table.c.id.in_(handed_back), (table.c.status == "pending") | table.c.unmatched_reason.like(

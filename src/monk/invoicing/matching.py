@@ -36,10 +36,9 @@ from monk.invoicing import rollups
 from monk.invoicing.context import ContractBilling
 from monk.invoicing.service import load_billing, load_billings, touch_usage
 from monk.jobs import repository as failures
-from monk.kit.db import bulk_insert
 from monk.kit.jobs import error_text
 from monk.meters.service import meter_spec
-from monk.models import JobFailure, UsageRecord
+from monk.models import JobFailure
 
 log = structlog.get_logger("monk.worker")
 
@@ -233,7 +232,7 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
         dirty.update((r["contract_id"], r["period_start"]) for r in found)
         outcomes.setdefault(("matched" if found else "unmatched", reason, customer_id), []).append(ev.id)
     await event_store.record_outcomes(session, outcomes)
-    await bulk_insert(session, UsageRecord.__table__, new_records)
+    await store.insert_usage(session, new_records)
     await rollups.apply(session, added=new_records, removed=old)
     billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}
     for contract_id, period_start in sorted(dirty):

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Float, and_, cast, delete, false, func, or_, select
+from sqlalchemy import Float, Table, and_, delete, false, func, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.kit.db import bulk_upsert, one_of
+from monk.kit.db import bulk_insert, bulk_upsert, one_of
 from monk.models import Contract, ContractPhase, Meter, RateCard, UsageRecord, UsageRollup
 
 RollupKey = tuple[str, str, date, str, str]  # contract, meter, period start, phase, dimension key
 ROLLUP_KEY = ("contract_id", "meter_id", "period_start", "phase_id", "dimension_key")
+USAGE_RECORDS = cast(Table, UsageRecord.__table__)
+USAGE_ROLLUPS = cast(Table, UsageRollup.__table__)
 
 
 async def lock(session: AsyncSession, contract_ids: Iterable[str] = (), *,
@@ -80,12 +83,17 @@ async def forget_usage(session: AsyncSession, event_ids: list[str]) -> list[dict
     columns and ``value``), for the rollups; no statement when the list is empty."""
     if not event_ids:
         return []
-    records = UsageRecord.__table__
+    records = USAGE_RECORDS
     return [dict(r._mapping) for r in (await session.execute(
         delete(records).where(one_of(session, records.c.event_id, event_ids))
         .returning(records.c.contract_id, records.c.meter_id, records.c.period_start, records.c.phase_id,
                    records.c.dimension_key, records.c.value)
     )).all()]
+
+
+async def insert_usage(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert usage records (``ROLLUP_KEY`` columns, ``event_id`` and ``value``) the dialect's fastest way."""
+    await bulk_insert(session, USAGE_RECORDS, rows)
 
 
 async def rollups_of(session: AsyncSession, contract_id: str, period_start: date, *,
@@ -99,7 +107,7 @@ async def rollups_of(session: AsyncSession, contract_id: str, period_start: date
 
 async def extreme_value(session: AsyncSession, key: RollupKey, *, highest: bool) -> str | None:
     """The highest (or lowest) numeric value of the usage records of one rollup key, as stored text."""
-    order = cast(UsageRecord.value, Float)
+    order = sql_cast(UsageRecord.value, Float)
     return (await session.execute(select(UsageRecord.value).where(
         UsageRecord.contract_id == key[0], UsageRecord.meter_id == key[1], UsageRecord.period_start == key[2],
         UsageRecord.phase_id == key[3], UsageRecord.dimension_key == key[4], UsageRecord.value.is_not(None),
@@ -108,7 +116,7 @@ async def extreme_value(session: AsyncSession, key: RollupKey, *, highest: bool)
 
 async def save_rollups(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert or replace rollups (``ROLLUP_KEY`` plus ``count``, ``sum``, ``min``, ``max``)."""
-    await bulk_upsert(session, UsageRollup.__table__, rows, conflict=ROLLUP_KEY, update=("count", "sum", "min", "max"))
+    await bulk_upsert(session, USAGE_ROLLUPS, rows, conflict=ROLLUP_KEY, update=("count", "sum", "min", "max"))
 
 
 async def distinct_counts(session: AsyncSession, contract_id: str, period_start: date,
