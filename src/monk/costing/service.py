@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing import assembly
 from monk.billing.bounds import MAX_PLACES, MAX_QUANTITY, OutOfBounds, check_dollars
 from monk.billing.dimensions import canonical
 from monk.billing.matching import REASON_VALUE_OUT_OF_RANGE, match_event, property_text
@@ -29,8 +30,7 @@ from monk.costing.pricing import Accumulator, ListRate, event_quantity, json_num
 from monk.costing.pricing import total as exact_total
 from monk.costing.schemas import EstimateIn, UsageCostIn
 from monk.customers import repository as customers
-from monk.invoices import engine
-from monk.invoices.service import quantities
+from monk.invoicing.service import quantities
 from monk.kit.auth import Principal
 from monk.kit.clock import iso_ms
 from monk.kit.errors import NotFound, ValidationFailed
@@ -259,7 +259,7 @@ async def contract_cost(
 ) -> Decimal:
     """What the contract's invoices charge for usage whose events fall in ``[start, end)``: for every
     billing period overlapping the window, the metered lines the invoice engine builds
-    (``invoices.engine.usage_lines``: each phase's plan pricing, rate cards, overrides; flat amounts
+    (``billing.assembly.usage_lines``: each phase's plan pricing, rate cards, overrides; flat amounts
     and minimums of those periods included) from those events only, each rounded to cents; fixed fees
     are not usage and are left out. ``event_names`` keeps the lines whose meter's include filter names
     one of them. Usage counts once the worker has matched it (as on the invoice). Dollars at cents
@@ -277,7 +277,7 @@ async def contract_cost(
     amounts: list[Decimal] = []
     for period in periods:
         by_phase = {phase_id: quantities(billing.meters, vals) for phase_id, vals in values[period.start].items()}
-        for e in engine.usage_lines(billing, period, by_phase):
+        for e in assembly.usage_lines(billing.context, period, by_phase):
             meter = billing.meters.get(e.meter_id or "")
             if wanted is None or (meter is not None and wanted & set(meter.event_include or [])):
                 amounts.append(e.line.amount)

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils import uuid7
 
-from monk.customers import repository as customers
 from monk.events import repository
 from monk.events.schemas import RematchIn, ValidEvent
 from monk.kit.auth import Principal
@@ -64,10 +63,11 @@ async def rematch(session: AsyncSession, who: Principal, body: RematchIn) -> int
     Events that name an external id no customer has are not touched: nothing could match them."""
     start, end = body.checked()
     if body.customer_id is not None:
-        customer = await customers.get(session, who, body.customer_id)
+        customer = await repository.named_customer(session, who, customer_id=body.customer_id)
         ref = f"Customer '{body.customer_id}'"
     else:
-        customer = await customers.by_external_id(session, who, body.external_customer_id or "")
+        customer = await repository.named_customer(
+            session, who, external_customer_id=body.external_customer_id)
         ref = f"Customer with externalCustomerId '{body.external_customer_id}'"
     if customer is None:
         raise NotFound(f"{ref} not found")

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.context import METERED_MODELS
 from monk.billing.matching import match_event
 from monk.billing.money import format_quantity
 from monk.costing.pricing import json_number
@@ -74,7 +75,7 @@ async def record_legacy_usage(
     pricing = await repository.pricing_by_code(session, who, body.pricing_code)
     if pricing is None:
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' not found")
-    if pricing.model not in ("USAGE", "TIER") or pricing.meter_id is None:
+    if pricing.model not in METERED_MODELS or pricing.meter_id is None:
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' is {pricing.model}, not usage-based "
                             "(USAGE or TIER)")
     meter = await repository.meter(session, who, pricing.meter_id)

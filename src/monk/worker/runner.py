@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
-from monk.events.tasks import JOB as MATCH_JOB
-from monk.events.tasks import ClaimCursor, claim, claim_ids, match_events, requeue_due
-from monk.events.tasks import set_aside as set_aside_event
 from monk.invoices.repository import FINALIZE_JOB, start_usage_periods
-from monk.invoices.service import FinalizationRace, due_invoice_ids, finalize, load_billing, sync_calendar
-from monk.invoices.service import set_aside as set_aside_invoice
+from monk.invoicing.matching import JOB as MATCH_JOB
+from monk.invoicing.matching import ClaimCursor, claim, claim_ids, match_events, requeue_due
+from monk.invoicing.matching import set_aside as set_aside_event
+from monk.invoicing.service import FinalizationRace, due_invoice_ids, finalize, load_billing, sync_calendar
+from monk.invoicing.service import set_aside as set_aside_invoice
 from monk.jobs import repository as failures
 from monk.kit.clock import Clock
 from monk.kit.jobs import run_isolated
