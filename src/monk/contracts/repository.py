@@ -15,6 +15,7 @@ from monk.kit.auth import Principal
 from monk.kit.db import one_of
 from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Customer, Meter, RateCard
+from monk.models.statuses import JobKind
 
 
 async def get(session: AsyncSession, who: Principal, contract_id: str, *, fresh: bool = False) -> Contract | None:
@@ -61,7 +62,7 @@ async def of_customers(session: AsyncSession, customer_ids: list[str]) -> dict[s
     return out
 
 
-HORIZON_JOB = "horizon"  # the horizon extension's name in failure records (job_failures.kind)
+HORIZON_JOB = JobKind.HORIZON  # the horizon extension's name in failure records (job_failures.kind)
 
 
 async def rolling_active(session: AsyncSession, *, ids: list[str] | None = None,

@@ -23,6 +23,7 @@ from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Event, Plan
+from monk.models.statuses import EventStatus, InvoiceStatus, PlanStatus
 from monk.plans import repository as plans
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 
@@ -36,7 +37,7 @@ async def _active_plan(session: AsyncSession, who: Principal, plan_id: str) -> P
     plan = await plans.get(session, who, plan_id)
     if plan is None:
         raise ValidationFailed(f"planId: plan '{plan_id}' not found")
-    if plan.status != "ACTIVE":
+    if plan.status != PlanStatus.ACTIVE:
         raise ValidationFailed(f"planId: plan '{plan.plan_code}' is {plan.status}; only ACTIVE plans take contracts")
     return plan
 
@@ -260,9 +261,10 @@ async def _rebill_from(session: AsyncSession, contract: Contract, starts: dateti
         Event.org_id == contract.org_id, Event.mode == contract.mode,
         Event.matched_customer_id == contract.customer_id, Event.timestamp >= starts,
     ).with_for_update(skip_locked=True))
-    await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery())).values(status="pending"))
+    await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery()))
+                          .values(status=EventStatus.PENDING))
     for inv in await invoices.of_contract(session, contract.id):
-        if inv.status in invoices.OPEN_STATUSES or inv.status == "Cancelled":
+        if inv.status in invoices.OPEN_STATUSES or inv.status == InvoiceStatus.CANCELLED:
             continue
         ends = [d for d in (inv.fee_end, inv.usage_end) if d is not None]
         if ends and midnight(max(ends)) > starts:

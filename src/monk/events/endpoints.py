@@ -44,6 +44,7 @@ from monk.kit.openapi import documented, typed
 from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import Data, envelope
 from monk.models import ApiKey
+from monk.models.statuses import EventStatus
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -192,7 +193,7 @@ async def list_events(
         external_customer_id=external_customer_id, start=query_instant("start", start), end=query_instant("end", end),
         matched=matched,
     )
-    contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])
+    contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == EventStatus.MATCHED])
     return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": pg.limit,
             "offset": pg.offset, "hasMore": pg.offset + len(rows) < total}
 

@@ -12,6 +12,7 @@ from monk.kit.auth import Principal
 from monk.kit.db import bulk_upsert, is_sqlite, one_of
 from monk.kit.pagination import Page
 from monk.models import Event, UsageRecord
+from monk.models.statuses import EventStatus
 
 KEY = ("org_id", "mode", "idempotency_key")
 # Which customer an event names, as one value: the expression of the partial indexes
@@ -52,7 +53,7 @@ async def list_page(
     if end is not None:
         cond.append(Event.timestamp < end)
     if matched is not None:
-        cond.append(Event.status == ("matched" if matched else "unmatched"))
+        cond.append(Event.status == (EventStatus.MATCHED if matched else EventStatus.UNMATCHED))
     total = (await session.execute(select(func.count()).select_from(Event).where(*cond))).scalar_one()
     rows = (await session.execute(
         select(Event).where(*cond).order_by(Event.timestamp.desc(), Event.id.desc()).limit(pg.limit).offset(pg.offset)
@@ -125,5 +126,5 @@ def requeue_statements(*, org_id: str, mode: str, customer_id: str, external_cus
     table = Event.__table__
     requeue = (update(table).where(table.c.id.in_(unmatched.scalar_subquery()),
                                    table.c.status == literal_column("'unmatched'"))
-               .values(status="pending", unmatched_reason=None))
+               .values(status=EventStatus.PENDING, unmatched_reason=None))
     return lock_pending, requeue

@@ -40,6 +40,7 @@ from monk.kit.db import bulk_insert, claiming, is_sqlite, one_of
 from monk.kit.jobs import error_text
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
+from monk.models.statuses import EventStatus, JobKind, MeterStatus
 
 log = structlog.get_logger("monk.worker")
 
@@ -50,7 +51,7 @@ log = structlog.get_logger("monk.worker")
 CLAIM = (Event.id, Event.org_id, Event.mode, Event.event_name, Event.customer_id, Event.external_customer_id,
          Event.contract_id, Event.timestamp, Event.properties, Event.received_at, Event.matched_customer_id)
 MAX_DIMENSION_KEY_LENGTH = 1000  # usage_records.dimension_key, usage_rollups.dimension_key
-JOB = "match"  # the job's name in failure records (job_failures.kind)
+JOB = JobKind.MATCH  # the job's name in failure records (job_failures.kind)
 PROCESSING_ERROR = "PROCESSING_ERROR"
 
 
@@ -145,7 +146,7 @@ class _Matcher:
 def _phase_matchers(billing: ContractBilling, phase: Phase) -> list[_Matcher]:
     """The distinct meters of a phase's metered pricing, in pricing order."""
     return [_Matcher(m.id, m.code, meter_spec(m), bool(m.group_keys), m.archived_at,
-                     m.status != "active" or m.archived_at is not None)
+                     m.status != MeterStatus.ACTIVE or m.archived_at is not None)
             for m in (billing.meters[i] for i in billing.meter_ids(phase))]
 
 
@@ -283,7 +284,8 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
         found, reason, customer_id = _match(ev, key, resolver)
         new_records.extend(found)
         dirty.update((r["contract_id"], r["period_start"]) for r in found)
-        outcomes.setdefault(("matched" if found else "unmatched", reason, customer_id), []).append(ev.id)
+        status = EventStatus.MATCHED if found else EventStatus.UNMATCHED
+        outcomes.setdefault((status, reason, customer_id), []).append(ev.id)
     await _record_outcomes(session, outcomes)
     await bulk_insert(session, UsageRecord.__table__, new_records)
     await rollups.apply(session, added=new_records, removed=old)
@@ -306,7 +308,7 @@ async def set_aside(session: AsyncSession, event_id: str, error: BaseException, 
     event is no longer pending (a resend replaced it, or another worker took it). The caller commits."""
     table = Event.__table__
     row = (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
-        status="unmatched", unmatched_reason=bounded_reason(PROCESSING_ERROR, error_text(error)),
+        status=EventStatus.UNMATCHED, unmatched_reason=bounded_reason(PROCESSING_ERROR, error_text(error)),
     ).returning(table.c.org_id, table.c.matched_customer_id))).one_or_none()
     if row is None:
         return None
@@ -340,12 +342,12 @@ async def requeue_due(session: AsyncSession, *, now: datetime) -> tuple[int, lis
     requeued = 0
     if due:
         requeued = (await session.execute(update(table).where(
-            one_of(session, table.c.id, due), table.c.status == "unmatched",
+            one_of(session, table.c.id, due), table.c.status == EventStatus.UNMATCHED,
             table.c.unmatched_reason.like(PROCESSING_ERROR + "%"),
-        ).values(status="pending", unmatched_reason=None))).rowcount
+        ).values(status=EventStatus.PENDING, unmatched_reason=None))).rowcount
     handed_back = select(JobFailure.item_id).where(JobFailure.kind == JOB, JobFailure.retry_at.is_(None))
     still_failing = select(table.c.id).where(
-        table.c.id.in_(handed_back), (table.c.status == "pending") | table.c.unmatched_reason.like(
+        table.c.id.in_(handed_back), (table.c.status == EventStatus.PENDING) | table.c.unmatched_reason.like(
             PROCESSING_ERROR + "%"))
     recovered = list((await session.execute(select(JobFailure.item_id).where(
         JobFailure.kind == JOB, JobFailure.retry_at.is_(None), JobFailure.item_id.not_in(still_failing),

@@ -13,9 +13,10 @@ from monk.kit.auth import Principal
 from monk.kit.db import claiming, insert_for, one_of
 from monk.kit.pagination import Page
 from monk.models import Contract, Invoice, InvoiceLine, Sequence
+from monk.models.statuses import OPEN_INVOICE_STATUSES, InvoiceKind, InvoiceStatus, JobKind
 
-OPEN_STATUSES = ("Drafted", "In Progress")
-FINALIZE_JOB = "finalize"  # finalization's name in failure records (job_failures.kind)
+OPEN_STATUSES = OPEN_INVOICE_STATUSES
+FINALIZE_JOB = JobKind.FINALIZE  # finalization's name in failure records (job_failures.kind)
 
 
 async def get(session: AsyncSession, who: Principal, invoice_id: str) -> Invoice | None:
@@ -98,8 +99,8 @@ async def carrying(session: AsyncSession, contract_id: str, period_start: date, 
     contract's period starting at ``period_start``."""
     col = Invoice.usage_start if usage else Invoice.fee_start
     return (await session.execute(select(Invoice).where(
-        Invoice.contract_id == contract_id, col == period_start, Invoice.status != "Cancelled",
-        Invoice.kind == "regular",
+        Invoice.contract_id == contract_id, col == period_start, Invoice.status != InvoiceStatus.CANCELLED,
+        Invoice.kind == InvoiceKind.REGULAR,
     ))).scalar_one_or_none()
 
 
@@ -107,7 +108,7 @@ async def reopened(session: AsyncSession, contract_id: str) -> list[Invoice]:
     """Finalized invoices of the contract whose periods changed after they were finalized."""
     return list((await session.execute(select(Invoice).where(
         Invoice.contract_id == contract_id, Invoice.reopened.is_(True),
-        Invoice.status.not_in((*OPEN_STATUSES, "Cancelled")),
+        Invoice.status.not_in((*OPEN_STATUSES, InvoiceStatus.CANCELLED)),
     ).order_by(Invoice.invoice_date))).scalars().all())
 
 
@@ -118,7 +119,7 @@ async def billed_lines(
     identity starts with one of ``prefix`` (``fee:``/``one_time:`` or ``usage:``)."""
     rows = (await session.execute(
         select(InvoiceLine).join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(
-            Invoice.contract_id == contract_id, Invoice.status.not_in((*OPEN_STATUSES, "Cancelled")),
+            Invoice.contract_id == contract_id, Invoice.status.not_in((*OPEN_STATUSES, InvoiceStatus.CANCELLED)),
             InvoiceLine.service_start == period_start)
     )).scalars().all()
     return [r for r in rows if r.identity.startswith(prefix)]
@@ -145,8 +146,8 @@ async def due_for_finalization(session: AsyncSession, on_or_before: date, limit:
 async def start_usage_periods(session: AsyncSession, today: date) -> None:
     """``Drafted`` → ``In Progress`` for regular invoices whose usage period has begun."""
     await session.execute(update(Invoice).where(
-        Invoice.status == "Drafted", Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
-    ).values(status="In Progress"))
+        Invoice.status == InvoiceStatus.DRAFTED, Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
+    ).values(status=InvoiceStatus.IN_PROGRESS))
 
 
 async def next_number(session: AsyncSession, org_id: str, mode: str) -> int:
@@ -164,7 +165,7 @@ async def mark_finalized(session: AsyncSession, invoice_id: str, number: str, no
     this call finalized it."""
     result = await session.execute(update(Invoice).where(
         Invoice.id == invoice_id, Invoice.status.in_(OPEN_STATUSES),
-    ).values(status="Sent", invoice_number=number, finalized_at=now, updated_at=now, reopened=False,
+    ).values(status=InvoiceStatus.SENT, invoice_number=number, finalized_at=now, updated_at=now, reopened=False,
              processing_error=None))
     return result.rowcount == 1
 

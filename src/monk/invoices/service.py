@@ -25,6 +25,7 @@ from monk.kit.db import one_of
 from monk.kit.ids import new_id
 from monk.kit.jobs import error_text
 from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
+from monk.models.statuses import InvoiceKind, InvoiceStatus
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
@@ -90,7 +91,8 @@ def _slots(billing: ContractBilling, now: datetime, periods_ahead: int) -> list[
 def _new_invoice(c: Contract, *, slot: InvoiceSlot | None, now: datetime, invoice_date: date) -> Invoice:
     return Invoice(
         id=new_id(), org_id=c.org_id, mode=c.mode, contract_id=c.id, customer_id=c.customer_id,
-        slot=slot.index if slot else None, kind="regular" if slot else "adjustment", status="Drafted",
+        slot=slot.index if slot else None, kind=InvoiceKind.REGULAR if slot else InvoiceKind.ADJUSTMENT,
+        status=InvoiceStatus.DRAFTED,
         invoice_date=invoice_date, due_date=due_date(invoice_date, c.net_terms),
         fee_start=slot.fee_period.start if slot and slot.fee_period else None,
         fee_end=slot.fee_period.end if slot and slot.fee_period else None,
@@ -124,7 +126,7 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
     slots = {s.index: s for s in _slots(billing, now, 0)}
     cancelled: list[str] = []
     for inv in await repository.of_contract(session, billing.contract.id):
-        if inv.status not in OPEN or inv.kind != "regular":
+        if inv.status not in OPEN or inv.kind != InvoiceKind.REGULAR:
             continue
         slot = slots.get(inv.slot if inv.slot is not None else -1)
         if slot is None:
@@ -136,7 +138,7 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
         inv.usage_start = slot.usage_period.start if slot.usage_period else None
         inv.usage_end = slot.usage_period.end if slot.usage_period else None
         inv.updated_at = now
-    await repository.set_status(session, cancelled, "Cancelled", now)
+    await repository.set_status(session, cancelled, InvoiceStatus.CANCELLED, now)
     await session.flush()
     for inv in await repository.of_contract(session, billing.contract.id):
         if inv.status in OPEN:

@@ -37,6 +37,7 @@ from monk.kit.ids import new_id
 from monk.kit.time import ensure_utc, midnight
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer, Meter
+from monk.models.statuses import EventStatus, MeterStatus
 from monk.ratecards import repository as ratecards
 from monk.usage import repository
 from monk.usage.pricing import Accumulator, ListRate, event_quantity, json_number, split_credits, times, to_credits
@@ -340,7 +341,7 @@ async def record_legacy_usage(
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' is {pricing.model}, not usage-based "
                             "(USAGE or TIER)")
     meter = await repository.meter(session, who, pricing.meter_id)
-    if meter is None or meter.archived_at is not None or meter.status != "active":
+    if meter is None or meter.archived_at is not None or meter.status != MeterStatus.ACTIVE:
         raise Unprocessable(f"pricingCode: the meter of pricing '{body.pricing_code}' is archived or inactive")
     name = _legacy_event_name(meter, body.pricing_code)
     properties: dict[str, Any] = dict(body.properties)
@@ -364,7 +365,7 @@ async def record_legacy_usage(
         raise Conflict(f"A usage with idempotencyKey '{body.idempotency_key}' already exists")
     row = {"id": new_id(), "org_id": who.org_id, "mode": who.mode, "idempotency_key": body.idempotency_key,
            "event_name": name, "customer_id": customer.id, "external_customer_id": None, "contract_id": None,
-           "timestamp": timestamp, "properties": properties, "received_at": now, "status": "pending",
+           "timestamp": timestamp, "properties": properties, "received_at": now, "status": EventStatus.PENDING,
            "unmatched_reason": None}
     try:
         async with session.begin_nested():  # a savepoint: a concurrent request may take the key first
