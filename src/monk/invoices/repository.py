@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.invoices.transitions import Mover, sources
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.db import claiming, insert_for, one_of
@@ -144,9 +145,10 @@ async def due_for_finalization(session: AsyncSession, on_or_before: date, limit:
 
 
 async def start_usage_periods(session: AsyncSession, today: date) -> None:
-    """``Drafted`` → ``In Progress`` for regular invoices whose usage period has begun."""
+    """``Drafted`` → ``In Progress`` (by the finalizer) for regular invoices whose usage period has begun."""
     await session.execute(update(Invoice).where(
-        Invoice.status == InvoiceStatus.DRAFTED, Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
+        Invoice.status.in_(sources(InvoiceStatus.IN_PROGRESS, Mover.FINALIZER)),
+        Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
     ).values(status=InvoiceStatus.IN_PROGRESS))
 
 
@@ -164,7 +166,7 @@ async def mark_finalized(session: AsyncSession, invoice_id: str, number: str, no
     workers can never both finalize it; the unique index on numbers backs it up. Returns whether
     this call finalized it."""
     result = await session.execute(update(Invoice).where(
-        Invoice.id == invoice_id, Invoice.status.in_(OPEN_STATUSES),
+        Invoice.id == invoice_id, Invoice.status.in_(sources(InvoiceStatus.SENT, Mover.FINALIZER)),
     ).values(status=InvoiceStatus.SENT, invoice_number=number, finalized_at=now, updated_at=now, reopened=False,
              processing_error=None))
     return result.rowcount == 1
@@ -176,17 +178,17 @@ async def clear_reopened(session: AsyncSession, contract_id: str) -> None:
                           .values(reopened=False))
 
 
-async def set_status(session: AsyncSession, invoice_ids: list[str], status: str, now: datetime) -> None:
-    """Set the status of invoices (e.g. ``Cancelled``)."""
-    if invoice_ids:
-        await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids)).values(status=status, updated_at=now))
-
-
-async def transition(session: AsyncSession, invoice_id: str, from_status: str, to_status: str, now: datetime) -> bool:
-    """Compare-and-set an invoice's status; returns whether it was ``from_status`` and moved."""
-    result = await session.execute(update(Invoice).where(Invoice.id == invoice_id, Invoice.status == from_status)
-                                   .values(status=to_status, updated_at=now))
-    return result.rowcount == 1
+async def move(session: AsyncSession, invoice_ids: list[str], target: InvoiceStatus, mover: Mover,
+               now: datetime) -> int:
+    """Move invoices to ``target`` on behalf of ``mover``: a compare-and-set on the statuses the
+    transition table allows ``mover`` to move from (``transitions.sources``); an invoice in any other
+    status is left as it is. Returns how many moved."""
+    if not invoice_ids:
+        return 0
+    allowed = sources(target, mover)
+    result = await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids), Invoice.status.in_(allowed))
+                                   .values(status=target, updated_at=now))
+    return result.rowcount
 
 
 async def set_processing_error(session: AsyncSession, invoice_id: str, error: str | None) -> Invoice | None:

@@ -20,6 +20,7 @@ from monk.billing.periods import Period, anchored_date
 from monk.contracts import repository as contracts
 from monk.invoices import engine, repository, rollups
 from monk.invoices.engine import Billed, ContractBilling, Expected, Phase
+from monk.invoices.transitions import Mover
 from monk.jobs import repository as failures
 from monk.kit.db import one_of
 from monk.kit.ids import new_id
@@ -138,7 +139,7 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
         inv.usage_start = slot.usage_period.start if slot.usage_period else None
         inv.usage_end = slot.usage_period.end if slot.usage_period else None
         inv.updated_at = now
-    await repository.set_status(session, cancelled, InvoiceStatus.CANCELLED, now)
+    await repository.move(session, cancelled, InvoiceStatus.CANCELLED, Mover.CALENDAR, now)
     await session.flush()
     for inv in await repository.of_contract(session, billing.contract.id):
         if inv.status in OPEN:
