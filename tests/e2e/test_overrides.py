@@ -15,6 +15,7 @@ from monk.billing.periods import Period
 from monk.invoices.assembly import usage_lines
 from monk.kit.clock import FrozenClock
 from monk.models import Pricing, RateCard
+from monk.models.shapes import Override, load_overrides
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 from tests.conftest import Api, assert_error
 from tests.e2e import scenario as s
@@ -179,13 +180,12 @@ def test_normalize_rate_overrides_output() -> None:
          "AI_CALL": {"call_outcome=resolved, region=US": "1.5000"}},
         METERS, PLAN)
     assert out == [
-        {"basePricingId": "p-tokens", "unitAmount": "0.02", "dimensions": {"model": "gpt-4"}},
-        {"basePricingId": "p-tokens", "unitAmount": "1.00", "dimensions": {"model": "o1"}},
-        {"basePricingId": "p-tokens", "unitAmount": "0.00001", "dimensions": {"model": "tiny"}},
+        Override("p-tokens", "0.02", (("model", "gpt-4"),)),
+        Override("p-tokens", "1.00", (("model", "o1"),)),
+        Override("p-tokens", "0.00001", (("model", "tiny"),)),
         # one per untiered pricing of the plan on the meter, dimensions in groupKeys order
-        {"basePricingId": "p-calls", "unitAmount": "1.50", "dimensions": {"region": "US", "call_outcome": "resolved"}},
-        {"basePricingId": "p-calls-2", "unitAmount": "1.50",
-         "dimensions": {"region": "US", "call_outcome": "resolved"}},
+        Override("p-calls", "1.50", (("region", "US"), ("call_outcome", "resolved"))),
+        Override("p-calls-2", "1.50", (("region", "US"), ("call_outcome", "resolved"))),
     ]
     assert normalize_rate_overrides({}, METERS, PLAN) == []
 
@@ -240,7 +240,7 @@ def _pricing(**kw: Any) -> Pricing:
 
 def _card() -> dict[str, RateCard]:
     return {"m1": RateCard(meter_id="m1", fallback_rate=Decimal("4.00"), entries=[
-        {"dimensions": {"region": "US", "call_outcome": "resolved"}, "unitAmount": "2.00"}])}
+        {"dimensions": {"region": "US", "call_outcome": "resolved"}, "unit_amount": "2.00"}])}
 
 
 def _lines(p: Pricing, qty: dict[str, Decimal], overrides: list[dict[str, Any]] | None = None) -> list[tuple]:
@@ -279,12 +279,12 @@ def test_split_usage_charges_flat_amount_and_minimum_once() -> None:
 
 
 def test_tiered_pricing_keeps_its_tiers() -> None:
-    tiers = [{"minQty": "0", "maxQty": "10", "unitAmount": "1.00", "flatAmount": "0"},
-             {"minQty": "10", "maxQty": None, "unitAmount": "0.50", "flatAmount": "0"}]
+    tiers = [{"min_qty": "0", "max_qty": "10", "unit_amount": "1.00", "flat_amount": "0"},
+             {"min_qty": "10", "max_qty": None, "unit_amount": "0.50", "flat_amount": "0"}]
     p = _pricing(model="TIER", tiering="VOLUME", unit_amount=None, tiers=tiers)
     overrides = [
-        {"basePricingId": "p1", "unitAmount": "0.01"},
-        {"basePricingId": "p1", "unitAmount": "0.01", "dimensions": {"region": "US", "call_outcome": "resolved"}},
+        {"base_pricing_id": "p1", "unit_amount": "0.01"},
+        {"base_pricing_id": "p1", "unit_amount": "0.01", "dimensions": {"region": "US", "call_outcome": "resolved"}},
     ]
     got = _lines(p, {US: Decimal(20), EU: Decimal(4)}, overrides)
     assert [(g[0], g[3]) for g in got] == [("AI Calls - EU / resolved", Decimal("4.00")),
@@ -292,9 +292,9 @@ def test_tiered_pricing_keeps_its_tiers() -> None:
 
 
 def test_overrides_of_other_pricing_are_ignored_and_later_ones_win() -> None:
-    overrides = [{"basePricingId": "other", "unitAmount": "0.01"},
-                 {"basePricingId": "p1", "unitAmount": "3.00"}, {"basePricingId": "p1", "unitAmount": "1.00"},
-                 {"basePricingId": "p1", "unitAmount": "9.00", "dimensions": {}}]
+    overrides = [{"base_pricing_id": "other", "unit_amount": "0.01"},
+                 {"base_pricing_id": "p1", "unit_amount": "3.00"}, {"base_pricing_id": "p1", "unit_amount": "1.00"},
+                 {"base_pricing_id": "p1", "unit_amount": "9.00", "dimensions": {}}]
     got = _lines(_pricing(), {US: Decimal(2)}, overrides)
     assert [(g[2], g[3]) for g in got] == [(Decimal("9.00"), Decimal("18.00"))]
 
@@ -305,26 +305,27 @@ METERS_BY_ID = {"m-tokens": TOKENS, "m-calls": CALLS, "m-plain": PLAIN}
 
 
 def test_validate_overrides_accepts_what_can_take_effect() -> None:
-    ok = [{"basePricingId": "p-tokens", "unitAmount": "0.02", "dimensions": {"model": "gpt-4"}},
-          {"basePricingId": "p-tokens", "unitAmount": "0.01"},
-          {"basePricingId": "p-calls", "unitAmount": "1", "dimensions": {"call_outcome": "x", "region": "US"}},
-          {"basePricingId": "p-plain", "unitAmount": "0.008", "dimensions": {}}]
-    assert validate_overrides(ok, PLAN, METERS_BY_ID) is None
+    ok = [{"base_pricing_id": "p-tokens", "unit_amount": "0.02", "dimensions": {"model": "gpt-4"}},
+          {"base_pricing_id": "p-tokens", "unit_amount": "0.01"},
+          {"base_pricing_id": "p-calls", "unit_amount": "1", "dimensions": {"call_outcome": "x", "region": "US"}},
+          {"base_pricing_id": "p-plain", "unit_amount": "0.008", "dimensions": {}}]
+    assert validate_overrides(load_overrides(ok), PLAN, METERS_BY_ID) is None
     assert validate_overrides([], PLAN, METERS_BY_ID) is None
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ([{"basePricingId": "nope", "unitAmount": "1"}], "overrides[0]: basePricingId 'nope' is not a pricing of the plan"),
-    ([{"basePricingId": "p-fee", "unitAmount": "1"}], "overrides[0]: pricing 'p-fee' is FLAT/NONE"),
-    ([{"basePricingId": "p-calls-tiered", "unitAmount": "1"}], "is TIER/VOLUME"),
-    ([{"basePricingId": "p-plain", "unitAmount": "1", "dimensions": {"a": "b"}}], "has no groupKeys"),
-    ([{"basePricingId": "p-calls", "unitAmount": "1", "dimensions": {"region": "US"}}],
+    ([{"base_pricing_id": "nope", "unit_amount": "1"}],
+     "overrides[0]: basePricingId 'nope' is not a pricing of the plan"),
+    ([{"base_pricing_id": "p-fee", "unit_amount": "1"}], "overrides[0]: pricing 'p-fee' is FLAT/NONE"),
+    ([{"base_pricing_id": "p-calls-tiered", "unit_amount": "1"}], "is TIER/VOLUME"),
+    ([{"base_pricing_id": "p-plain", "unit_amount": "1", "dimensions": {"a": "b"}}], "has no groupKeys"),
+    ([{"base_pricing_id": "p-calls", "unit_amount": "1", "dimensions": {"region": "US"}}],
      "overrides[0].dimensions: keys must be exactly the meter's groupKeys (region, call_outcome)"),
-    ([{"basePricingId": "p-tokens", "unitAmount": "1", "dimensions": {"model": ""}}], "non-empty strings"),
-    ([{"basePricingId": "p-tokens", "unitAmount": "1"}, {"basePricingId": "p-tokens", "unitAmount": "2"}],
+    ([{"base_pricing_id": "p-tokens", "unit_amount": "1", "dimensions": {"model": ""}}], "non-empty strings"),
+    ([{"base_pricing_id": "p-tokens", "unit_amount": "1"}, {"base_pricing_id": "p-tokens", "unit_amount": "2"}],
      "overrides[1]: repeats overrides[0]"),
 ])
 def test_validate_overrides_errors(overrides: list[dict[str, Any]], message: str) -> None:
     with pytest.raises(ValueError) as exc:
-        validate_overrides(overrides, PLAN, METERS_BY_ID)
+        validate_overrides(load_overrides(overrides), PLAN, METERS_BY_ID)
     assert message in str(exc.value)

@@ -18,8 +18,9 @@ from monk.billing.charges import period_charge, usage_charge
 from monk.billing.dimensions import Dimensions, canonical, resolve_unit_amount
 from monk.billing.invoice import Line
 from monk.billing.proration import Share
-from monk.billing.rating import PriceSpec, Tier
+from monk.billing.rating import PriceSpec
 from monk.models import Pricing, RateCard
+from monk.models.shapes import load_overrides, load_rate_entries, load_tiers
 
 LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000001")
 METERED_MODELS = ("USAGE", "TIER")
@@ -37,15 +38,7 @@ class BuiltLine:
 
 def price_spec(p: Pricing) -> PriceSpec:
     """The pure core's ``PriceSpec`` for a pricing row (amounts in exact dollars)."""
-    tiers = tuple(
-        Tier(
-            min_qty=Decimal(t["minQty"]),
-            max_qty=Decimal(t["maxQty"]) if t.get("maxQty") not in (None, "") else None,
-            unit_amount=Decimal(t["unitAmount"]),
-            flat_amount=Decimal(t.get("flatAmount") or 0),
-        )
-        for t in (p.tiers or [])
-    )
+    tiers = load_tiers(p.tiers)
     tiering = p.tiering if tiers else "NONE"
     return PriceSpec(unit_amount=p.unit_amount or Decimal(0), flat_amount=p.flat_amount or Decimal(0),
                      tiering=tiering, tiers=tiers, minimum_amount=p.minimum_amount)
@@ -69,22 +62,22 @@ class PricingRates:
 
 def pricing_rates(p: Pricing, rate_card: RateCard | None, overrides: Sequence[Mapping[str, Any]]) -> PricingRates:
     """Collect what prices ``p``'s dimension combinations: ``rate_card`` (its meter's, or None) and the
-    contract ``overrides`` (``[{"basePricingId", "unitAmount", "dimensions"?}]``; those naming another
+    contract ``overrides`` (stored form, ``models.shapes.load_overrides``; those naming another
     pricing are ignored; an override without ``dimensions``, or with ``{}``, covers every combination;
     when two overrides cover the same thing the later one wins)."""
     entries: dict[Dimensions, Decimal] = {}
     fallback: Decimal | None = None
     if rate_card is not None:
-        entries = {canonical(e["dimensions"]): Decimal(str(e["unitAmount"])) for e in rate_card.entries or []}
+        entries = {canonical(e.dimensions): e.unit_amount for e in load_rate_entries(rate_card.entries)}
         fallback = rate_card.fallback_rate
     exact: dict[Dimensions, Decimal] = {}
     whole: Decimal | None = None
-    for o in overrides:
-        if o.get("basePricingId") != p.id:
+    for o in load_overrides(overrides):
+        if o.base_pricing_id != p.id:
             continue
-        unit = Decimal(str(o["unitAmount"]))
-        if o.get("dimensions"):
-            exact[canonical(o["dimensions"])] = unit
+        unit = o.unit_amount
+        if o.dimensions:
+            exact[canonical(o.dimensions)] = unit
         else:
             whole = unit
     return PricingRates(entries=entries, fallback=fallback, exact=exact, all=whole)
@@ -117,7 +110,7 @@ def usage_lines(
 
     ``quantities`` maps meter id → dimension key (JSON object of the meter's group-key values in
     groupKeys order, "" when the meter has no group keys) → aggregated quantity. ``rate_cards`` are
-    by meter id; ``overrides`` is the contract's list ``[{"basePricingId", "unitAmount",
+    by meter id; ``overrides`` is the contract's stored list ``[{"base_pricing_id", "unit_amount",
     "dimensions"?}]``. One line per pricing and dimension combination, in the order of ``pricings``
     and then of the dimension keys, named ``"<pricing name> - <value> / <value>"`` (a missing group
     key reads ``(none)``).

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.invoices.transitions import Mover, sources
@@ -169,7 +170,7 @@ async def mark_finalized(session: AsyncSession, invoice_id: str, number: str, no
         Invoice.id == invoice_id, Invoice.status.in_(sources(InvoiceStatus.SENT, Mover.FINALIZER)),
     ).values(status=InvoiceStatus.SENT, invoice_number=number, finalized_at=now, updated_at=now, reopened=False,
              processing_error=None))
-    return result.rowcount == 1
+    return int(cast("CursorResult[Any]", result).rowcount) == 1
 
 
 async def clear_reopened(session: AsyncSession, contract_id: str) -> None:
@@ -188,7 +189,7 @@ async def move(session: AsyncSession, invoice_ids: list[str], target: InvoiceSta
     allowed = sources(target, mover)
     result = await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids), Invoice.status.in_(allowed))
                                    .values(status=target, updated_at=now))
-    return result.rowcount
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 async def set_processing_error(session: AsyncSession, invoice_id: str, error: str | None) -> Invoice | None:
