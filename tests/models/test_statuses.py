@@ -45,3 +45,34 @@ def test_column_defaults_are_enum_members() -> None:
 def test_members_are_their_stored_text() -> None:
     assert InvoiceStatus.IN_PROGRESS == "In Progress" and f"{InvoiceStatus.IN_PROGRESS}" == "In Progress"
     assert str(EventStatus.PENDING) == "pending"
+
+
+def test_stored_values_of_other_fields_match_the_wire() -> None:
+    from monk.contracts.schemas import ChangePlanBody
+    from monk.models.statuses import ChangeOption, LineKind
+
+    assert _literal(ChangePlanBody, "change_option") == {s.value for s in ChangeOption}
+    assert [k.value for k in LineKind] == ["fee", "one_time", "usage", "adjustment"]
+
+
+GUARDED = {s.value for s in InvoiceStatus} | {s.value for s in EventStatus}
+
+
+def test_no_status_is_spelled_as_a_string_literal_in_code() -> None:
+    """Code outside the enums, the API schemas (wire types) and the migrations (frozen history) writes
+    and compares statuses through the enums, never as bare strings (messages and docstrings may name them)."""
+    import ast
+    from pathlib import Path
+
+    import monk
+
+    root = Path(monk.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(("migrations/", "bench/")) or rel.endswith("schemas.py") or rel == "models/statuses.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in GUARDED:
+                found.append(f"{rel}:{node.lineno} {node.value!r}")
+    assert found == []

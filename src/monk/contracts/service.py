@@ -24,7 +24,7 @@ from monk.kit.ids import new_id
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Event, Plan
 from monk.models.shapes import Override, dump_credit_settings, dump_overrides
-from monk.models.statuses import EventStatus, InvoiceStatus, PlanStatus
+from monk.models.statuses import ChangeOption, EventStatus, InvoiceStatus, PlanStatus
 from monk.plans import repository as plans
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 
@@ -214,9 +214,9 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
         raise ValidationFailed(f"planId: the plan bills {plan.billing_frequency}, the contract "
                                f"{contract.billing_frequency}; changing the billing frequency is not supported")
     billing = await load_billing(session, contract)
-    if body.change_option == "immediate":
+    if body.change_option == ChangeOption.IMMEDIATE:
         starts = max(now, midnight(contract.start_date))
-    elif body.change_option == "end_of_period":
+    elif body.change_option == ChangeOption.END_OF_PERIOD:
         day = max(now.date(), contract.start_date)
         current = period_containing(billing.periods(day), midnight(day))
         if current is None:

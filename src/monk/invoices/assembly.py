@@ -21,6 +21,7 @@ from monk.billing.proration import Share
 from monk.billing.rating import PriceSpec
 from monk.models import Pricing, RateCard
 from monk.models.shapes import load_overrides, load_rate_entries, load_tiers
+from monk.models.statuses import LineKind
 
 LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000001")
 METERED_MODELS = ("USAGE", "TIER")
@@ -159,7 +160,7 @@ def usage_lines(
             subtotal += charge.amount
             name = p.name + (" - " + " / ".join(v if v != "" else "(none)" for _, v in dims) if dims else "")
             line = _usage_line(p, slot, name, qty, charge.unit_price, charge.amount, dims, charge.description())
-            out.append(BuiltLine(_line_id(invoice_id, "usage", p.id, dim_key), "usage", p.meter_id, line))
+            out.append(BuiltLine(_line_id(invoice_id, "usage", p.id, dim_key), LineKind.USAGE, p.meter_id, line))
         if dimensional:
             charge_line = _period_charge_line(invoice_id, slot, p, spec, subtotal, share)
             if charge_line is not None:
@@ -175,4 +176,4 @@ def _period_charge_line(invoice_id: str, slot: InvoiceSlot, p: Pricing, spec: Pr
         return None
     amount, text = extra
     line = _usage_line(p, slot, p.name, Decimal(1), amount, amount, (), text)
-    return BuiltLine(_line_id(invoice_id, "usage", p.id, ""), "usage", p.meter_id, line)
+    return BuiltLine(_line_id(invoice_id, "usage", p.id, ""), LineKind.USAGE, p.meter_id, line)

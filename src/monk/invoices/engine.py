@@ -42,6 +42,7 @@ from monk.billing.periods import (
 from monk.billing.proration import Share, prorate, prorated_description, split_period
 from monk.invoices import assembly
 from monk.models import Contract, Meter, Pricing, RateCard
+from monk.models.statuses import LineKind
 
 Quantities = Mapping[str, Mapping[str, Decimal]]  # meter id -> dimension key -> quantity
 
@@ -166,7 +167,7 @@ def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
                     continue
                 line = Line(name=p.name, quantity=Decimal(1), unit_price=unit, amount=round_money(unit),
                             is_metered=False, price_id=p.id, service_period=period)
-                out.append(Expected(f"one_time:{phase.id}:{p.id}", "one_time", None, line))
+                out.append(Expected(f"one_time:{phase.id}:{p.id}", LineKind.ONE_TIME, None, line))
                 continue
             count = interval_starts_in(origin=origin, interval=p.price_interval or "MONTH",
                                        count=p.price_interval_count or 1, period=period)
@@ -178,7 +179,7 @@ def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
             description = None if share.whole else prorated_description(full, share, amount)
             line = Line(name=p.name, quantity=qty, unit_price=unit, amount=amount, is_metered=False, price_id=p.id,
                         service_period=period, description=description)
-            out.append(Expected(f"fee:{phase.id}:{p.id}", "fee", None, line))
+            out.append(Expected(f"fee:{phase.id}:{p.id}", LineKind.FEE, None, line))
     return out
 
 
@@ -199,7 +200,7 @@ def usage_lines(billing: ContractBilling, period: Period, quantities: Mapping[st
                                      share=shares.get(phase.id, nothing), dimensional_meters=dimensional)
         for b in built:
             dims = json.dumps([list(d) for d in b.line.dimensions], separators=(",", ":"))
-            out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", "usage", b.meter_id, b.line))
+            out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", LineKind.USAGE, b.meter_id, b.line))
     return out
 
 
@@ -255,7 +256,7 @@ def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], peri
         line = Line(name=f"{base} ({what}, {label})", quantity=qty, unit_price=unit, amount=delta_amount,
                     is_metered=metered, price_id=exp.line.price_id if exp else (was.price_id if was else None),
                     service_period=period, description=text, dimensions=exp.line.dimensions if exp else ())
-        out.append(Expected(identity, "adjustment", exp.meter_id if exp else None, line))
+        out.append(Expected(identity, LineKind.ADJUSTMENT, exp.meter_id if exp else None, line))
     return out
 
 
