@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from monk.kit.clock import FrozenClock
+from monk.models.shapes import Override, load_overrides
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 from tests.conftest import Api, assert_error
 from tests.e2e import scenario as s
@@ -174,13 +175,12 @@ def test_normalize_rate_overrides_output() -> None:
          "AI_CALL": {"call_outcome=resolved, region=US": "1.5000"}},
         METERS, PLAN)
     assert out == [
-        {"basePricingId": "p-tokens", "unitAmount": "0.02", "dimensions": {"model": "gpt-4"}},
-        {"basePricingId": "p-tokens", "unitAmount": "1.00", "dimensions": {"model": "o1"}},
-        {"basePricingId": "p-tokens", "unitAmount": "0.00001", "dimensions": {"model": "tiny"}},
+        Override("p-tokens", "0.02", (("model", "gpt-4"),)),
+        Override("p-tokens", "1.00", (("model", "o1"),)),
+        Override("p-tokens", "0.00001", (("model", "tiny"),)),
         # one per untiered pricing of the plan on the meter, dimensions in groupKeys order
-        {"basePricingId": "p-calls", "unitAmount": "1.50", "dimensions": {"region": "US", "call_outcome": "resolved"}},
-        {"basePricingId": "p-calls-2", "unitAmount": "1.50",
-         "dimensions": {"region": "US", "call_outcome": "resolved"}},
+        Override("p-calls", "1.50", (("region", "US"), ("call_outcome", "resolved"))),
+        Override("p-calls-2", "1.50", (("region", "US"), ("call_outcome", "resolved"))),
     ]
     assert normalize_rate_overrides({}, METERS, PLAN) == []
 
@@ -225,26 +225,27 @@ METERS_BY_ID = {"m-tokens": TOKENS, "m-calls": CALLS, "m-plain": PLAIN}
 
 
 def test_validate_overrides_accepts_what_can_take_effect() -> None:
-    ok = [{"basePricingId": "p-tokens", "unitAmount": "0.02", "dimensions": {"model": "gpt-4"}},
-          {"basePricingId": "p-tokens", "unitAmount": "0.01"},
-          {"basePricingId": "p-calls", "unitAmount": "1", "dimensions": {"call_outcome": "x", "region": "US"}},
-          {"basePricingId": "p-plain", "unitAmount": "0.008", "dimensions": {}}]
-    assert validate_overrides(ok, PLAN, METERS_BY_ID) is None
+    ok = [{"base_pricing_id": "p-tokens", "unit_amount": "0.02", "dimensions": {"model": "gpt-4"}},
+          {"base_pricing_id": "p-tokens", "unit_amount": "0.01"},
+          {"base_pricing_id": "p-calls", "unit_amount": "1", "dimensions": {"call_outcome": "x", "region": "US"}},
+          {"base_pricing_id": "p-plain", "unit_amount": "0.008", "dimensions": {}}]
+    assert validate_overrides(load_overrides(ok), PLAN, METERS_BY_ID) is None
     assert validate_overrides([], PLAN, METERS_BY_ID) is None
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
-    ([{"basePricingId": "nope", "unitAmount": "1"}], "overrides[0]: basePricingId 'nope' is not a pricing of the plan"),
-    ([{"basePricingId": "p-fee", "unitAmount": "1"}], "overrides[0]: pricing 'p-fee' is FLAT/NONE"),
-    ([{"basePricingId": "p-calls-tiered", "unitAmount": "1"}], "is TIER/VOLUME"),
-    ([{"basePricingId": "p-plain", "unitAmount": "1", "dimensions": {"a": "b"}}], "has no groupKeys"),
-    ([{"basePricingId": "p-calls", "unitAmount": "1", "dimensions": {"region": "US"}}],
+    ([{"base_pricing_id": "nope", "unit_amount": "1"}],
+     "overrides[0]: basePricingId 'nope' is not a pricing of the plan"),
+    ([{"base_pricing_id": "p-fee", "unit_amount": "1"}], "overrides[0]: pricing 'p-fee' is FLAT/NONE"),
+    ([{"base_pricing_id": "p-calls-tiered", "unit_amount": "1"}], "is TIER/VOLUME"),
+    ([{"base_pricing_id": "p-plain", "unit_amount": "1", "dimensions": {"a": "b"}}], "has no groupKeys"),
+    ([{"base_pricing_id": "p-calls", "unit_amount": "1", "dimensions": {"region": "US"}}],
      "overrides[0].dimensions: keys must be exactly the meter's groupKeys (region, call_outcome)"),
-    ([{"basePricingId": "p-tokens", "unitAmount": "1", "dimensions": {"model": ""}}], "non-empty strings"),
-    ([{"basePricingId": "p-tokens", "unitAmount": "1"}, {"basePricingId": "p-tokens", "unitAmount": "2"}],
+    ([{"base_pricing_id": "p-tokens", "unit_amount": "1", "dimensions": {"model": ""}}], "non-empty strings"),
+    ([{"base_pricing_id": "p-tokens", "unit_amount": "1"}, {"base_pricing_id": "p-tokens", "unit_amount": "2"}],
      "overrides[1]: repeats overrides[0]"),
 ])
 def test_validate_overrides_errors(overrides: list[dict[str, Any]], message: str) -> None:
     with pytest.raises(ValueError) as exc:
-        validate_overrides(overrides, PLAN, METERS_BY_ID)
+        validate_overrides(load_overrides(overrides), PLAN, METERS_BY_ID)
     assert message in str(exc.value)

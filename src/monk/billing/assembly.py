@@ -35,7 +35,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from monk.billing.context import BillingContext, Phase, segments
-from monk.billing.invoice import Line
+from monk.billing.invoice import Line, LineKind
 from monk.billing.money import format_dollars, round_money
 from monk.billing.periods import Period, interval_starts_in
 from monk.billing.proration import Share, prorate, prorated_description, split_period
@@ -93,7 +93,7 @@ def fee_lines(billing: BillingContext, period: Period) -> list[Expected]:
                     continue
                 line = Line(name=p.name, quantity=Decimal(1), unit_price=unit, amount=round_money(unit),
                             is_metered=False, price_id=p.id, service_period=period)
-                out.append(Expected(f"one_time:{phase.id}:{p.id}", "one_time", None, line))
+                out.append(Expected(f"one_time:{phase.id}:{p.id}", LineKind.ONE_TIME, None, line))
                 continue
             count = interval_starts_in(origin=origin, interval=p.price_interval or "MONTH",
                                        count=p.price_interval_count or 1, period=period)
@@ -105,7 +105,7 @@ def fee_lines(billing: BillingContext, period: Period) -> list[Expected]:
             description = None if share.whole else prorated_description(full, share, amount)
             line = Line(name=p.name, quantity=qty, unit_price=unit, amount=amount, is_metered=False, price_id=p.id,
                         service_period=period, description=description)
-            out.append(Expected(f"fee:{phase.id}:{p.id}", "fee", None, line))
+            out.append(Expected(f"fee:{phase.id}:{p.id}", LineKind.FEE, None, line))
     return out
 
 
@@ -124,7 +124,7 @@ def usage_lines(billing: BillingContext, period: Period, quantities: Mapping[str
                               dimensional_meters=billing.dimensional_meters)
         for b in built:
             dims = json.dumps([list(d) for d in b.line.dimensions], separators=(",", ":"))
-            out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", "usage", b.meter_id, b.line))
+            out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", LineKind.USAGE, b.meter_id, b.line))
     return out
 
 
@@ -180,7 +180,7 @@ def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], peri
         line = Line(name=f"{base} ({what}, {label})", quantity=qty, unit_price=unit, amount=delta_amount,
                     is_metered=metered, price_id=exp.line.price_id if exp else (was.price_id if was else None),
                     service_period=period, description=text, dimensions=exp.line.dimensions if exp else ())
-        out.append(Expected(identity, "adjustment", exp.meter_id if exp else None, line))
+        out.append(Expected(identity, LineKind.ADJUSTMENT, exp.meter_id if exp else None, line))
     return out
 
 

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from monk.billing.money import format_dollars, format_quantity, round_money
 from monk.billing.periods import Period
 
-__all__ = ["Line", "format_units", "usage_description"]
+__all__ = ["Line", "LineKind", "format_units", "usage_description"]
+
+
+class LineKind(StrEnum):
+    """``invoice_lines.kind`` (also the first part of a line's identity)."""
+
+    FEE = "fee"
+    ONE_TIME = "one_time"
+    USAGE = "usage"
+    ADJUSTMENT = "adjustment"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from monk.kit.auth import Principal
 from monk.kit.db import one_of
 from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Customer
+from monk.models.statuses import JobKind
 
 # ``lock``, ``of_customers`` and ``meters_by_id`` are the billing context's queries
 # (``invoicing.repository``), which contract rules use too.
@@ -37,7 +38,7 @@ async def of_customer(session: AsyncSession, customer_id: str) -> list[Contract]
     return (await of_customers(session, [customer_id]))[customer_id]
 
 
-HORIZON_JOB = "horizon"  # the horizon extension's name in failure records (job_failures.kind)
+HORIZON_JOB = JobKind.HORIZON  # the horizon extension's name in failure records (job_failures.kind)
 
 
 async def rolling_active(session: AsyncSession, *, ids: list[str] | None = None,

@@ -13,6 +13,8 @@ from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, Day, DecimalText, Instant, ResponseModel
 from monk.models import Contract as ContractRow
 from monk.models import ContractPhase
+from monk.models.shapes import Override as OverrideValue
+from monk.models.shapes import load_overrides
 
 MetadataValue = StrictStr | StrictBool | StrictInt | StrictFloat
 DECIMAL = r"^\d+(\.\d+)?$"
@@ -173,6 +175,14 @@ class PlanChange(ResponseModel):
     status: Literal["applied", "scheduled"]
 
 
+def override_out(o: OverrideValue) -> dict[str, Any]:
+    """The API shape of a contract override: ``{basePricingId, unitAmount[, dimensions]}``, the amount as sent."""
+    out: dict[str, Any] = {"basePricingId": o.base_pricing_id, "unitAmount": o.unit_amount_text}
+    if o.dimensions is not None:
+        out["dimensions"] = o.dimension_map()
+    return out
+
+
 def phase_out(p: ContractPhase) -> dict[str, Any]:
     """One entry of a contract's plan schedule."""
     return {"planId": p.plan_id, "startsAt": iso_ms(p.starts_at), "changeOption": p.change_option,
@@ -193,7 +203,7 @@ def contract_out(c: ContractRow, phases: list[ContractPhase] | None = None) -> d
         "billingFrequency": c.billing_frequency,
         "netTerms": c.net_terms,
         "creditGrantCents": c.credit_grant_cents,
-        "overrides": c.overrides or [],
+        "overrides": [override_out(o) for o in load_overrides(c.overrides)],
         "isActive": c.is_active,
         "cancelledAt": iso_ms(c.cancelled_at) if c.cancelled_at else None,
         "phases": [phase_out(p) for p in phases] if phases is not None else None,

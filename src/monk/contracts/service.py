@@ -23,6 +23,8 @@ from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Plan
+from monk.models.shapes import Override, dump_credit_settings, dump_overrides
+from monk.models.statuses import ChangeOption, InvoiceStatus, PlanStatus
 from monk.plans import repository as plans
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 
@@ -36,7 +38,7 @@ async def _active_plan(session: AsyncSession, who: Principal, plan_id: str) -> P
     plan = await plans.get(session, who, plan_id)
     if plan is None:
         raise ValidationFailed(f"planId: plan '{plan_id}' not found")
-    if plan.status != "ACTIVE":
+    if plan.status != PlanStatus.ACTIVE:
         raise ValidationFailed(f"planId: plan '{plan.plan_code}' is {plan.status}; only ACTIVE plans take contracts")
     return plan
 
@@ -70,7 +72,7 @@ async def create(
         billing_frequency=plan.billing_frequency,
         net_terms=body.net_terms if body.net_terms is not None else plan.net_terms,
         credit_grant_cents=body.credit_grant_cents if "credit_grant_cents" in fields else plan.credit_grant_cents,
-        credit_settings=body.credit_settings,
+        credit_settings=dump_credit_settings(body.credit_settings),
         overrides=overrides,
         metadata_=body.metadata or {}, is_active=True,
     )
@@ -86,14 +88,16 @@ async def create(
 
 async def _overrides(session: AsyncSession, plan_id: str, body: ContractCreate) -> list[dict[str, Any]]:
     """The contract's price overrides: ``overrides`` plus ``rateOverrides`` in the same form, each
-    checked to take effect on a pricing of the plan (400 otherwise)."""
+    checked to take effect on a pricing of the plan (400 otherwise); returns their stored form."""
     pricings = await plans.pricing_of(session, plan_id)
     pricing_ids = {p.id for p in pricings}
     for o in body.overrides:
         if o.base_pricing_id not in pricing_ids:
             raise ValidationFailed(f"overrides: basePricingId '{o.base_pricing_id}' is not a pricing of the plan")
     meters = await repository.meters_by_id(session, {p.meter_id for p in pricings if p.meter_id})
-    out = [o.model_dump(by_alias=True, exclude_none=True) for o in body.overrides]
+    out = [Override(base_pricing_id=o.base_pricing_id, unit_amount_text=o.unit_amount,
+                    dimensions=None if o.dimensions is None else tuple(o.dimensions.items()))
+           for o in body.overrides]
     try:
         if body.rate_overrides:
             by_code = {m.code: m for m in meters.values()}
@@ -101,7 +105,7 @@ async def _overrides(session: AsyncSession, plan_id: str, body: ContractCreate) 
         validate_overrides(out, pricings, meters)
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from None
-    return out
+    return dump_overrides(out)
 
 
 async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contract:
@@ -210,9 +214,9 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
         raise ValidationFailed(f"planId: the plan bills {plan.billing_frequency}, the contract "
                                f"{contract.billing_frequency}; changing the billing frequency is not supported")
     billing = await load_billing(session, contract)
-    if body.change_option == "immediate":
+    if body.change_option == ChangeOption.IMMEDIATE:
         starts = max(now, midnight(contract.start_date))
-    elif body.change_option == "end_of_period":
+    elif body.change_option == ChangeOption.END_OF_PERIOD:
         day = max(now.date(), contract.start_date)
         current = period_containing(billing.periods(day), midnight(day))
         if current is None:
@@ -259,7 +263,7 @@ async def _rebill_from(session: AsyncSession, contract: Contract, starts: dateti
     await event_store.repend_matched(session, org_id=contract.org_id, mode=contract.mode,
                                      customer_id=contract.customer_id, since=starts)
     for inv in await invoices.of_contract(session, contract.id):
-        if inv.status in invoices.OPEN_STATUSES or inv.status == "Cancelled":
+        if inv.status in invoices.OPEN_STATUSES or inv.status == InvoiceStatus.CANCELLED:
             continue
         ends = [d for d in (inv.fee_end, inv.usage_end) if d is not None]
         if ends and midnight(max(ends)) > starts:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
 from monk.models import Customer, Event, Meter, Pricing, UsageRecord
+from monk.models.statuses import MeterStatus
 
 STREAM_CHUNK = 2000
 
@@ -19,7 +20,8 @@ STREAM_CHUNK = 2000
 async def active_meters(session: AsyncSession, who: Principal) -> list[Meter]:
     """Meters that accept events (status ``active``, not archived), oldest first."""
     return list((await session.execute(select(Meter).where(
-        Meter.org_id == who.org_id, Meter.mode == who.mode, Meter.status == "active", Meter.archived_at.is_(None),
+        Meter.org_id == who.org_id, Meter.mode == who.mode, Meter.status == MeterStatus.ACTIVE,
+        Meter.archived_at.is_(None),
     ).order_by(Meter.created_at, Meter.id))).scalars().all())
 
 

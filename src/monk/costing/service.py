@@ -37,6 +37,7 @@ from monk.kit.errors import NotFound, ValidationFailed
 from monk.kit.time import ensure_utc, midnight
 from monk.meters.service import meter_spec
 from monk.models import Contract, Customer
+from monk.models.shapes import load_rate_entries
 from monk.ratecards import repository as ratecards
 
 
@@ -57,7 +58,7 @@ async def list_rates(session: AsyncSession, who: Principal, *, event_names: list
         card, pricing = cards.get(m.id), units.get(m.id)
         if card is None and pricing is None:
             continue
-        entries = {canonical(e["dimensions"]): Decimal(str(e["unitAmount"])) for e in (card.entries if card else [])}
+        entries = {canonical(e.dimensions): e.unit_amount for e in load_rate_entries(card.entries if card else None)}
         out.append(ListRate(meter_id=m.id, code=m.code, display_name=m.display_name, spec=meter_spec(m),
                             entries=entries, fallback=card.fallback_rate if card else None,
                             unit=pricing.unit_amount if pricing else None))

@@ -42,6 +42,7 @@ from monk.kit.errors import MonkError, error_response
 from monk.kit.ids import request_id
 from monk.kit.openapi import documented, typed
 from monk.kit.schemas import Data, envelope
+from monk.models.statuses import EventStatus
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 UsageRead = Annotated[Principal, Depends(require("usage:read"))]
@@ -137,7 +138,7 @@ async def list_events(
         external_customer_id=external_customer_id, start=query_instant("start", start), end=query_instant("end", end),
         matched=matched,
     )
-    contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])
+    contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == EventStatus.MATCHED])
     return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": page.limit,
             "offset": page.offset, "hasMore": page.offset + len(rows) < total}
 

@@ -13,6 +13,7 @@ from monk.kit.auth import Principal
 from monk.kit.db import bulk_upsert, claiming, is_sqlite, one_of
 from monk.kit.pagination import Page
 from monk.models import Customer, Event, JobFailure, UsageRecord
+from monk.models.statuses import EventStatus
 
 KEY = ("org_id", "mode", "idempotency_key")
 EVENTS = cast(Table, Event.__table__)
@@ -54,7 +55,7 @@ async def list_page(
     if end is not None:
         cond.append(Event.timestamp < end)
     if matched is not None:
-        cond.append(Event.status == ("matched" if matched else "unmatched"))
+        cond.append(Event.status == (EventStatus.MATCHED if matched else EventStatus.UNMATCHED))
     total = (await session.execute(select(func.count()).select_from(Event).where(*cond))).scalar_one()
     rows = (await session.execute(
         select(Event).where(*cond).order_by(Event.timestamp.desc(), Event.id.desc()).limit(pg.limit).offset(pg.offset)
@@ -127,7 +128,7 @@ def requeue_statements(*, org_id: str, mode: str, customer_id: str, external_cus
     table = EVENTS
     requeue = (update(table).where(table.c.id.in_(unmatched.scalar_subquery()),
                                    table.c.status == literal_column("'unmatched'"))
-               .values(status="pending", unmatched_reason=None))
+               .values(status=EventStatus.PENDING, unmatched_reason=None))
     return lock_pending, requeue
 
 
@@ -188,7 +189,7 @@ async def set_pending_unmatched(session: AsyncSession, event_id: str, reason: st
     ``(org_id, matched_customer_id)`` or None when it is no longer pending."""
     table = EVENTS
     return (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
-        status="unmatched", unmatched_reason=reason,
+        status=EventStatus.UNMATCHED, unmatched_reason=reason,
     ).returning(table.c.org_id, table.c.matched_customer_id))).one_or_none()
 
 
@@ -199,9 +200,9 @@ async def requeue_set_aside(session: AsyncSession, event_ids: list[str], reason_
         return 0
     table = EVENTS
     result: CursorResult[Any] = await session.execute(update(table).where(  # type: ignore[assignment]
-        one_of(session, table.c.id, event_ids), table.c.status == "unmatched",
+        one_of(session, table.c.id, event_ids), table.c.status == EventStatus.UNMATCHED,
         table.c.unmatched_reason.like(reason_prefix + "%"),
-    ).values(status="pending", unmatched_reason=None))
+    ).values(status=EventStatus.PENDING, unmatched_reason=None))
     return int(result.rowcount or 0)
 
 
@@ -211,7 +212,7 @@ async def recovered_failures(session: AsyncSession, kind: str, reason_prefix: st
     table = EVENTS
     handed_back = select(JobFailure.item_id).where(JobFailure.kind == kind, JobFailure.retry_at.is_(None))
     still_failing = select(table.c.id).where(
-        table.c.id.in_(handed_back), (table.c.status == "pending") | table.c.unmatched_reason.like(
+        table.c.id.in_(handed_back), (table.c.status == EventStatus.PENDING) | table.c.unmatched_reason.like(
             reason_prefix + "%"))
     return list((await session.execute(select(JobFailure.item_id).where(
         JobFailure.kind == kind, JobFailure.retry_at.is_(None), JobFailure.item_id.not_in(still_failing),
@@ -247,4 +248,5 @@ async def repend_matched(session: AsyncSession, *, org_id: str, mode: str, custo
         Event.org_id == org_id, Event.mode == mode, Event.matched_customer_id == customer_id,
         Event.timestamp >= since,
     ).with_for_update(skip_locked=True))
-    await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery())).values(status="pending"))
+    await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery()))
+                          .values(status=EventStatus.PENDING))

@@ -26,6 +26,7 @@ from monk.kit.errors import ValidationFailed
 from monk.kit.schemas import CamelModel, Instant, ResponseModel, invalid_json
 from monk.kit.time import ensure_utc
 from monk.models import Event
+from monk.models.statuses import EventStatus
 
 MAX_BATCH = 10_000
 MAX_FUTURE = timedelta(hours=1)
@@ -331,7 +332,7 @@ def event_out(e: Event, matched_contract_id: str | None = None) -> dict[str, Any
         "eventName": e.event_name,
         "customerId": e.matched_customer_id or e.customer_id,
         "externalCustomerId": e.external_customer_id,
-        "contractId": (matched_contract_id if e.status == "matched" else None) or e.contract_id,
+        "contractId": (matched_contract_id if e.status == EventStatus.MATCHED else None) or e.contract_id,
         "timestamp": iso_ms(e.timestamp),
         "properties": e.properties,
         "receivedAt": iso_ms(e.received_at),

@@ -16,6 +16,7 @@ from monk.kit.auth import Principal
 from monk.kit.errors import NotFound
 from monk.kit.notify import announce
 from monk.models import Customer
+from monk.models.statuses import EventStatus
 
 
 def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dict[str, Any]]:
@@ -33,7 +34,7 @@ def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dic
         rows[key] = {
             "id": str(uuid7()), "org_id": org, "mode": mode, "idempotency_key": key, "event_name": name,
             "customer_id": cid, "external_customer_id": ext, "contract_id": contract,
-            "timestamp": ts or now, "properties": props, "received_at": now, "status": "pending",
+            "timestamp": ts or now, "properties": props, "received_at": now, "status": EventStatus.PENDING,
             "unmatched_reason": None,
         }
     return list(rows.values())

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from monk.customers import service as customers
-from monk.invoices import repository
+from monk.invoices import lifecycle, repository
 from monk.invoices.schemas import STATUSES, Invoice, invoice_out
 from monk.kit import deps
 from monk.kit.auth import Principal, require
 from monk.kit.bounds import query_day
-from monk.kit.errors import Conflict, NotFound, ValidationFailed
+from monk.kit.errors import NotFound, ValidationFailed
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, Listing, envelope
 from monk.kit.schemas import page as listing
@@ -80,12 +80,7 @@ async def mark_paid(
 ) -> dict[str, Any]:
     """Record that a finalized (``Sent``) invoice was paid outside Monk → ``{"data": Invoice}`` with
     status ``Paid``; 404 unknown; 409 when the invoice is not ``Sent`` (drafts cannot be paid)."""
-    inv = await repository.get(session, principal, invoice_id)
-    if inv is None:
-        raise NotFound(f"Invoice '{invoice_id}' not found")
-    if not await repository.transition(session, inv.id, "Sent", "Paid", clock.now()):
-        raise Conflict(f"Invoice is {inv.status}; only Sent invoices can be marked paid")
-    await session.refresh(inv)
+    inv = await lifecycle.mark_paid(session, principal, invoice_id, now=clock.now())
     return envelope(invoice_out(inv))
 
 

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.invoices.transitions import Mover, sources
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.db import claiming, insert_for, one_of
 from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Invoice, InvoiceLine, PlanPricing, Pricing, Sequence
+from monk.models.statuses import OPEN_INVOICE_STATUSES, InvoiceKind, InvoiceStatus, JobKind
 
-OPEN_STATUSES = ("Drafted", "In Progress")
-FINALIZE_JOB = "finalize"  # finalization's name in failure records (job_failures.kind)
+OPEN_STATUSES = OPEN_INVOICE_STATUSES
+FINALIZE_JOB = JobKind.FINALIZE  # finalization's name in failure records (job_failures.kind)
 
 
 async def get(session: AsyncSession, who: Principal, invoice_id: str) -> Invoice | None:
@@ -98,8 +101,8 @@ async def carrying(session: AsyncSession, contract_id: str, period_start: date, 
     contract's period starting at ``period_start``."""
     col = Invoice.usage_start if usage else Invoice.fee_start
     return (await session.execute(select(Invoice).where(
-        Invoice.contract_id == contract_id, col == period_start, Invoice.status != "Cancelled",
-        Invoice.kind == "regular",
+        Invoice.contract_id == contract_id, col == period_start, Invoice.status != InvoiceStatus.CANCELLED,
+        Invoice.kind == InvoiceKind.REGULAR,
     ))).scalar_one_or_none()
 
 
@@ -107,7 +110,7 @@ async def reopened(session: AsyncSession, contract_id: str) -> list[Invoice]:
     """Finalized invoices of the contract whose periods changed after they were finalized."""
     return list((await session.execute(select(Invoice).where(
         Invoice.contract_id == contract_id, Invoice.reopened.is_(True),
-        Invoice.status.not_in((*OPEN_STATUSES, "Cancelled")),
+        Invoice.status.not_in((*OPEN_STATUSES, InvoiceStatus.CANCELLED)),
     ).order_by(Invoice.invoice_date))).scalars().all())
 
 
@@ -118,7 +121,7 @@ async def billed_lines(
     identity starts with one of ``prefix`` (``fee:``/``one_time:`` or ``usage:``)."""
     rows = (await session.execute(
         select(InvoiceLine).join(Invoice, Invoice.id == InvoiceLine.invoice_id).where(
-            Invoice.contract_id == contract_id, Invoice.status.not_in((*OPEN_STATUSES, "Cancelled")),
+            Invoice.contract_id == contract_id, Invoice.status.not_in((*OPEN_STATUSES, InvoiceStatus.CANCELLED)),
             InvoiceLine.service_start == period_start)
     )).scalars().all()
     return [r for r in rows if r.identity.startswith(prefix)]
@@ -143,10 +146,11 @@ async def due_for_finalization(session: AsyncSession, on_or_before: date, limit:
 
 
 async def start_usage_periods(session: AsyncSession, today: date) -> None:
-    """``Drafted`` → ``In Progress`` for regular invoices whose usage period has begun."""
+    """``Drafted`` → ``In Progress`` (by the finalizer) for regular invoices whose usage period has begun."""
     await session.execute(update(Invoice).where(
-        Invoice.status == "Drafted", Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
-    ).values(status="In Progress"))
+        Invoice.status.in_(sources(InvoiceStatus.IN_PROGRESS, Mover.FINALIZER)),
+        Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
+    ).values(status=InvoiceStatus.IN_PROGRESS))
 
 
 async def next_number(session: AsyncSession, org_id: str, mode: str) -> int:
@@ -163,10 +167,10 @@ async def mark_finalized(session: AsyncSession, invoice_id: str, number: str, no
     workers can never both finalize it; the unique index on numbers backs it up. Returns whether
     this call finalized it."""
     result = await session.execute(update(Invoice).where(
-        Invoice.id == invoice_id, Invoice.status.in_(OPEN_STATUSES),
-    ).values(status="Sent", invoice_number=number, finalized_at=now, updated_at=now, reopened=False,
+        Invoice.id == invoice_id, Invoice.status.in_(sources(InvoiceStatus.SENT, Mover.FINALIZER)),
+    ).values(status=InvoiceStatus.SENT, invoice_number=number, finalized_at=now, updated_at=now, reopened=False,
              processing_error=None))
-    return result.rowcount == 1
+    return int(cast("CursorResult[Any]", result).rowcount) == 1
 
 
 async def clear_reopened(session: AsyncSession, contract_id: str) -> None:
@@ -175,17 +179,17 @@ async def clear_reopened(session: AsyncSession, contract_id: str) -> None:
                           .values(reopened=False))
 
 
-async def set_status(session: AsyncSession, invoice_ids: list[str], status: str, now: datetime) -> None:
-    """Set the status of invoices (e.g. ``Cancelled``)."""
-    if invoice_ids:
-        await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids)).values(status=status, updated_at=now))
-
-
-async def transition(session: AsyncSession, invoice_id: str, from_status: str, to_status: str, now: datetime) -> bool:
-    """Compare-and-set an invoice's status; returns whether it was ``from_status`` and moved."""
-    result = await session.execute(update(Invoice).where(Invoice.id == invoice_id, Invoice.status == from_status)
-                                   .values(status=to_status, updated_at=now))
-    return result.rowcount == 1
+async def move(session: AsyncSession, invoice_ids: list[str], target: InvoiceStatus, mover: Mover,
+               now: datetime) -> int:
+    """Move invoices to ``target`` on behalf of ``mover``: a compare-and-set on the statuses the
+    transition table allows ``mover`` to move from (``transitions.sources``); an invoice in any other
+    status is left as it is. Returns how many moved."""
+    if not invoice_ids:
+        return 0
+    allowed = sources(target, mover)
+    result = await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids), Invoice.status.in_(allowed))
+                                   .values(status=target, updated_at=now))
+    return int(cast("CursorResult[Any]", result).rowcount)
 
 
 async def set_processing_error(session: AsyncSession, invoice_id: str, error: str | None) -> Invoice | None:

@@ -14,8 +14,9 @@ from monk.kit.schemas import Day, DecimalText, Instant, ResponseModel
 from monk.kit.time import midnight
 from monk.models import Invoice as InvoiceRow
 from monk.models import InvoiceLine
+from monk.models.statuses import InvoiceStatus
 
-STATUSES = ("Drafted", "In Progress", "Sent", "In Transit", "Paid", "Cancelled", "Refunded")
+STATUSES = tuple(InvoiceStatus)
 
 
 class ServicePeriod(ResponseModel):

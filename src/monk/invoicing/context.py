@@ -1,51 +1,36 @@
 """A contract's billing context loaded from stored rows: the pure core's values
 (``monk.billing.context``) next to the rows the I/O layer still needs (the contract, its meters).
 
-Stored JSON is read here and nowhere else, one loader per shape: ``tiers_of`` (a pricing's tiers),
-``overrides_of`` (a contract's overrides), ``rate_card_terms`` (a rate card's entries).
+Stored JSON (snake_case, Monk's own shapes) is parsed only by the loaders of ``monk.models.shapes``;
+this module turns their values into the pure core's terms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from monk.billing.context import BillingContext, ContractTerms, Override, Phase, PriceTerms, RateCardTerms
 from monk.billing.dimensions import canonical
 from monk.billing.periods import Period
-from monk.billing.rating import Tier
 from monk.models import Contract, ContractPhase, Meter, Pricing, RateCard
+from monk.models.shapes import load_overrides, load_rate_entries, load_tiers
 
 
-def tiers_of(stored: Iterable[Mapping[str, Any]] | None) -> tuple[Tier, ...]:
-    """A pricing's stored tiers (``[{"minQty", "maxQty", "unitAmount", "flatAmount"}]``, decimal
-    strings; ``maxQty`` null or "" = open) as ``Tier`` values."""
-    return tuple(
-        Tier(
-            min_qty=Decimal(t["minQty"]),
-            max_qty=Decimal(t["maxQty"]) if t.get("maxQty") not in (None, "") else None,
-            unit_amount=Decimal(t["unitAmount"]),
-            flat_amount=Decimal(t.get("flatAmount") or 0),
-        )
-        for t in (stored or [])
-    )
-
-
-def overrides_of(stored: Iterable[Mapping[str, Any]] | None) -> tuple[Override, ...]:
-    """A contract's stored overrides (``[{"basePricingId", "unitAmount", "dimensions"?}]``) as
-    ``Override`` values, in stored order (an override without dimensions, or with ``{}``, covers
-    every combination)."""
-    return tuple(Override(base_pricing_id=str(o.get("basePricingId")), unit_amount=Decimal(str(o["unitAmount"])),
-                          dimensions=canonical(o["dimensions"]) if o.get("dimensions") else ())
-                 for o in (stored or []))
+def overrides_of(stored: Sequence[Mapping[str, Any]] | None) -> tuple[Override, ...]:
+    """A contract's stored overrides (``models.shapes.load_overrides``) as the pure core's
+    ``Override`` terms, in stored order (an override without dimensions, or with ``{}``, covers every
+    combination)."""
+    return tuple(Override(base_pricing_id=o.base_pricing_id, unit_amount=o.unit_amount,
+                          dimensions=canonical(o.dimension_map()) if o.dimensions else ())
+                 for o in load_overrides(stored))
 
 
 def rate_card_terms(card: RateCard) -> RateCardTerms:
-    """A stored rate card (``entries`` ``[{"dimensions", "unitAmount"}]``) as ``RateCardTerms``."""
-    entries = {canonical(e["dimensions"]): Decimal(str(e["unitAmount"])) for e in card.entries or []}
+    """A stored rate card (``models.shapes.load_rate_entries``) as ``RateCardTerms``."""
+    entries = {canonical(e.dimension_map()): e.unit_amount for e in load_rate_entries(card.entries)}
     return RateCardTerms(entries=entries, fallback=card.fallback_rate)
 
 
@@ -53,7 +38,7 @@ def price_terms(p: Pricing) -> PriceTerms:
     """A pricing row as ``PriceTerms``."""
     return PriceTerms(id=p.id, name=p.name, model=p.model, billing_mode=p.billing_mode, meter_id=p.meter_id,
                       unit_amount=p.unit_amount, flat_amount=p.flat_amount, minimum_amount=p.minimum_amount,
-                      tiering=p.tiering, tiers=tiers_of(p.tiers), price_interval=p.price_interval,
+                      tiering=p.tiering, tiers=load_tiers(p.tiers), price_interval=p.price_interval,
                       price_interval_count=p.price_interval_count)
 
 

@@ -39,6 +39,7 @@ from monk.jobs import repository as failures
 from monk.kit.jobs import error_text
 from monk.meters.service import meter_spec
 from monk.models import JobFailure
+from monk.models.statuses import EventStatus, JobKind, MeterStatus
 
 log = structlog.get_logger("monk.worker")
 
@@ -46,7 +47,7 @@ log = structlog.get_logger("monk.worker")
 # and an external id that happen to be equal merely share a turn), off the partial index
 # ``ix_events_pending_customer``; the rows it reads are ``events.repository.CLAIM``.
 MAX_DIMENSION_KEY_LENGTH = 1000  # usage_records.dimension_key, usage_rollups.dimension_key
-JOB = "match"  # the job's name in failure records (job_failures.kind)
+JOB = JobKind.MATCH  # the job's name in failure records (job_failures.kind)
 PROCESSING_ERROR = "PROCESSING_ERROR"
 
 
@@ -132,7 +133,7 @@ class _Matcher:
 def _phase_matchers(billing: ContractBilling, phase: Phase) -> list[_Matcher]:
     """The distinct meters of a phase's metered pricing, in pricing order."""
     return [_Matcher(m.id, m.code, meter_spec(m), bool(m.group_keys), m.archived_at,
-                     m.status != "active" or m.archived_at is not None)
+                     m.status != MeterStatus.ACTIVE or m.archived_at is not None)
             for m in (billing.meters[i] for i in billing.meter_ids(phase))]
 
 
@@ -230,7 +231,8 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
         found, reason, customer_id = _match(ev, key, resolver)
         new_records.extend(found)
         dirty.update((r["contract_id"], r["period_start"]) for r in found)
-        outcomes.setdefault(("matched" if found else "unmatched", reason, customer_id), []).append(ev.id)
+        status = EventStatus.MATCHED if found else EventStatus.UNMATCHED
+        outcomes.setdefault((status, reason, customer_id), []).append(ev.id)
     await event_store.record_outcomes(session, outcomes)
     await store.insert_usage(session, new_records)
     await rollups.apply(session, added=new_records, removed=old)

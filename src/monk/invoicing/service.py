@@ -19,6 +19,7 @@ from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
 from monk.billing.totals import invoice_totals
 from monk.invoices import repository
+from monk.invoices.transitions import Mover
 from monk.invoicing import repository as store
 from monk.invoicing import rollups
 from monk.invoicing.context import ContractBilling, build
@@ -27,6 +28,7 @@ from monk.kit.auth import Principal
 from monk.kit.ids import new_id
 from monk.kit.jobs import error_text
 from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
+from monk.models.statuses import InvoiceKind, InvoiceStatus
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
@@ -82,7 +84,8 @@ def _slots(billing: ContractBilling, now: datetime, periods_ahead: int) -> list[
 def _new_invoice(c: Contract, *, slot: InvoiceSlot | None, now: datetime, invoice_date: date) -> Invoice:
     return Invoice(
         id=new_id(), org_id=c.org_id, mode=c.mode, contract_id=c.id, customer_id=c.customer_id,
-        slot=slot.index if slot else None, kind="regular" if slot else "adjustment", status="Drafted",
+        slot=slot.index if slot else None, kind=InvoiceKind.REGULAR if slot else InvoiceKind.ADJUSTMENT,
+        status=InvoiceStatus.DRAFTED,
         invoice_date=invoice_date, due_date=due_date(invoice_date, c.net_terms),
         fee_start=slot.fee_period.start if slot and slot.fee_period else None,
         fee_end=slot.fee_period.end if slot and slot.fee_period else None,
@@ -116,7 +119,7 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
     slots = {s.index: s for s in _slots(billing, now, 0)}
     cancelled: list[str] = []
     for inv in await repository.of_contract(session, billing.contract.id):
-        if inv.status not in OPEN or inv.kind != "regular":
+        if inv.status not in OPEN or inv.kind != InvoiceKind.REGULAR:
             continue
         slot = slots.get(inv.slot if inv.slot is not None else -1)
         if slot is None:
@@ -128,7 +131,7 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
         inv.usage_start = slot.usage_period.start if slot.usage_period else None
         inv.usage_end = slot.usage_period.end if slot.usage_period else None
         inv.updated_at = now
-    await repository.set_status(session, cancelled, "Cancelled", now)
+    await repository.move(session, cancelled, InvoiceStatus.CANCELLED, Mover.CALENDAR, now)
     await session.flush()
     for inv in await repository.of_contract(session, billing.contract.id):
         if inv.status in OPEN:

@@ -25,6 +25,7 @@ from monk.legacy_usage import repository
 from monk.legacy_usage.schemas import LegacyUsageIn
 from monk.meters.service import meter_spec
 from monk.models import Customer, Meter
+from monk.models.statuses import MeterStatus
 
 NUMERIC_AGGREGATIONS = ("SUM", "MAX", "MIN")
 
@@ -79,7 +80,7 @@ async def record_legacy_usage(
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' is {pricing.model}, not usage-based "
                             "(USAGE or TIER)")
     meter = await repository.meter(session, who, pricing.meter_id)
-    if meter is None or meter.archived_at is not None or meter.status != "active":
+    if meter is None or meter.archived_at is not None or meter.status != MeterStatus.ACTIVE:
         raise Unprocessable(f"pricingCode: the meter of pricing '{body.pricing_code}' is archived or inactive")
     name = _legacy_event_name(meter, body.pricing_code)
     properties: dict[str, Any] = dict(body.properties)

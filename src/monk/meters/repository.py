@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal
 from monk.kit.pagination import Page
 from monk.models import Meter, Plan, PlanPricing, Pricing
+from monk.models.statuses import PlanStatus
 
-BLOCKING_PLAN_STATUSES = ("ACTIVE", "DRAFT")
+BLOCKING_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.DRAFT)
 
 
 def _scope(who: Principal) -> list:

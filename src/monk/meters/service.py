@@ -14,6 +14,7 @@ from monk.kit.ids import new_id
 from monk.meters import repository
 from monk.meters.schemas import MeterCreate, property_filter_dict
 from monk.models import Meter
+from monk.models.statuses import MeterStatus
 
 
 def _duplicate(code: str) -> Conflict:
@@ -35,7 +36,7 @@ async def create(session: AsyncSession, who: Principal, body: MeterCreate, now: 
     meter = Meter(
         id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
         code=body.code, display_name=body.display_name, description=body.description,
-        aggregation_type=body.aggregation_type, status="active",
+        aggregation_type=body.aggregation_type, status=MeterStatus.ACTIVE,
         event_include=list(etf.include or []) if etf else [],
         event_exclude=list(etf.exclude or []) if etf else [],
         property_filters=[property_filter_dict(f) for f in body.property_filters],
@@ -78,7 +79,7 @@ async def archive(session: AsyncSession, who: Principal, meter_id: str, now: dat
             "archive the plan first"
         )
     meter.archived_at = now
-    meter.status = "inactive"
+    meter.status = MeterStatus.INACTIVE
     meter.updated_at = now
     await session.flush()
     return meter

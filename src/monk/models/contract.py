@@ -29,8 +29,12 @@ class Contract(Tenant, Base):
     billing_cycle_anchor: Mapped[date] = mapped_column(Date)
     billing_frequency: Mapped[str] = mapped_column(String(20))
     net_terms: Mapped[int] = mapped_column(Integer, default=0)
+    # credit_grant_cents and credit_settings are stored but read by nothing yet: the credits work
+    # (prepaid grants, credit rate, depletion) reads them. credit_settings is stored snake_case
+    # (``models.shapes.load_credit_settings``).
     credit_grant_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     credit_settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    # [{"base_pricing_id", "unit_amount", "dimensions"?}] (``models.shapes.load_overrides``)
     overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from monk.kit.db import JSONType, UTCDateTime
 from monk.kit.ids import new_id
 from monk.models.base import Base
+from monk.models.statuses import EventStatus
 
 
 class Event(Base):
@@ -50,7 +51,7 @@ class Event(Base):
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
     properties: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=EventStatus.PENDING)
     unmatched_reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
     matched_customer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 

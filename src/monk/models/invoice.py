@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.kit.db import ExactDecimal, JSONType, UTCDateTime
 from monk.models.base import Base, Tenant
+from monk.models.statuses import InvoiceKind, InvoiceStatus
 
 
 class Invoice(Tenant, Base):
@@ -38,9 +39,9 @@ class Invoice(Tenant, Base):
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"))
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
     slot: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    kind: Mapped[str] = mapped_column(String(12), default="regular")
+    kind: Mapped[str] = mapped_column(String(12), default=InvoiceKind.REGULAR)
     invoice_number: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    status: Mapped[str] = mapped_column(String(20), default="Drafted")
+    status: Mapped[str] = mapped_column(String(20), default=InvoiceStatus.DRAFTED)
     invoice_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
     fee_start: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.kit.db import JSONType, UTCDateTime
 from monk.models.base import Base, Tenant
+from monk.models.statuses import MeterStatus
 
 
 class Meter(Tenant, Base):
@@ -28,7 +29,7 @@ class Meter(Tenant, Base):
     display_name: Mapped[str] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     aggregation_type: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=MeterStatus.ACTIVE)
     event_include: Mapped[list[str]] = mapped_column(JSONType, default=list)
     event_exclude: Mapped[list[str]] = mapped_column(JSONType, default=list)
     property_filters: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.models.base import Base, Tenant
+from monk.models.statuses import PlanStatus
 
 
 class Plan(Tenant, Base):
@@ -21,7 +22,7 @@ class Plan(Tenant, Base):
     net_terms: Mapped[int] = mapped_column(Integer, default=0)
     auto_pay: Mapped[bool] = mapped_column(Boolean, default=False)
     credit_grant_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    status: Mapped[str] = mapped_column(String(10), default="ACTIVE")
+    status: Mapped[str] = mapped_column(String(10), default=PlanStatus.ACTIVE)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 

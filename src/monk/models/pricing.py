@@ -24,7 +24,8 @@ class Product(Tenant, Base):
 class Pricing(Tenant, Base):
     """A pricing configuration: FLAT fee, or USAGE/TIER on a meter; amounts are exact dollars.
 
-    ``tiers`` holds ``[{"minQty", "maxQty", "unitAmount", "flatAmount"}]`` as decimal strings.
+    ``tiers`` holds ``[{"min_qty", "max_qty", "unit_amount", "flat_amount"}]`` as decimal strings
+    (loaded by ``models.shapes.load_tiers``).
     """
 
     __tablename__ = "pricing"

@@ -13,8 +13,9 @@ from monk.models.base import Base, Tenant
 
 
 class RateCard(Tenant, Base):
-    """The rate card of one meter: ``entries`` ``[{"dimensions": {key: value}, "unitAmount": "2.00"}]``
-    (decimal strings, exact) and an optional ``fallback_rate`` for combinations without an entry."""
+    """The rate card of one meter: ``entries`` ``[{"dimensions": {key: value}, "unit_amount": "2.00"}]``
+    (decimal strings, exact; loaded by ``models.shapes.load_rate_entries``) and an optional
+    ``fallback_rate`` for combinations without an entry."""
 
     __tablename__ = "rate_cards"
     __table_args__ = (UniqueConstraint("org_id", "mode", "meter_id", name="uq_rate_cards_meter"),)

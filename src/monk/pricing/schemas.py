@@ -19,9 +19,11 @@ from pydantic_core import PydanticCustomError
 
 from monk.billing.bounds import amount_problem, quantity_problem
 from monk.billing.money import format_decimal, format_quantity
+from monk.billing.rating import Tier as TierValue
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, DecimalText, Instant, ResponseModel
 from monk.models import Pricing as PricingRow
+from monk.models.shapes import load_tiers
 
 _DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -145,14 +147,13 @@ def _amount(value: Decimal | None) -> str | None:
     return None if value is None else format_decimal(value)
 
 
-def tier_out(t: dict[str, Any]) -> dict[str, Any]:
-    """The API shape of one stored tier: quantities like ``"1000"``, amounts like ``"0.10"``; open ``maxQty`` null."""
-    max_qty = t.get("maxQty")
+def tier_out(t: TierValue) -> dict[str, Any]:
+    """The API shape of one tier: quantities like ``"1000"``, amounts like ``"0.10"``; open ``maxQty`` null."""
     return {
-        "minQty": format_quantity(Decimal(t["minQty"])),
-        "maxQty": None if max_qty is None else format_quantity(Decimal(max_qty)),
-        "unitAmount": format_decimal(Decimal(t["unitAmount"])),
-        "flatAmount": format_decimal(Decimal(t.get("flatAmount") or "0")),
+        "minQty": format_quantity(t.min_qty),
+        "maxQty": None if t.max_qty is None else format_quantity(t.max_qty),
+        "unitAmount": format_decimal(t.unit_amount),
+        "flatAmount": format_decimal(t.flat_amount),
     }
 
 
@@ -174,6 +175,6 @@ def pricing_out(p: PricingRow, product_name: str) -> dict[str, Any]:
         "priceInterval": p.price_interval,
         "priceIntervalCount": p.price_interval_count,
         "meterId": p.meter_id,
-        "pricingTiers": [tier_out(t) for t in (p.tiers or [])],
+        "pricingTiers": [tier_out(t) for t in load_tiers(p.tiers)],
         "createdAt": iso_ms(p.created_at),
     }

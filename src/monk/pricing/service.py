@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.billing.money import format_decimal, format_quantity
 from monk.billing.rating import Tier, validate_tiers
 from monk.kit.auth import Principal
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.meters import repository as meters
 from monk.models import Pricing, Product
+from monk.models.shapes import dump_tiers
 from monk.pricing import repository
 from monk.pricing.schemas import PricingCreate
 
@@ -88,15 +88,7 @@ def _tiers(body: PricingCreate) -> list[dict[str, Any]]:
         validate_tiers(tiers)
     except ValueError as exc:
         raise ValidationFailed(f"pricingTiers: {exc}") from None
-    return [
-        {
-            "minQty": format_quantity(t.min_qty),
-            "maxQty": None if t.max_qty is None else format_quantity(t.max_qty),
-            "unitAmount": format_decimal(t.unit_amount),
-            "flatAmount": format_decimal(t.flat_amount),
-        }
-        for t in tiers
-    ]
+    return dump_tiers(tiers)
 
 
 async def _code(session: AsyncSession, who: Principal, body: PricingCreate) -> str:

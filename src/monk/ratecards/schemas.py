@@ -19,6 +19,7 @@ from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, DecimalText, Instant, ResponseModel
 from monk.models import Meter
 from monk.models import RateCard as RateCardRow
+from monk.models.shapes import load_rate_entries
 
 MAX_ENTRIES = 10_000
 RATE_RE = re.compile(r"^\d+(\.\d+)?$")
@@ -97,7 +98,8 @@ def rate_card_out(card: RateCardRow, meter: Meter) -> dict[str, Any]:
     return {
         "meterId": meter.id,
         "groupKeys": list(meter.group_keys or []),
-        "rates": [{"dimensions": dict(e["dimensions"]), "unitAmount": e["unitAmount"]} for e in card.entries or []],
+        "rates": [{"dimensions": e.dimension_map(), "unitAmount": format_decimal(e.unit_amount)}
+                  for e in load_rate_entries(card.entries)],
         "fallbackRate": None if card.fallback_rate is None else format_decimal(card.fallback_rate),
         "createdAt": iso_ms(card.created_at),
         "updatedAt": iso_ms(card.updated_at),

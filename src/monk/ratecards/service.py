@@ -23,6 +23,7 @@ from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.meters import repository as meters
 from monk.models import Meter, Pricing, RateCard
+from monk.models.shapes import Override, RateEntry, dump_rate_entries
 from monk.ratecards import repository
 from monk.ratecards.schemas import RateCardPut
 
@@ -42,11 +43,11 @@ def _fmt(dims: Dimensions) -> str:
 
 def _entries(meter: Meter, body: RateCardPut) -> list[dict[str, Any]]:
     """Validate the entries against the meter's group keys; return their stored form
-    (dimensions in groupKeys order, ``unitAmount`` canonical decimal string)."""
+    (``models.shapes``: dimensions in groupKeys order, ``unit_amount`` a canonical decimal string)."""
     keys = list(meter.group_keys or [])
     wanted = set(keys)
     seen: dict[Dimensions, int] = {}
-    out: list[dict[str, Any]] = []
+    out: list[RateEntry] = []
     for i, entry in enumerate(body.rates):
         if set(entry.dimensions) != wanted:
             raise ValidationFailed(
@@ -57,9 +58,8 @@ def _entries(meter: Meter, body: RateCardPut) -> list[dict[str, Any]]:
             raise ValidationFailed(f"rates[{i}]: duplicate dimension combination ({_fmt(dims)}), "
                                    f"already given in rates[{seen[dims]}]")
         seen[dims] = i
-        out.append({"dimensions": {k: entry.dimensions[k] for k in keys},
-                    "unitAmount": format_decimal(entry.unit_amount)})
-    return out
+        out.append(RateEntry(tuple((k, entry.dimensions[k]) for k in keys), entry.unit_amount))
+    return dump_rate_entries(out)
 
 
 async def put(session: AsyncSession, who: Principal, meter_id: str, body: RateCardPut,
@@ -144,7 +144,7 @@ def normalize_rate_overrides(
     rate_overrides: Mapping[str, Mapping[str, Any]],
     meters_by_code: Mapping[str, Meter],
     plan_pricings: Sequence[Pricing],
-) -> list[dict[str, Any]]:
+) -> list[Override]:
     """Convert the enterprise guide's ``rateOverrides`` (concepts §15) into the contract ``overrides`` list.
 
     ``rate_overrides``: meter code → ``"key=value[,key2=value2]"`` → rate (decimal string such as
@@ -152,10 +152,9 @@ def normalize_rate_overrides(
     ``{"LLM_TOKENS": {"model=gpt-4": "0.02"}}``. ``meters_by_code``: the organization's live meters by
     code. ``plan_pricings``: the pricing of the contract's plan.
 
-    Returns one ``{"basePricingId", "unitAmount", "dimensions"}`` per entry and per untiered USAGE/TIER
-    pricing of the plan on that meter (``dimensions`` in the meter's groupKeys order, ``unitAmount``
-    a canonical decimal string), in input order. Example → ``[{"basePricingId": "<pricing on
-    LLM_TOKENS>", "unitAmount": "0.02", "dimensions": {"model": "gpt-4"}}]``.
+    Returns one ``Override`` per entry and per untiered USAGE/TIER pricing of the plan on that meter
+    (``dimensions`` in the meter's groupKeys order, ``unit_amount_text`` a canonical decimal string), in
+    input order. Example → ``[Override("<pricing on LLM_TOKENS>", "0.02", (("model", "gpt-4"),))]``.
 
     Raises ``ValueError`` (message names the offending part; map it to 400) when: the value is not an
     object of objects; a meter code is unknown; the meter has no groupKeys; a key is malformed (not
@@ -164,7 +163,7 @@ def normalize_rate_overrides(
     """
     if not isinstance(rate_overrides, Mapping):
         raise ValueError("rateOverrides: must be an object of meter code → {\"key=value\": rate}")
-    out: list[dict[str, Any]] = []
+    out: list[Override] = []
     for code, entries in rate_overrides.items():
         where = f"rateOverrides.{code}"
         meter = meters_by_code.get(code)
@@ -193,17 +192,17 @@ def normalize_rate_overrides(
             if set(dims) != set(keys):
                 raise ValueError(f"{at}: must name exactly the meter's groupKeys ({', '.join(keys)})")
             amount = _override_amount(at, raw)
-            ordered = {k: dims[k] for k in keys}
-            out.extend({"basePricingId": p.id, "unitAmount": amount, "dimensions": dict(ordered)} for p in untiered)
+            ordered = tuple((k, dims[k]) for k in keys)
+            out.extend(Override(base_pricing_id=p.id, unit_amount_text=amount, dimensions=ordered) for p in untiered)
     return out
 
 
 def validate_overrides(
-    overrides: Sequence[Mapping[str, Any]],
+    overrides: Sequence[Override],
     plan_pricings: Sequence[Pricing],
     meters_by_id: Mapping[str, Meter],
 ) -> None:
-    """Check a contract's ``overrides`` list (``[{"basePricingId", "unitAmount", "dimensions"?}]``) against
+    """Check a contract's ``overrides`` (``Override`` values, in order) against
     the plan's pricing and their meters, so that every override can take effect.
 
     Rules: ``basePricingId`` is a pricing of the plan; an override with ``dimensions`` targets an
@@ -216,13 +215,13 @@ def validate_overrides(
     seen: dict[tuple[str, Dimensions], int] = {}
     for i, o in enumerate(overrides):
         at = f"overrides[{i}]"
-        p = by_id.get(str(o.get("basePricingId")))
+        p = by_id.get(o.base_pricing_id)
         if p is None:
-            raise ValueError(f"{at}: basePricingId '{o.get('basePricingId')}' is not a pricing of the plan")
+            raise ValueError(f"{at}: basePricingId '{o.base_pricing_id}' is not a pricing of the plan")
         if p.model not in METERED_MODELS or p.tiering != "NONE":
             raise ValueError(f"{at}: pricing '{p.id}' is {p.model}/{p.tiering}; overrides apply to untiered "
                              "usage pricing")
-        dims = o.get("dimensions") or {}
+        dims = o.dimension_map()
         if dims:
             meter = meters_by_id.get(p.meter_id or "")
             keys = list(meter.group_keys or []) if meter is not None else []

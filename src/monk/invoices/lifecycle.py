@@ -1,0 +1,34 @@
+"""Status changes of finalized invoices asked for through the API. Never commits (the request does)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.invoices import repository, transitions
+from monk.invoices.transitions import Mover
+from monk.kit.auth import Principal
+from monk.kit.errors import NotFound
+from monk.models import Invoice
+from monk.models.statuses import InvoiceStatus
+
+
+def _not_payable(current: str) -> str:
+    return f"Invoice is {current}; only Sent invoices can be marked paid"
+
+
+async def mark_paid(session: AsyncSession, principal: Principal, invoice_id: str, *, now: datetime) -> Invoice:
+    """Record that the caller's finalized (``Sent``) invoice was paid outside Monk; returns the
+    invoice, now ``Paid``. Raises ``NotFound`` for an unknown invoice (or one of another organization
+    or mode) and ``transitions.IllegalTransition`` (409) when the table does not let the API move it
+    to ``Paid`` — drafts cannot be paid, nor can an invoice be paid twice."""
+    inv = await repository.get(session, principal, invoice_id)
+    if inv is None:
+        raise NotFound(f"Invoice '{invoice_id}' not found")
+    transitions.check(inv.status, InvoiceStatus.PAID, Mover.API, _not_payable(inv.status))
+    if not await repository.move(session, [inv.id], InvoiceStatus.PAID, Mover.API, now):
+        await session.refresh(inv)  # another request moved it first
+        raise transitions.IllegalTransition(inv.status, InvoiceStatus.PAID, Mover.API, _not_payable(inv.status))
+    await session.refresh(inv)
+    return inv

@@ -1,0 +1,75 @@
+"""The closed sets of values stored in status and kind columns, one ``StrEnum`` per field.
+
+Members are ``str``, so they compare equal to the stored text and serialize as it: the values are
+byte-identical to what the API has always answered. Columns stay ``String``; code writes and
+compares these members instead of string literals. Which invoice status may follow which is the
+transition table in ``monk.invoices.transitions``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from monk.billing.invoice import LineKind as LineKind  # the pure core's line kinds, re-exported beside the others
+
+
+class InvoiceStatus(StrEnum):
+    """``invoices.status``: ``Drafted``/``In Progress`` are open (lines still change), the rest final."""
+
+    DRAFTED = "Drafted"
+    IN_PROGRESS = "In Progress"
+    SENT = "Sent"
+    IN_TRANSIT = "In Transit"
+    PAID = "Paid"
+    CANCELLED = "Cancelled"
+    REFUNDED = "Refunded"
+
+
+OPEN_INVOICE_STATUSES: tuple[InvoiceStatus, ...] = (InvoiceStatus.DRAFTED, InvoiceStatus.IN_PROGRESS)
+"""Invoices whose lines are still recomputed and that finalization picks up."""
+
+
+class InvoiceKind(StrEnum):
+    """``invoices.kind``: a calendar slot (``regular``) or late usage after the contract ended (``adjustment``)."""
+
+    REGULAR = "regular"
+    ADJUSTMENT = "adjustment"
+
+
+class EventStatus(StrEnum):
+    """``events.status``: ``pending`` until the worker matched it, then ``matched`` or ``unmatched``."""
+
+    PENDING = "pending"
+    MATCHED = "matched"
+    UNMATCHED = "unmatched"
+
+
+class MeterStatus(StrEnum):
+    """``meters.status``: ``inactive`` once archived."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class PlanStatus(StrEnum):
+    """``plans.status``: contracts can be created only on ``ACTIVE`` plans."""
+
+    DRAFT = "DRAFT"
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
+class JobKind(StrEnum):
+    """``job_failures.kind``: the background job that set an item aside."""
+
+    MATCH = "match"
+    FINALIZE = "finalize"
+    HORIZON = "horizon"
+
+
+class ChangeOption(StrEnum):
+    """``contract_phases.change_option``: when a plan change takes effect."""
+
+    IMMEDIATE = "immediate"
+    END_OF_PERIOD = "end_of_period"
+    REQUESTED_DATE = "requested_date"
