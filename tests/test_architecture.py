@@ -134,7 +134,7 @@ def _kit_violations() -> dict[tuple[str, str], list[str]]:
         package = monk_package(dotted)
         if package is not None and package not in KIT_MAY_IMPORT:
             bad.setdefault(("kit", package), []).extend(where)
-    return bad
+    return {k: sorted(set(v)) for k, v in bad.items()}
 
 
 def test_kit_imports_no_domain_package() -> None:
