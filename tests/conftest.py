@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from monk.app import create_app
-from monk.kit.auth import create_key, default_organization
+from monk.keys.service import create_key, default_organization
 from monk.kit.clock import FrozenClock
 from monk.kit.db import create_engine
 from monk.kit.migrate import upgrade

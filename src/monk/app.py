@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from monk.kit import openapi
+from monk.events.batcher import PG_WRITERS, EventBatcher
+from monk.keys.service import KeyResolver
+from monk.kit import notify, openapi
 from monk.kit.clock import Clock
 from monk.kit.db import create_engine, is_connection_failure, is_data_error, session_factory
-from monk.kit.errors import MonkError, ServiceUnavailable
+from monk.kit.errors import HttpError, MonkError, ServiceUnavailable, error_response
 from monk.kit.limits import BodyLimit
 from monk.kit.ratelimit import RateLimit
 from monk.kit.schemas import invalid_json
@@ -72,14 +74,19 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    notify.install(app.state.sessions)  # announcing commits wake the embedded worker (kit.notify)
     app.state.clock = clock or Clock()
+    app.state.keys = KeyResolver(app.state.sessions, ttl_seconds=settings.key_cache_seconds)  # kit.auth
+    app.state.event_batcher = EventBatcher(app.state.sessions,
+                                           max_inflight=1 if engine.dialect.name == "sqlite" else PG_WRITERS)
     app.state.worker = None
     _install_error_handlers(app)
     _include_routers(app, only=only)
     openapi.install(app)  # the document as the server behaves; /docs and /redoc from packaged assets
-    from monk.events.endpoints import IngestFastPath
+    from monk.events.endpoints import IngestFastPath, Intake
 
-    app.add_middleware(IngestFastPath)  # event ingestion without routing overhead (events/endpoints.py)
+    # event ingestion without routing overhead (events/endpoints.py)
+    app.add_middleware(IngestFastPath, intake=Intake(clock=app.state.clock, batcher=app.state.event_batcher))
     app.add_middleware(BodyLimit, default=settings.max_body_bytes,  # before anything reads a body
                        per_path={"/v1/events/batch": settings.max_batch_body_bytes})
     if settings.rate_limit_per_minute > 0:  # outermost: a limited client costs no more than this
@@ -96,26 +103,23 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     if only == "events":
         return
     from monk.contracts.endpoints import router as contracts_router
+    from monk.costing.endpoints import router as costing_router
     from monk.customers.endpoints import router as customers_router
     from monk.invoices.endpoints import router as invoices_router
+    from monk.legacy_usage.endpoints import router as legacy_usage_router
     from monk.meters.endpoints import router as meters_router
     from monk.plans.endpoints import router as plans_router
     from monk.pricing.endpoints import router as pricing_router
     from monk.ratecards.endpoints import router as ratecards_router
-    from monk.usage.endpoints import legacy_router as legacy_usage_router
-    from monk.usage.endpoints import router as usage_router
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
-                   invoices_router, ratecards_router, usage_router, legacy_usage_router):
+                   invoices_router, ratecards_router, costing_router, legacy_usage_router):
         app.include_router(router)
 
 
 def _error(status: int, code: str, message: str, *, details: Any = None,
            headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"message": message, "code": code}
-    if details is not None:
-        body["details"] = details
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    return error_response(HttpError(status, code, message, details=details, headers=headers))
 
 
 def _describe(errors: list[dict[str, Any]], body: Any = None) -> list[dict[str, str]]:
@@ -138,7 +142,7 @@ def _describe(errors: list[dict[str, Any]], body: Any = None) -> list[dict[str, 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MonkError)
     async def _monk(_: Request, exc: MonkError) -> JSONResponse:
-        return _error(exc.status_code, exc.code, exc.message, details=exc.details, headers=exc.headers)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -159,7 +163,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable", error=str(exc)[:200])
         err = ServiceUnavailable("The database is unavailable; retry later", headers={"Retry-After": "1"})
-        return _error(503, err.code, err.message, headers=err.headers)
+        return error_response(err)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(Exception)

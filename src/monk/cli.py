@@ -42,18 +42,16 @@ async def _check_migrated(url: str) -> None:
 
 async def _bootstrap(url: str) -> list[str]:
     """On first start: the default organization and one live and one test key (all scopes)."""
-    from sqlalchemy import func, select
-
-    from monk.kit.auth import create_key, default_organization
+    from monk.keys import repository as keys
+    from monk.keys.service import create_key, default_organization
     from monk.kit.db import create_engine, session_factory
-    from monk.models import ApiKey
 
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as s:
             now = Clock().now()
             org, created = await default_organization(s, name=None, now=now)
-            has_keys = (await s.execute(select(func.count()).select_from(ApiKey))).scalar_one()
+            has_keys = await keys.count(s)
             if not created and has_keys:
                 return []
             made = [await create_key(s, org_id=org.id, mode=m, scopes=["*"], now=now) for m in ("live", "test")]
@@ -92,8 +90,10 @@ def serve(
     asyncio.run(_check_migrated(settings.database_url))
     for key in asyncio.run(_bootstrap(settings.database_url)):
         typer.echo(f"created API key ({key[3:7]} mode, all scopes; shown once): {key}")
+    # The server processes read these as Settings.serve_only / serve_worker (monk.asgi).
     os.environ["MONK_SERVE_ONLY"] = only or ""
     os.environ["MONK_SERVE_WORKER"] = "0" if (no_worker or only == "events" or workers > 1) else "1"
+    get_settings.cache_clear()
     host, port = host or settings.host, port or settings.port
     typer.echo(f"Monk listening on http://{host}:{port} (docs at /docs)")
     uvicorn.run("monk.asgi:app", host=host, port=port, workers=workers, log_level=settings.log_level,
@@ -143,11 +143,9 @@ def bench(
     PostgreSQL when MONK_BENCH_DATABASE_URL is set (that database is dropped and created again),
     else a temporary SQLite file. Exits 1 if any acknowledged event is missing or stored twice.
     """
-    import os
-
     from monk.bench.runner import BenchFailed, Options, run, table
 
-    opts = Options(database_url=os.environ.get("MONK_BENCH_DATABASE_URL") or None, events=events,
+    opts = Options(database_url=get_settings().bench_database_url or None, events=events,
                    batch_size=batch_size, batch_connections=batch_connections, single_seconds=single_seconds,
                    single_connections=single_connections, reads=reads, workers=workers,
                    separate_worker=not in_process_worker, drain_timeout=drain_timeout, json_path=json_path, keep=keep)
@@ -167,7 +165,7 @@ def keys_create(
     org: str = typer.Option(None, help="organization name (default: the default organization)"),
 ) -> None:
     """Create an API key and print only the key on stdout (it is not shown again)."""
-    from monk.kit.auth import create_key, default_organization
+    from monk.keys.service import create_key, default_organization
     from monk.kit.db import create_engine, session_factory
 
     settings = get_settings()
@@ -208,7 +206,7 @@ def keys_list(
     its prefix (the first 16 characters): revoke it with `monk keys revoke <prefix>` and create a new
     one with `monk keys create`. "Last used" is recorded to the minute.
     """
-    from monk.kit.auth import KeyInfo, list_keys
+    from monk.keys.service import KeyInfo, list_keys
     from monk.kit.db import create_engine, session_factory
 
     settings = get_settings()
@@ -235,7 +233,7 @@ def keys_list(
 @keys.command("revoke")
 def keys_revoke(key_prefix: str = typer.Argument(..., help="the key or its first characters (at least 12)")) -> None:
     """Revoke the key(s) starting with KEY_PREFIX."""
-    from monk.kit.auth import revoke
+    from monk.keys.service import revoke
     from monk.kit.db import create_engine, session_factory
 
     if len(key_prefix) < 12:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
+from monk.kit import deps
+from monk.kit.db import ping
 from monk.kit.schemas import ResponseModel
 
 router = APIRouter(tags=["health"])
@@ -28,11 +29,10 @@ async def live() -> dict[str, str]:
 @router.get("/health/ready", response_model=None, responses={
     200: {"model": Health, "description": "The database answers"},
     503: {"model": Health, "description": "The database does not answer (`Retry-After`)"}})
-async def ready(request: Request) -> JSONResponse:
+async def ready(engine: deps.Engine) -> JSONResponse:
     """The database answers: 200 ``{"status": "ok"}``, else 503 ``{"status": "unavailable"}``."""
     try:
-        async with request.app.state.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ping(engine)
     except Exception:  # noqa: BLE001 - any failure means not ready
         return JSONResponse({"status": "unavailable"}, status_code=503, headers={"Retry-After": "1"})
     return JSONResponse({"status": "ok"})

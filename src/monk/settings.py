@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,17 @@ class Settings(BaseSettings):
     # Monk API requests per client IP per minute (reference §1.5; the Events API is unlimited);
     # beyond it 429 RATE_LIMITED with Retry-After. 0 turns rate limiting off.
     rate_limit_per_minute: int = Field(100, ge=0)
+    # What a server process serves: "" everything, "events" the Events API alone (its own tier).
+    serve_only: Literal["", "events"] = ""
+    # Whether a server process runs the worker inside it (``monk serve`` turns it off for
+    # ``--no-worker``, ``--only events`` and several processes).
+    serve_worker: bool = True
+    # The PostgreSQL database ``monk bench`` drops, creates and loads ("" = a temporary SQLite file).
+    bench_database_url: str = ""
+    # How long an API key's resolution is reused (seconds): a revoked key keeps working at most this
+    # long on either path (the Monk API and the Events API fast path share one cache). Expiry is
+    # checked on every request.
+    key_cache_seconds: float = Field(2.0, ge=0)
 
 
 def normalise_database_url(url: str) -> str:

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from monk.app import create_app
-from monk.kit.auth import create_key, default_organization
+from monk.keys.service import create_key, default_organization
 from monk.kit.migrate import upgrade
 from monk.settings import Settings
 

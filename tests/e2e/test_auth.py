@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monk.kit.auth import revoke
+from monk.keys.service import revoke
 from tests.conftest import Api, assert_error
 from tests.e2e.scenario import customer
 

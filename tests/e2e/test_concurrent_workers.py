@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monk.events.tasks import ClaimCursor, claim, match_pending
-from monk.invoices.service import finalize_due
+from monk.invoicing.matching import ClaimCursor, claim, match_pending
+from monk.invoicing.service import finalize_due
 from monk.kit.clock import FrozenClock
 from monk.worker.runner import Worker
 from tests.conftest import Api

@@ -80,6 +80,7 @@ async def test_invoice_filters_get_and_upcoming(api: Api, worker, clock: FrozenC
     assert got == up
     plain = (await api.get(f"/v1/invoices/{up['id']}")).json()["data"]
     assert "lineItems" not in plain and plain["totalCents"] == 15250 and plain["contractId"] == c["id"]
+    assert plain["subtotalCents"] == 15250 and plain["creditsAppliedCents"] == 0
 
 
 async def test_bad_contract_and_invoice_input(api: Api) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from monk.costing.pricing import split_credits, to_credits
 from monk.kit.clock import FrozenClock
-from monk.usage.pricing import split_credits, to_credits
 from tests.conftest import Api, assert_error
 from tests.e2e import scenario as s
 from tests.e2e.test_ratecards import CARD

@@ -3,18 +3,13 @@ the rate card; the enterprise guide's ``rateOverrides`` form; flat amounts and m
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from monk.billing.calendar import InvoiceSlot
-from monk.billing.periods import Period
-from monk.invoices.assembly import usage_lines
 from monk.kit.clock import FrozenClock
-from monk.models import Pricing, RateCard
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 from tests.conftest import Api, assert_error
 from tests.e2e import scenario as s
@@ -222,81 +217,6 @@ def test_normalize_rate_overrides_refuses_tier_only_meters() -> None:
     plan = [SimpleNamespace(id="p", meter_id="m-calls", model="TIER", tiering="GRADUATED")]
     with pytest.raises(ValueError, match="tiers only"):
         normalize_rate_overrides({"AI_CALL": {"region=US,call_outcome=x": "1"}}, METERS, plan)
-
-
-# --- usage_lines (pure): flat amounts, minimums and tiers with dimensions --------------------------
-
-SLOT = InvoiceSlot(index=1, invoice_date=date(2026, 4, 1), fee_period=None,
-                   usage_period=Period(date(2026, 3, 1), date(2026, 4, 1)))
-US = '{"region":"US","call_outcome":"resolved"}'
-EU = '{"region":"EU","call_outcome":"resolved"}'
-
-
-def _pricing(**kw: Any) -> Pricing:
-    base = {"id": "p1", "name": "AI Calls", "model": "USAGE", "tiering": "NONE", "meter_id": "m1",
-            "unit_amount": Decimal("5.00"), "flat_amount": None, "minimum_amount": None, "tiers": []}
-    return Pricing(**{**base, **kw})
-
-
-def _card() -> dict[str, RateCard]:
-    return {"m1": RateCard(meter_id="m1", fallback_rate=Decimal("4.00"), entries=[
-        {"dimensions": {"region": "US", "call_outcome": "resolved"}, "unitAmount": "2.00"}])}
-
-
-def _lines(p: Pricing, qty: dict[str, Decimal], overrides: list[dict[str, Any]] | None = None) -> list[tuple]:
-    built = usage_lines("inv", SLOT, [p], {"m1": qty}, rate_cards=_card(), overrides=overrides or [])
-    assert len({(b.line.price_id, b.line.dimensions) for b in built}) == len(built)  # identities are unique
-    return [(b.line.name, b.line.quantity, b.line.unit_price, b.line.amount, b.line.dimensions) for b in built]
-
-
-def test_split_usage_charges_flat_amount_and_minimum_once() -> None:
-    p = _pricing(flat_amount=Decimal("10.00"), minimum_amount=Decimal("100.00"))
-    us_dims = (("region", "US"), ("call_outcome", "resolved"))
-    eu_dims = (("region", "EU"), ("call_outcome", "resolved"))
-    got = _lines(p, {US: Decimal(10), EU: Decimal(5)})
-    # EU 5 x 4.00 (fallback) = 20; US 10 x 2.00 = 20; flat 10 → 50; minimum 100 → top-up 50; one extra line.
-    assert got == [
-        ("AI Calls - EU / resolved", 5, Decimal("4.00"), Decimal("20.00"), eu_dims),
-        ("AI Calls - US / resolved", 10, Decimal("2.00"), Decimal("20.00"), us_dims),
-        ("AI Calls", 1, Decimal("60.00"), Decimal("60.00"), ()),  # one charge: 1 x 60.00
-    ]
-    built = usage_lines("inv", SLOT, [p], {"m1": {US: Decimal(10)}}, rate_cards=_card(), overrides=[])
-    assert built[-1].line.description == "Flat fee $10.00; minimum $100.00 (usage $30.00, top-up $70.00)"
-    # Above the minimum only the flat fee is added.
-    got = _lines(p, {US: Decimal(50)})
-    assert [g[3] for g in got] == [Decimal("100.00"), Decimal("10.00")]
-    # Without usage: the single zero line carries flat + minimum (100), explained.
-    assert _lines(p, {}) == [("AI Calls", 0, Decimal("4.00"), Decimal("100.00"), ())]
-    alone = usage_lines("inv", SLOT, [p], {}, rate_cards=_card(), overrides=[])[0].line
-    assert alone.description == "0 units × $4.00/unit = $0.00 + flat fee $10.00 = $10.00; minimum $100.00 applies"
-    # On a meter known to have group keys it is the pricing's one charge: 1 x 100.00, not 0 at the fallback.
-    built = usage_lines("inv", SLOT, [p], {}, rate_cards=_card(), overrides=[], dimensional_meters={"m1"})
-    assert [(b.line.name, b.line.quantity, b.line.unit_price, b.line.amount) for b in built] == [
-        ("AI Calls", 1, Decimal("100.00"), Decimal("100.00"))]
-    assert built[0].line.description == "Flat fee $10.00; minimum $100.00 (usage $10.00, top-up $90.00)"
-    # Nothing extra when there is no flat amount or minimum.
-    assert len(_lines(_pricing(), {US: Decimal(1), EU: Decimal(1)})) == 2
-
-
-def test_tiered_pricing_keeps_its_tiers() -> None:
-    tiers = [{"minQty": "0", "maxQty": "10", "unitAmount": "1.00", "flatAmount": "0"},
-             {"minQty": "10", "maxQty": None, "unitAmount": "0.50", "flatAmount": "0"}]
-    p = _pricing(model="TIER", tiering="VOLUME", unit_amount=None, tiers=tiers)
-    overrides = [
-        {"basePricingId": "p1", "unitAmount": "0.01"},
-        {"basePricingId": "p1", "unitAmount": "0.01", "dimensions": {"region": "US", "call_outcome": "resolved"}},
-    ]
-    got = _lines(p, {US: Decimal(20), EU: Decimal(4)}, overrides)
-    assert [(g[0], g[3]) for g in got] == [("AI Calls - EU / resolved", Decimal("4.00")),
-                                          ("AI Calls - US / resolved", Decimal("10.00"))]
-
-
-def test_overrides_of_other_pricing_are_ignored_and_later_ones_win() -> None:
-    overrides = [{"basePricingId": "other", "unitAmount": "0.01"},
-                 {"basePricingId": "p1", "unitAmount": "3.00"}, {"basePricingId": "p1", "unitAmount": "1.00"},
-                 {"basePricingId": "p1", "unitAmount": "9.00", "dimensions": {}}]
-    got = _lines(_pricing(), {US: Decimal(2)}, overrides)
-    assert [(g[2], g[3]) for g in got] == [(Decimal("9.00"), Decimal("18.00"))]
 
 
 # --- validate_overrides (pure) ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from monk.events.tasks import match_pending
+from monk.invoicing.matching import match_pending
 from monk.models import Event
 from monk.worker.runner import Worker
 from tests.conftest import Api, assert_error

@@ -1,4 +1,4 @@
-"""The worker claims pending events customer by customer (events/tasks.py ``claim``): one
+"""The worker claims pending events customer by customer (invoicing/matching.py ``claim``): one
 customer's backlog does not hold back another customer's events, and every customer with pending
 events is served within one rotation. Matching results are the same as first-in-first-out."""
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import true
 
-from monk.events.tasks import CUSTOMER_REF, _pending
+from monk.events.repository import CUSTOMER_REF
+from monk.events.repository import pending_claim as _pending
 from monk.kit.db import create_engine
 
 INDEX = "ix_events_pending_customer"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from monk.kit.auth import create_key, default_organization
+from monk.keys.service import create_key, default_organization
 from monk.kit.clock import Clock
 from monk.kit.db import create_engine, session_factory
 from tests.waiting import until_sync

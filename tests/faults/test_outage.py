@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from monk.app import create_app
-from monk.kit.auth import create_key, default_organization
+from monk.keys.service import create_key, default_organization
 from monk.settings import Settings
 from tests.faults.conftest import stored_keys
 from tests.waiting import until

@@ -30,10 +30,10 @@ from typing import Any, Literal
 import pytest
 
 from monk.billing.aggregation import AGGREGATIONS
+from monk.billing.context import METERED_MODELS
 from monk.billing.matching import MeterSpec, PropertyFilter, match_event
 from monk.billing.periods import FREQUENCY_MONTHS, INTERVALS, anchored_date, billing_periods
 from monk.billing.rating import TIERINGS
-from monk.invoices.assembly import METERED_MODELS
 from monk.kit.errors import ValidationFailed
 from monk.meters.schemas import MeterCreate
 from monk.plans.schemas import PlanCreate

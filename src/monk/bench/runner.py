@@ -145,7 +145,7 @@ class Database:
 
 async def _bootstrap(url: str) -> tuple[str, str]:
     """The default organization and an all-scopes live key: ``(org_id, key)``."""
-    from monk.kit.auth import create_key, default_organization
+    from monk.keys.service import create_key, default_organization
     from monk.kit.clock import Clock
     from monk.kit.db import create_engine, session_factory
 

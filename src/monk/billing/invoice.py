@@ -1,20 +1,18 @@
 """Invoice lines and totals.
 
-Line amounts are dollars already at cents precision (as returned by ``rate_usage``); the invoice total
-is the sum of the lines' integer cents, so it always equals what the lines display.
+Line amounts are dollars already at cents precision (as returned by ``rate_usage``); totals:
+``monk.billing.totals``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from monk.billing.bounds import check_cents
-from monk.billing.money import format_dollars, format_quantity, round_money, to_cents
+from monk.billing.money import format_dollars, format_quantity, round_money
 from monk.billing.periods import Period
 
-__all__ = ["Line", "format_units", "invoice_total_cents", "usage_description"]
+__all__ = ["Line", "format_units", "usage_description"]
 
 
 @dataclass(frozen=True)
@@ -34,16 +32,6 @@ class Line:
     service_period: Period | None = None
     description: str | None = None
     dimensions: tuple[tuple[str, str], ...] = ()
-
-
-def invoice_total_cents(lines: Iterable[Line]) -> int:
-    """Return the invoice total in integer cents: the sum of ``to_cents(line.amount)``.
-
-    Raises ``TypeError`` if a line amount is not a ``Decimal``, ``ValueError`` if it is NaN or infinite,
-    ``OutOfBounds`` (a ``ValueError``) if a line or the total reaches ``MAX_CENTS`` (10**18 cents).
-    """
-    return check_cents(sum(check_cents(to_cents(line.amount), what="a line amount") for line in lines),
-                       what="the invoice total")
 
 
 def usage_description(quantity: Decimal, unit_price: Decimal, amount: Decimal) -> str:

@@ -7,22 +7,30 @@ Conventions used throughout :mod:`monk.billing`:
 * rounding to cents happens once, at the end of a computation, ``ROUND_HALF_UP``
   (``0.005`` -> ``0.01``, ``-0.005`` -> ``-0.01``: half rounds away from zero).
 
-Arithmetic is carried out in a private high-precision context so that values parsed by
-:func:`parse_decimal` never lose digits before the final rounding.
+Arithmetic is carried out in one high-precision context, ``CONTEXT`` (400 digits, half up), so
+that values parsed by :func:`parse_decimal` never lose digits before the final rounding; ``EXACT``
+is the same context where a result that would need rounding raises ``Inexact`` instead.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 
 from monk.billing.bounds import OutOfBounds
 
-__all__ = ["format_decimal", "format_dollars", "format_quantity", "parse_decimal", "round_money", "to_cents"]
+__all__ = ["CONTEXT", "EXACT", "format_decimal", "format_dollars", "format_quantity", "parse_decimal", "round_money",
+           "to_cents"]
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _MAX_DIGITS = 40  # max integer digits and max decimal places accepted by parse_decimal
-_CTX = Context(prec=400, rounding=ROUND_HALF_UP, Emax=999_999, Emin=-999_999)
+# Monk's one decimal context: far more digits than any value it accepts (40 integer digits and 40
+# places at most), so sums and products of them are exact; rounding, when asked for, is half up.
+CONTEXT = Context(prec=400, rounding=ROUND_HALF_UP, Emax=999_999, Emin=-999_999)
+# The same context for arithmetic that must not round: a result that would need it raises Inexact.
+EXACT = CONTEXT.copy()
+EXACT.traps[Inexact] = True
+
 _CENT = Decimal("0.01")
 _ONE = Decimal(1)
 
@@ -70,7 +78,7 @@ def parse_decimal(value: str | int | Decimal) -> Decimal:
     if not result.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
     if not result.is_zero() and (
-        result.adjusted() >= _MAX_DIGITS or _exponent(_CTX.normalize(result)) < -_MAX_DIGITS
+        result.adjusted() >= _MAX_DIGITS or _exponent(CONTEXT.normalize(result)) < -_MAX_DIGITS
     ):
         raise OutOfBounds(f"number out of supported range: {value!r}")
     return result
@@ -83,7 +91,7 @@ def round_money(amount: Decimal) -> Decimal:
     Raises ``TypeError`` if ``amount`` is not a ``Decimal``, ``ValueError`` if it is NaN or infinite.
     """
     _check_finite(amount)
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP, context=_CTX)
+    return amount.quantize(_CENT, rounding=ROUND_HALF_UP, context=CONTEXT)
 
 
 def to_cents(amount: Decimal) -> int:
@@ -93,16 +101,16 @@ def to_cents(amount: Decimal) -> int:
     Raises ``TypeError`` if ``amount`` is not a ``Decimal``, ``ValueError`` if it is NaN or infinite.
     """
     _check_finite(amount)
-    return int(_CTX.scaleb(amount, 2).quantize(_ONE, rounding=ROUND_HALF_UP, context=_CTX))
+    return int(CONTEXT.scaleb(amount, 2).quantize(_ONE, rounding=ROUND_HALF_UP, context=CONTEXT))
 
 
 def _plain(amount: Decimal, min_places: int) -> str:
     _check_finite(amount)
     if amount.is_zero():
         amount = Decimal(0)  # drop the sign of negative zero
-    normalized = _CTX.normalize(amount)
+    normalized = CONTEXT.normalize(amount)
     if _exponent(normalized) > -min_places:
-        normalized = normalized.quantize(Decimal(1).scaleb(-min_places), context=_CTX)
+        normalized = normalized.quantize(Decimal(1).scaleb(-min_places), context=CONTEXT)
     return format(normalized, "f")
 
 

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, Overflow
+from decimal import Decimal
 
 from monk.billing.bounds import check_dollars
+from monk.billing.money import EXACT as _EXACT
 from monk.billing.money import round_money
 
 __all__ = ["TIERINGS", "PriceSpec", "Tier", "effective_unit_price", "rate_usage", "validate_tiers"]
 
 TIERINGS: tuple[str, ...] = ("NONE", "VOLUME", "GRADUATED")
 
-_EXACT = Context(prec=400, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Inexact, Overflow])
 _ZERO = Decimal(0)
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from monk.invoicing.repository import lock as lock
+from monk.invoicing.repository import meters_by_id as meters_by_id
+from monk.invoicing.repository import of_customers as of_customers
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.db import one_of
 from monk.kit.pagination import Page
-from monk.models import Contract, ContractPhase, Customer, Meter, RateCard
+from monk.models import Contract, ContractPhase, Customer
+
+# ``lock``, ``of_customers`` and ``meters_by_id`` are the billing context's queries
+# (``invoicing.repository``), which contract rules use too.
 
 
 async def get(session: AsyncSession, who: Principal, contract_id: str, *, fresh: bool = False) -> Contract | None:
@@ -27,38 +32,9 @@ async def get(session: AsyncSession, who: Principal, contract_id: str, *, fresh:
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def lock(session: AsyncSession, contract_ids: Iterable[str] = (), *,
-               customer_ids: Iterable[str] = ()) -> None:
-    """Hold contracts' rows until the transaction ends: those listed and every contract of the
-    listed customers (``FOR NO KEY UPDATE``, in id order, so two transactions never wait on each
-    other in a cycle; on SQLite the write transaction already excludes every other writer).
-
-    Whatever rebuilds a contract's drafts or folds usage into its rollups takes this lock first,
-    then reads what it bills from: the worker's matching (before loading billing context),
-    finalization (before its invoices), re-rating. Concurrent transactions on one contract then run
-    one after another, each seeing what the previous one committed."""
-    ids, customers = sorted(set(contract_ids)), sorted(set(customer_ids))
-    if not ids and not customers:
-        return
-    where = or_(one_of(session, Contract.id, ids) if ids else false(),
-                one_of(session, Contract.customer_id, customers) if customers else false())
-    await session.execute(select(Contract.id).where(where).order_by(Contract.id).with_for_update(key_share=True))
-
-
 async def of_customer(session: AsyncSession, customer_id: str) -> list[Contract]:
     """Every contract of a customer, oldest start first."""
     return (await of_customers(session, [customer_id]))[customer_id]
-
-
-async def of_customers(session: AsyncSession, customer_ids: list[str]) -> dict[str, list[Contract]]:
-    """``of_customer`` for each of ``customer_ids`` (one query)."""
-    out: dict[str, list[Contract]] = {c: [] for c in customer_ids}
-    if customer_ids:
-        for contract in (await session.execute(
-                select(Contract).where(one_of(session, Contract.customer_id, customer_ids))
-                .order_by(Contract.start_date, Contract.id))).scalars().all():
-            out[contract.customer_id].append(contract)
-    return out
 
 
 HORIZON_JOB = "horizon"  # the horizon extension's name in failure records (job_failures.kind)
@@ -75,22 +51,6 @@ async def rolling_active(session: AsyncSession, *, ids: list[str] | None = None,
     if now is not None:
         query = query.where(~failures.is_waiting(HORIZON_JOB, Contract.id, now))
     return list((await session.execute(query.order_by(Contract.id))).scalars().all())
-
-
-async def meters_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Meter]:
-    """Meters by id (archived ones included: past usage still bills)."""
-    if not ids:
-        return {}
-    rows = (await session.execute(select(Meter).where(Meter.id.in_(ids)))).scalars().all()
-    return {m.id: m for m in rows}
-
-
-async def rate_cards_of(session: AsyncSession, meter_ids: set[str]) -> dict[str, RateCard]:
-    """Rate cards by meter id for ``meter_ids`` (meters without one are absent)."""
-    if not meter_ids:
-        return {}
-    rows = (await session.execute(select(RateCard).where(RateCard.meter_id.in_(meter_ids)))).scalars().all()
-    return {r.meter_id: r for r in rows}
 
 
 async def list_page(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.calendar import due_date
@@ -13,16 +12,17 @@ from monk.billing.periods import period_containing
 from monk.contracts import repository
 from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate
 from monk.customers import service as customers
+from monk.events import repository as event_store
 from monk.events import service as events
 from monk.invoices import repository as invoices
-from monk.invoices.engine import ContractBilling
-from monk.invoices.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
+from monk.invoicing.context import ContractBilling
+from monk.invoicing.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
 from monk.kit.auth import Principal
 from monk.kit.bounds import contract_dates_problem
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.kit.time import midnight
-from monk.models import Contract, ContractPhase, Event, Plan
+from monk.models import Contract, ContractPhase, Plan
 from monk.plans import repository as plans
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 
@@ -256,11 +256,8 @@ async def _rebill_from(session: AsyncSession, contract: Contract, starts: dateti
     Events a worker holds right now are skipped (``SKIP LOCKED``): that worker waits for this
     transaction's lock on the contract before it loads billing context, so it matches them under
     the new phases anyway; waiting for them here instead would deadlock with it."""
-    affected = (select(Event.id).where(
-        Event.org_id == contract.org_id, Event.mode == contract.mode,
-        Event.matched_customer_id == contract.customer_id, Event.timestamp >= starts,
-    ).with_for_update(skip_locked=True))
-    await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery())).values(status="pending"))
+    await event_store.repend_matched(session, org_id=contract.org_id, mode=contract.mode,
+                                     customer_id=contract.customer_id, since=starts)
     for inv in await invoices.of_contract(session, contract.id):
         if inv.status in invoices.OPEN_STATUSES or inv.status == "Cancelled":
             continue

@@ -3,85 +3,76 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Query
 
 from monk.customers import repository, service
 from monk.customers.schemas import Customer, CustomerCreate, CustomerUpdate, customer_out
+from monk.kit import deps
 from monk.kit.auth import Principal, require
-from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
 from monk.kit.openapi import typed
-from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import Data, Listing, envelope, page
+from monk.kit.schemas import Data, Listing, envelope
+from monk.kit.schemas import page as listing
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
+CustomersWrite = Annotated[Principal, Depends(require("customers:write"))]
+CustomersRead = Annotated[Principal, Depends(require("customers:read"))]
 
 
-def _window(request: Request) -> timedelta:
-    return timedelta(days=request.app.state.settings.rematch_window_days)
-
-
-def _wake(request: Request) -> None:
-    if request.app.state.worker is not None:
-        request.app.state.worker.wake()
 
 
 @router.post("", status_code=201, **typed(Data[Customer], 409))
 async def create_customer(
+    session: deps.Session,
     body: CustomerCreate,
-    request: Request,
-    who: Principal = Depends(require("customers:write")),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
+    settings: deps.Settings,
+    principal: CustomersWrite,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Create a customer → 201 ``{"data": Customer}``; 400 invalid body; 409 duplicate external id
     (also when another request creates it at the same moment: exactly one wins). Unmatched events
     that named its ``externalCustomerId`` (timestamp within ``MONK_REMATCH_WINDOW_DAYS``, default
     90) go back to matching."""
-    customer = await service.create(session, who, body, clock.now(), rematch_window=_window(request))
-    await session.commit()
-    _wake(request)
+    customer = await service.create(session, principal, body, clock.now(),
+                                    rematch_window=timedelta(days=settings.rematch_window_days))
     return envelope(customer_out(customer))
 
 
 @router.get("", **typed(Listing[Customer]))
 async def list_customers(
+    session: deps.Session,
+    page: deps.Page,
+    principal: CustomersRead,
     external_customer_id: str | None = Query(None, alias="externalCustomerId"),
-    pg: Page = Depends(paginator(10)),
-    who: Principal = Depends(require("customers:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List customers, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 10, max 100)."""
-    rows, total = await repository.list_page(session, who, pg, external_id=external_customer_id)
-    return page([customer_out(c) for c in rows], total=total, offset=pg.offset)
+    rows, total = await repository.list_page(session, principal, page, external_id=external_customer_id)
+    return listing([customer_out(c) for c in rows], total=total, offset=page.offset)
 
 
 @router.get("/{customer_id}", **typed(Data[Customer], 404))
 async def get_customer(
+    session: deps.Session,
     customer_id: str,
-    who: Principal = Depends(require("customers:read")),
-    session: AsyncSession = Depends(get_session),
+    principal: CustomersRead,
 ) -> dict[str, Any]:
     """Get one customer → ``{"data": Customer}``; 404 when unknown in this organization and mode."""
-    return envelope(customer_out(await service.get(session, who, customer_id)))
+    return envelope(customer_out(await service.get(session, principal, customer_id)))
 
 
 @router.patch("/{customer_id}", **typed(Data[Customer], 404, 409))
 async def update_customer(
+    session: deps.Session,
     customer_id: str,
     body: CustomerUpdate,
-    request: Request,
-    who: Principal = Depends(require("customers:write")),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
+    settings: deps.Settings,
+    principal: CustomersWrite,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Partially update a customer → ``{"data": Customer}``; 400 empty body; 404; 409 duplicate external id
     (also one taken at the same moment). A new ``externalCustomerId`` sends unmatched events naming
     it (timestamp within ``MONK_REMATCH_WINDOW_DAYS``) back to matching."""
-    customer = await service.update(session, who, customer_id, body, clock.now(), rematch_window=_window(request))
-    await session.commit()
-    _wake(request)
+    customer = await service.update(session, principal, customer_id, body, clock.now(),
+                                    rematch_window=timedelta(days=settings.rematch_window_days))
     return envelope(customer_out(customer))

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +59,8 @@ def _consume(fut: asyncio.Future[None]) -> None:
 
 
 class EventBatcher:
-    """Group commit of event rows; one per app (``for_app``)."""
+    """Group commit of event rows; one per app (made by ``monk.app.create_app``: on SQLite one flush at a
+    time, on PostgreSQL ``PG_WRITERS``)."""
 
     def __init__(
         self,
@@ -78,7 +78,6 @@ class EventBatcher:
         self.parallel_rows = parallel_rows
         self.wait_seconds = wait_seconds
         self.retries = retries
-        self.on_commit: Callable[[], None] | None = None
         self._queue: deque[_Unit] = deque()
         self._queued_rows = 0
         self._inflight = 0
@@ -125,7 +124,7 @@ class EventBatcher:
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         async with self.sessions() as session:
             await repository.upsert_events(session, rows)
-            await announce(session)  # wakes a worker in another process once this commits
+            await announce(session)  # wakes the workers (this process's and others) once this commits
             await session.commit()
 
     async def _flush(self, group: list[_Unit]) -> None:
@@ -160,8 +159,6 @@ class EventBatcher:
             for unit in group:
                 if not unit.future.done():
                     unit.future.set_result(None)
-            if self.on_commit is not None:
-                self.on_commit()
             return
 
     @staticmethod
@@ -176,14 +173,3 @@ class EventBatcher:
 # More of the CPUs go to writing events and less to matching them (worker CPU per ingested event
 # 10-11 µs with 2, 8.5 µs with 3); the worker's backlog grows accordingly and drains after the burst.
 PG_WRITERS = 3
-
-
-def for_app(app: Any) -> EventBatcher:
-    """The app's batcher, created on first use (SQLite: one flush at a time; PostgreSQL:
-    ``PG_WRITERS``)."""
-    batcher: EventBatcher | None = getattr(app.state, "event_batcher", None)
-    if batcher is None:
-        sqlite = app.state.engine.dialect.name == "sqlite"
-        batcher = EventBatcher(app.state.sessions, max_inflight=1 if sqlite else PG_WRITERS)
-        app.state.event_batcher = batcher
-    return batcher

@@ -2,22 +2,21 @@
 
 Ingestion is the hot path, so its two endpoints skip FastAPI's per-request machinery: they read
 the raw body, validate it (``schemas``), and hand the rows to the group commit (``batcher``), which
-answers only once they are committed. The API key is resolved through a small cache (``_KEYS``):
-a key's organization, mode, scopes and expiry are reused for ``KEY_CACHE_SECONDS``, so a revoked
-key stops working on the Events API within that time (expiry is checked on every request).
+answers only once they are committed. They resolve the caller exactly as the Monk API does
+(``kit.auth.authorize``: the app's one key cache, ``monk.keys.service.KeyResolver``, and the one
+policy hook ``kit.policy.admit``): a key revoked elsewhere keeps working for at most
+``Settings.key_cache_seconds`` (2 s by default) on either path; expiry is checked on every request.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from monk.events import batcher, repository, service
@@ -34,106 +33,52 @@ from monk.events.schemas import (
     event_out,
     parse_json,
 )
-from monk.kit.auth import Principal, authenticate, require
+from monk.kit import deps
+from monk.kit.auth import Principal, authorize, require
 from monk.kit.bounds import query_instant
+from monk.kit.clock import Clock
 from monk.kit.db import is_connection_failure
-from monk.kit.deps import get_session
-from monk.kit.errors import Forbidden, MonkError, Unauthorized
+from monk.kit.errors import MonkError, error_response
 from monk.kit.ids import request_id
 from monk.kit.openapi import documented, typed
-from monk.kit.pagination import Page, paginator
 from monk.kit.schemas import Data, envelope
-from monk.models import ApiKey
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
-
-KEY_CACHE_SECONDS = 2.0
-_KEY_CACHE_MAX = 10_000
-
-
-class _KeyCache:
-    """Authorization header → (valid until (monotonic), principal, key expiry).
-
-    A stale or missing entry is looked up once (concurrent requests with the same header wait for
-    that one lookup instead of each querying the database).
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[float, Principal, datetime | None]] = {}
-        self._lookups: dict[str, asyncio.Future[tuple[float, Principal, datetime | None]]] = {}
-
-    async def _lookup(self, request: Request, header: str | None, now: datetime) -> tuple[Principal, datetime | None]:
-        try:
-            async with request.app.state.sessions() as session:
-                who = await authenticate(session, header, now)
-                row = await session.get(ApiKey, who.key_id)  # already loaded: no query
-                return who, row.expires_at if row is not None else None
-        except Exception as exc:
-            if is_connection_failure(exc):
-                raise batcher.unavailable() from exc
-            raise
-
-    async def principal(self, request: Request, scope: str) -> Principal:
-        """Authenticate the request and check ``scope``: 401/403 with the documented messages."""
-        header = request.headers.get("authorization")
-        now = request.app.state.clock.now()
-        hit = self.entries.get(header) if header else None
-        if hit is None or time.monotonic() >= hit[0]:
-            hit = await self._refresh(request, header, now)
-        _, who, expires_at = hit
-        if expires_at is not None and expires_at <= now:
-            raise Unauthorized("API key has expired")
-        if not who.allows(scope):
-            raise Forbidden(f"API key does not have the required permission: {scope}")
-        return who
-
-    async def _refresh(self, request: Request, header: str | None,
-                       now: datetime) -> tuple[float, Principal, datetime | None]:
-        if not header:
-            await self._lookup(request, header, now)  # raises the documented 401
-        assert header is not None
-        pending = self._lookups.get(header)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        fut: asyncio.Future[tuple[float, Principal, datetime | None]] = asyncio.get_running_loop().create_future()
-        fut.add_done_callback(lambda f: f.cancelled() or f.exception())
-        self._lookups[header] = fut
-        try:
-            who, expires_at = await self._lookup(request, header, now)
-            entry = (time.monotonic() + KEY_CACHE_SECONDS, who, expires_at)
-            if len(self.entries) >= _KEY_CACHE_MAX:
-                self.entries.clear()
-            self.entries[header] = entry
-            fut.set_result(entry)
-            return entry
-        except asyncio.CancelledError:
-            fut.cancel()
-            raise
-        except Exception as exc:
-            fut.set_exception(exc)
-            raise
-        finally:
-            del self._lookups[header]
+UsageRead = Annotated[Principal, Depends(require("usage:read"))]
+UsageWrite = Annotated[Principal, Depends(require("usage:write"))]
 
 
-def _keys(request: Request) -> _KeyCache:
-    cache: _KeyCache | None = getattr(request.app.state, "event_key_cache", None)
-    if cache is None:
-        cache = request.app.state.event_key_cache = _KeyCache()
-    return cache
+@dataclass(frozen=True)
+class Intake:
+    """What the ingestion endpoints use, made once by ``create_app``: the app's clock and its group
+    commit. ``IngestFastPath`` hands it to them in the request's scope (``INTAKE``)."""
+
+    clock: Clock
+    batcher: batcher.EventBatcher
 
 
-def _wake(request: Request) -> None:
-    worker = request.app.state.worker
-    if worker is not None:
-        worker.wake()
+INTAKE = "monk.intake"
+_Handler = TypeVar("_Handler", bound=Callable[[Request], Awaitable[Response]])
+_FAST_PATHS: dict[str, Callable[[Request], Awaitable[Response]]] = {}
+
+
+def _ingestion(path: str, **route: Any) -> Callable[[_Handler], _Handler]:
+    """Register an ingestion endpoint once: in the router (its place in the OpenAPI document, with
+    ``kit.openapi.documented``) and in ``IngestFastPath``'s table, which answers it."""
+
+    def register(handler: _Handler) -> _Handler:
+        router.post(path, **route)(handler)
+        _FAST_PATHS[router.prefix + path] = handler
+        return handler
+
+    return register
 
 
 def _accepted(body: str) -> Response:
     return Response(body.encode(), status_code=202, media_type="application/json")
 
 
-@router.post("", **documented(status=202, model=EventAccepted, body=EventIn, scope="usage:write"))
+@_ingestion("", **documented(status=202, model=EventAccepted, body=EventIn, scope="usage:write"))
 async def create_event(request: Request) -> Response:
     """Ingest one event → 202 ``{"status": "accepted", "idempotencyKey", "requestId"}``.
 
@@ -143,17 +88,17 @@ async def create_event(request: Request) -> Response:
     503 ``SERVICE_UNAVAILABLE`` with ``Retry-After`` when the database is unreachable (nothing
     acknowledged). A resend with the same ``idempotencyKey`` replaces the earlier version.
     """
-    who = await _keys(request).principal(request, "usage:write")
-    now = request.app.state.clock.now()
+    principal = await authorize(request, "usage:write")
+    intake: Intake = request.scope[INTAKE]
+    now = intake.clock.now()
     ev = check_one(parse_json(await request.body()), now)
-    rows = service.to_rows(who, [ev], now)
-    await batcher.for_app(request.app).submit(rows)
-    _wake(request)
+    rows = service.to_rows(principal, [ev], now)
+    await intake.batcher.submit(rows)
     return _accepted('{"status":"accepted","idempotencyKey":' + json.dumps(rows[0]["idempotency_key"])
                      + ',"requestId":"' + request_id() + '"}')
 
 
-@router.post("/batch", **documented(status=202, model=BatchAccepted, body=EventBatchIn, scope="usage:write"))
+@_ingestion("/batch", **documented(status=202, model=BatchAccepted, body=EventBatchIn, scope="usage:write"))
 async def create_events_batch(request: Request) -> Response:
     """Ingest 1..10,000 events all or nothing → 202 ``{"status": "accepted", "count", "requestId"}``.
 
@@ -162,25 +107,25 @@ async def create_events_batch(request: Request) -> Response:
     number of 10**15 or more in magnitude) and stores none of the batch; 503 with ``Retry-After`` when the database is
     unreachable (none stored). Committed before the 202 is sent.
     """
-    who = await _keys(request).principal(request, "usage:write")
-    now = request.app.state.clock.now()
+    principal = await authorize(request, "usage:write")
+    intake: Intake = request.scope[INTAKE]
+    now = intake.clock.now()
     events = check_batch(parse_json(await request.body()), now)
-    await batcher.for_app(request.app).submit(service.to_rows(who, events, now))
-    _wake(request)
+    await intake.batcher.submit(service.to_rows(principal, events, now))
     return _accepted('{"status":"accepted","count":' + str(len(events)) + ',"requestId":"' + request_id() + '"}')
 
 
 @router.get("", **typed(EventList))
 async def list_events(
+    session: deps.Session,
+    page: deps.LongPage,
+    principal: UsageRead,
     event_name: str | None = Query(None, alias="eventName"),
     customer_id: str | None = Query(None, alias="customerId"),
     external_customer_id: str | None = Query(None, alias="externalCustomerId"),
     start: str | None = Query(None, description="inclusive, ISO 8601 date or date-time (UTC)"),
     end: str | None = Query(None, description="exclusive, ISO 8601 date or date-time (UTC)"),
     matched: bool | None = Query(None, description="true: matched only; false: unmatched only"),
-    pg: Page = Depends(paginator(50)),
-    who: Principal = Depends(require("usage:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List stored events, newest first → ``{"events": [...], "total", "limit", "offset", "hasMore"}``.
 
@@ -188,21 +133,20 @@ async def list_events(
     ``contractId``: the contract a matched event is billed on, else the one it was sent with (or null).
     """
     rows, total = await repository.list_page(
-        session, who, pg, event_name=event_name, customer_id=customer_id,
+        session, principal, page, event_name=event_name, customer_id=customer_id,
         external_customer_id=external_customer_id, start=query_instant("start", start), end=query_instant("end", end),
         matched=matched,
     )
     contracts = await repository.matched_contracts(session, [e.id for e in rows if e.status == "matched"])
-    return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": pg.limit,
-            "offset": pg.offset, "hasMore": pg.offset + len(rows) < total}
+    return {"events": [event_out(e, contracts.get(e.id)) for e in rows], "total": total, "limit": page.limit,
+            "offset": page.offset, "hasMore": page.offset + len(rows) < total}
 
 
 @router.post("/rematch", **typed(Data[Requeued], 404))
 async def rematch_events(
+    session: deps.Session,
     body: RematchIn,
-    request: Request,
-    who: Principal = Depends(require("usage:write")),
-    session: AsyncSession = Depends(get_session),
+    principal: UsageWrite,
 ) -> dict[str, Any]:
     """Send one customer's unmatched events back to matching → ``{"data": {"requeued": <int>}}``.
 
@@ -219,13 +163,8 @@ async def rematch_events(
     this endpoint is for the rest, e.g. older events. 400 invalid body; 403 without ``usage:write``;
     404 unknown customer.
     """
-    n = await service.rematch(session, who, body)
-    await session.commit()
-    _wake(request)
+    n = await service.rematch(session, principal, body)
     return envelope({"requeued": n})
-
-
-_FAST_PATHS = {"/v1/events": create_event, "/v1/events/batch": create_events_batch}
 
 
 class IngestFastPath:
@@ -238,22 +177,23 @@ class IngestFastPath:
     last-resort handler, as it would from a route. Every other request passes through untouched.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, intake: Intake) -> None:
         self.app = app
+        self.intake = intake
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = _FAST_PATHS.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
         if handler is None:
             await self.app(scope, receive, send)
             return
+        scope[INTAKE] = self.intake
         request = Request(scope, receive)
         try:
             response = await handler(request)
         except MonkError as exc:
-            response = JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers or None)
+            response = error_response(exc)
         except Exception as exc:
             if not is_connection_failure(exc):
                 raise
-            err = batcher.unavailable()
-            response = JSONResponse(err.body(), status_code=err.status_code, headers=err.headers)
+            response = error_response(batcher.unavailable())
         await response(scope, receive, send)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, literal_column, or_, select, update
+from sqlalchemy import CursorResult, Row, String, Table, and_, func, literal, literal_column, or_, select, true, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
-from monk.kit.db import bulk_upsert, is_sqlite, one_of
+from monk.kit.db import bulk_upsert, claiming, is_sqlite, one_of
 from monk.kit.pagination import Page
-from monk.models import Event, UsageRecord
+from monk.models import Customer, Event, JobFailure, UsageRecord
 
 KEY = ("org_id", "mode", "idempotency_key")
+EVENTS = cast(Table, Event.__table__)
 # Which customer an event names, as one value: the expression of the partial indexes
-# ``ix_events_pending_customer`` (the worker's claim, ``events.tasks``) and ``ix_events_unmatched_customer``.
+# ``ix_events_pending_customer`` (the worker's claim, ``claim_pending``) and ``ix_events_unmatched_customer``.
 CUSTOMER_REF = func.coalesce(Event.customer_id, Event.external_customer_id, literal_column("''"))
 # A status predicate written as a literal, not a bound parameter: PostgreSQL can use a partial index
 # only when the plan itself says ``status = 'pending'``, and a prepared statement's generic plan
@@ -32,7 +34,7 @@ async def upsert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> No
     row keeps its id and becomes ``pending`` again, so the worker re-matches it. Uses the dialect's
     fastest path (``kit.db.bulk_upsert``: COPY + one upsert on PostgreSQL).
     """
-    await bulk_upsert(session, Event.__table__, rows, conflict=KEY, update=MUTABLE)
+    await bulk_upsert(session, EVENTS, rows, conflict=KEY, update=MUTABLE)
 
 
 async def list_page(
@@ -95,7 +97,7 @@ async def requeue_unmatched(
                                                external_customer_id=external_customer_id, start=start, end=end)
     if wait_for_workers and not is_sqlite(session):
         await session.execute(lock_pending)
-    result = await session.execute(requeue)
+    result: CursorResult[Any] = await session.execute(requeue)  # type: ignore[assignment]
     return int(result.rowcount or 0)
 
 
@@ -122,8 +124,127 @@ def requeue_statements(*, org_id: str, mode: str, customer_id: str, external_cus
                     .order_by(Event.id).with_for_update())
     unmatched = (select(Event.id).where(Event.status == literal_column("'unmatched'"), *cond)
                  .order_by(Event.id).with_for_update())
-    table = Event.__table__
+    table = EVENTS
     requeue = (update(table).where(table.c.id.in_(unmatched.scalar_subquery()),
                                    table.c.status == literal_column("'unmatched'"))
                .values(status="pending", unmatched_reason=None))
     return lock_pending, requeue
+
+
+# What matching reads of an event (rows, not ORM objects: the worker touches thousands per batch).
+CLAIM = (Event.id, Event.org_id, Event.mode, Event.event_name, Event.customer_id, Event.external_customer_id,
+         Event.contract_id, Event.timestamp, Event.properties, Event.received_at, Event.matched_customer_id)
+
+
+def pending_claim(where: Any, limit: int) -> Any:
+    """Pending events matching ``where`` in customer order (``CUSTOMER_REF``), each customer's oldest
+    first, locked (``kit.db.claiming``); read straight off ``ix_events_pending_customer`` in its own
+    order (no sort). Columns: ``CLAIM``."""
+    return claiming(select(*CLAIM).where(IS_PENDING, where).order_by(CUSTOMER_REF, Event.received_at).limit(limit))
+
+
+async def claim_pending(session: AsyncSession, limit: int, *, after: str | None = None,
+                        up_to: str | None = None) -> list[Row[Any]]:
+    """Lock up to ``limit`` pending events (rows of ``CLAIM``) whose customer reference is greater
+    than ``after`` (None: from the start) or, with ``up_to``, at most ``up_to``; rows another worker
+    holds are skipped. Core execution: plain rows, none of the ORM's per-row work."""
+    conn = await session.connection()
+    where = CUSTOMER_REF <= up_to if up_to is not None else (CUSTOMER_REF > after if after is not None else true())
+    return list((await conn.execute(pending_claim(where, limit))).all())
+
+
+async def claim_listed(session: AsyncSession, event_ids: list[str]) -> list[Row[Any]]:
+    """Lock the events of ``event_ids`` that are still pending (rows of ``CLAIM``), in the claim's
+    order; rows another worker holds are skipped."""
+    conn = await session.connection()
+    return list((await conn.execute(pending_claim(one_of(session, Event.id, event_ids), len(event_ids)))).all())
+
+
+async def record_outcomes(session: AsyncSession,
+                          outcomes: dict[tuple[str, str | None, str | None], list[str]]) -> None:
+    """Set each event's ``status``, ``unmatched_reason`` and ``matched_customer_id``, given as
+    ``{(status, reason, customer id): [event id, …]}``: one statement on PostgreSQL (the values
+    travel as arrays and are joined by event id), one per distinct outcome on SQLite."""
+    table = EVENTS
+    if is_sqlite(session) or len(outcomes) == 1:
+        for (status, reason, customer_id), event_ids in outcomes.items():
+            await session.execute(update(table).where(one_of(session, table.c.id, event_ids)).values(
+                status=status, unmatched_reason=reason, matched_customer_id=customer_id))
+        return
+    columns: tuple[list[str | None], ...] = ([], [], [], [])
+    for outcome, event_ids in outcomes.items():
+        for event_id in event_ids:
+            for values, value in zip(columns, (event_id, *outcome), strict=True):
+                values.append(value)
+    text_array = postgresql.ARRAY(String())
+    given = select(*(func.unnest(literal(values, text_array)).label(name) for values, name in
+                     zip(columns, ("id", "status", "reason", "customer_id"), strict=True))).subquery()
+    await session.execute(update(table).where(table.c.id == given.c.id).values(
+        status=given.c.status, unmatched_reason=given.c.reason, matched_customer_id=given.c.customer_id))
+
+
+async def set_pending_unmatched(session: AsyncSession, event_id: str, reason: str) -> Row[Any] | None:
+    """Mark the event ``unmatched`` with ``reason`` if it is still pending; returns its
+    ``(org_id, matched_customer_id)`` or None when it is no longer pending."""
+    table = EVENTS
+    return (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
+        status="unmatched", unmatched_reason=reason,
+    ).returning(table.c.org_id, table.c.matched_customer_id))).one_or_none()
+
+
+async def requeue_set_aside(session: AsyncSession, event_ids: list[str], reason_prefix: str) -> int:
+    """Set the listed events that are ``unmatched`` with a reason starting ``reason_prefix`` back to
+    ``pending`` (reason cleared); returns how many."""
+    if not event_ids:
+        return 0
+    table = EVENTS
+    result: CursorResult[Any] = await session.execute(update(table).where(  # type: ignore[assignment]
+        one_of(session, table.c.id, event_ids), table.c.status == "unmatched",
+        table.c.unmatched_reason.like(reason_prefix + "%"),
+    ).values(status="pending", unmatched_reason=None))
+    return int(result.rowcount or 0)
+
+
+async def recovered_failures(session: AsyncSession, kind: str, reason_prefix: str) -> list[str]:
+    """Event ids of the handed-back failure records of job ``kind`` whose event has since been
+    matched or replaced (neither pending nor unmatched with a reason starting ``reason_prefix``)."""
+    table = EVENTS
+    handed_back = select(JobFailure.item_id).where(JobFailure.kind == kind, JobFailure.retry_at.is_(None))
+    still_failing = select(table.c.id).where(
+        table.c.id.in_(handed_back), (table.c.status == "pending") | table.c.unmatched_reason.like(
+            reason_prefix + "%"))
+    return list((await session.execute(select(JobFailure.item_id).where(
+        JobFailure.kind == kind, JobFailure.retry_at.is_(None), JobFailure.item_id.not_in(still_failing),
+    ))).scalars())
+
+
+async def customers_named(session: AsyncSession, org_id: str, mode: str, *, by_external: bool,
+                          refs: list[str]) -> dict[str, str]:
+    """Which customers events name: customer id by reference for ``refs`` in one organization and
+    mode, the references being customer ids, or external customer ids when ``by_external``; unknown
+    references are absent (one query)."""
+    col = Customer.external_customer_id if by_external else Customer.id
+    rows = (await session.execute(select(col.label("ref"), Customer.id.label("id")).where(
+        Customer.org_id == org_id, Customer.mode == mode, one_of(session, col, refs)))).all()
+    return {ref: cid for ref, cid in rows}
+
+
+async def named_customer(session: AsyncSession, who: Principal, *, customer_id: str | None = None,
+                         external_customer_id: str | None = None) -> Customer | None:
+    """The caller's customer an event reference names (by id when ``customer_id`` is given, else by
+    external id), or None."""
+    col, ref = (Customer.id, customer_id) if customer_id is not None else \
+        (Customer.external_customer_id, external_customer_id or "")
+    return (await session.execute(select(Customer).where(
+        Customer.org_id == who.org_id, Customer.mode == who.mode, col == ref))).scalar_one_or_none()
+
+
+async def repend_matched(session: AsyncSession, *, org_id: str, mode: str, customer_id: str,
+                         since: datetime) -> None:
+    """Send the events matched to ``customer_id`` with a timestamp at or after ``since`` back to
+    ``pending``. Events a worker holds right now are skipped (``SKIP LOCKED``)."""
+    affected = (select(Event.id).where(
+        Event.org_id == org_id, Event.mode == mode, Event.matched_customer_id == customer_id,
+        Event.timestamp >= since,
+    ).with_for_update(skip_locked=True))
+    await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery())).values(status="pending"))

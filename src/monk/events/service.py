@@ -1,5 +1,6 @@
-"""Event ingestion rules (reference §4): defaults, duplicate collapsing, the upsert; re-queueing a
-customer's unmatched events for matching. Never commits."""
+"""Event ingestion rules (reference §4): the one builder of event rows (defaults, duplicate collapsing),
+used by the Events API and the legacy usage shim; re-queueing a customer's unmatched events for
+matching. Never commits."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from uuid_utils import uuid7
 
-from monk.customers import repository as customers
 from monk.events import repository
 from monk.events.schemas import RematchIn, ValidEvent
 from monk.kit.auth import Principal
@@ -19,7 +19,8 @@ from monk.models import Customer
 
 
 def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dict[str, Any]]:
-    """Rows for the events table; a missing key gets a UUID, a missing timestamp ``now``.
+    """Rows for the events table, ``pending`` and received at ``now`` (the only place event rows are
+    built); a missing key gets a UUID, a missing timestamp ``now``.
 
     Duplicates of one idempotency key inside the list collapse to the last one (§4.1: the
     most recent version wins). Ids are UUIDv7 strings (time-ordered).
@@ -36,14 +37,6 @@ def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dic
             "unmatched_reason": None,
         }
     return list(rows.values())
-
-
-async def ingest(session: AsyncSession, who: Principal, events: list[ValidEvent], now: datetime) -> list[str]:
-    """Store ``events`` (upsert, last write wins); returns the idempotency keys used, in input order
-    (a key sent twice is listed once)."""
-    rows = to_rows(who, events, now)
-    await repository.upsert_events(session, rows)
-    return [r["idempotency_key"] for r in rows]
 
 
 async def requeue_customer(session: AsyncSession, customer: Customer, *, start: datetime | None,
@@ -70,10 +63,11 @@ async def rematch(session: AsyncSession, who: Principal, body: RematchIn) -> int
     Events that name an external id no customer has are not touched: nothing could match them."""
     start, end = body.checked()
     if body.customer_id is not None:
-        customer = await customers.get(session, who, body.customer_id)
+        customer = await repository.named_customer(session, who, customer_id=body.customer_id)
         ref = f"Customer '{body.customer_id}'"
     else:
-        customer = await customers.by_external_id(session, who, body.external_customer_id or "")
+        customer = await repository.named_customer(
+            session, who, external_customer_id=body.external_customer_id)
         ref = f"Customer with externalCustomerId '{body.external_customer_id}'"
     if customer is None:
         raise NotFound(f"{ref} not found")

@@ -12,7 +12,7 @@ from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.db import claiming, insert_for, one_of
 from monk.kit.pagination import Page
-from monk.models import Contract, Invoice, InvoiceLine, Sequence
+from monk.models import Contract, ContractPhase, Invoice, InvoiceLine, PlanPricing, Pricing, Sequence
 
 OPEN_STATUSES = ("Drafted", "In Progress")
 FINALIZE_JOB = "finalize"  # finalization's name in failure records (job_failures.kind)
@@ -193,3 +193,20 @@ async def set_processing_error(session: AsyncSession, invoice_id: str, error: st
     ``None`` when it does not exist."""
     return (await session.execute(update(Invoice).where(Invoice.id == invoice_id).values(processing_error=error)
                                   .returning(Invoice))).scalar_one_or_none()
+
+
+async def open_usage_invoices_on_meter(session: AsyncSession, who: Principal, meter_id: str, *,
+                                       fresh: bool = False) -> list[Invoice]:
+    """Open (Drafted / In Progress) invoices that bill usage, of contracts with a phase whose plan prices
+    ``meter_id``; ordered by contract and date. ``fresh`` re-reads invoices already loaded."""
+    on_meter = (
+        select(ContractPhase.contract_id)
+        .join(PlanPricing, PlanPricing.plan_id == ContractPhase.plan_id)
+        .join(Pricing, Pricing.id == PlanPricing.pricing_id)
+        .where(Pricing.meter_id == meter_id, Pricing.org_id == who.org_id, Pricing.mode == who.mode)
+    )
+    return list((await session.execute(select(Invoice).where(
+        Invoice.org_id == who.org_id, Invoice.mode == who.mode, Invoice.contract_id.in_(on_meter),
+        Invoice.status.in_(OPEN_STATUSES), Invoice.usage_start.is_not(None),
+    ).order_by(Invoice.contract_id, Invoice.invoice_date, Invoice.id)
+        .execution_options(populate_existing=fresh))).scalars().all())

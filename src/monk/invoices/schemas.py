@@ -52,7 +52,10 @@ class Invoice(ResponseModel):
     status: str
     invoice_date: Day
     due_date: Day
-    total_cents: int
+    subtotal_cents: int = Field(description="Sum of the line items, in cents, before credits")
+    credits_applied_cents: int = Field(description="Prepaid credits drawn down on this invoice, in cents "
+                                                   "(0 until credits exist)")
+    total_cents: int = Field(description="Amount due, in cents: subtotalCents - creditsAppliedCents")
     memo: str | None
     payment_link: str | None
     processing_error: str | None = Field(
@@ -101,6 +104,8 @@ def invoice_out(inv: InvoiceRow, lines: list[InvoiceLine] | None = None) -> dict
         "status": inv.status,
         "invoiceDate": inv.invoice_date.isoformat(),
         "dueDate": inv.due_date.isoformat(),
+        "subtotalCents": inv.subtotal_cents,
+        "creditsAppliedCents": inv.credits_applied_cents,
         "totalCents": inv.total_cents,
         "memo": inv.memo,
         "paymentLink": None,

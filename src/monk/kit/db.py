@@ -410,3 +410,9 @@ def is_data_error(exc: BaseException) -> bool:
     """Whether the database refused a value itself (SQLSTATE class 22, e.g. a NUL character in text
     or a numeric overflow): the request was bad, not the server (400)."""
     return any((_sqlstate(e) or "").startswith("22") for e in _chain(exc))
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Ask the database for ``SELECT 1``; raises the driver's error when it does not answer."""
+    async with engine.connect() as conn:
+        await conn.execute(select(literal(1)))

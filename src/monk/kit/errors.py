@@ -1,8 +1,26 @@
-"""Typed errors mapped, in one place, to the documented envelope ``{"error": {"message", "code"}}``."""
+"""Typed errors and the one builder of the documented envelope ``{"error": {"message", "code"[,
+"details"]}}``: every error response (the app's handlers, the ingestion fast path, the body limit,
+the rate limit) is made by ``error_response``."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from starlette.responses import JSONResponse
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The envelope ``{"error": {"message", "code"[, "details"]}}`` (``details`` only when not None)."""
+    err: dict[str, Any] = {"message": message, "code": code}
+    if details is not None:
+        err["details"] = details
+    return {"error": err}
+
+
+def error_response(exc: MonkError) -> JSONResponse:
+    """The HTTP response of ``exc``: its status, its envelope and its headers (e.g. ``Retry-After``)."""
+    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status_code,
+                        headers=exc.headers or None)
 
 
 class MonkError(Exception):
@@ -19,10 +37,7 @@ class MonkError(Exception):
 
     def body(self) -> dict[str, Any]:
         """The response body: ``{"error": {"message", "code"[, "details"]}}``."""
-        err: dict[str, Any] = {"message": self.message, "code": self.code}
-        if self.details is not None:
-            err["details"] = self.details
-        return {"error": err}
+        return error_body(self.code, self.message, self.details)
 
 
 class ValidationFailed(MonkError):
@@ -72,3 +87,27 @@ class ServiceUnavailable(MonkError):
 
     status_code = 503
     code = "SERVICE_UNAVAILABLE"
+
+
+class PayloadTooLarge(MonkError):
+    """413: the request body is larger than the limit (``kit.limits``)."""
+
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class RateLimited(MonkError):
+    """429: too many requests from one client (``kit.ratelimit``); retry after ``Retry-After`` seconds."""
+
+    status_code = 429
+    code = "RATE_LIMITED"
+
+
+class HttpError(MonkError):
+    """Any other HTTP status with its code (the framework's own 404/405…, mapped by ``monk.app``)."""
+
+    def __init__(self, status_code: int, code: str, message: str, *, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, details=details, headers=headers)
+        self.status_code = status_code
+        self.code = code

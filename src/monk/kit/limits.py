@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from monk.kit.errors import PayloadTooLarge, error_response
+
 
 def _too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"error": {"message": f"Request body is larger than {limit} bytes",
-                                   "code": "PAYLOAD_TOO_LARGE"}}, status_code=413)
+    return error_response(PayloadTooLarge(f"Request body is larger than {limit} bytes"))
 
 
 class _Exceeded(Exception):

@@ -1,11 +1,16 @@
 """Wake-ups between processes: whoever commits new events announces it, a worker in another
 process listens, so it starts matching at once instead of at its next poll.
 
-PostgreSQL: ``NOTIFY monk_events`` inside the writing transaction (delivered at commit, so a
-wake-up never arrives before the data it announces, and a rolled-back write announces nothing)
-and ``LISTEN monk_events`` on a connection the worker keeps for it. SQLite: nothing to do (one
-host; a worker inside the server is woken directly, a separate one polls). Polling stays the
-fallback: a lost notification or listener delays work by at most one poll interval.
+``announce(session)`` is the one call for "work is waiting" (events written or re-queued), made in
+the transaction that writes it. Both wake-ups follow the commit and never a rollback:
+
+- PostgreSQL: ``NOTIFY monk_events`` inside the transaction (delivered at commit) and ``LISTEN
+  monk_events`` on a connection each worker keeps for it (``Listener``): workers in other processes.
+- In process: the session factory carries a ``Wakers`` (``install``); a worker running on that factory
+  registers its ``wake`` there, and ``announce`` calls them through ``kit.aftercommit`` once the
+  transaction commits (the embedded worker, on SQLite too).
+
+Polling stays the fallback: a lost notification or listener delays work by at most one poll interval.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from typing import Any
 
 import structlog
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from monk.kit.aftercommit import after_commit
 
 log = structlog.get_logger("monk.worker")
 
@@ -25,11 +32,54 @@ RETRY_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 3.0
 
 
+_WAKERS = "monk.wakers"
+
+
+class Wakers:
+    """The in-process workers to wake after a commit that announced work (``wake`` callbacks)."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[], None]] = []
+
+    def add(self, callback: Callable[[], None]) -> None:
+        """Wake ``callback`` after every announcing commit from now on."""
+        self._callbacks.append(callback)
+
+    def discard(self, callback: Callable[[], None]) -> None:
+        """Stop waking ``callback`` (no error if it was not registered)."""
+        if callback in self._callbacks:
+            self._callbacks.remove(callback)
+
+    def __call__(self) -> None:
+        for callback in list(self._callbacks):
+            callback()
+
+
+def install(sessions: async_sessionmaker[AsyncSession]) -> Wakers:
+    """Give every session of ``sessions`` a shared ``Wakers`` (returned); idempotent."""
+    found = wakers_of(sessions)
+    if found is not None:
+        return found
+    wakers = Wakers()
+    sessions.configure(info={**sessions.kw.get("info", {}), _WAKERS: wakers})
+    return wakers
+
+
+def wakers_of(sessions: async_sessionmaker[AsyncSession]) -> Wakers | None:
+    """The ``Wakers`` installed on ``sessions``, or None (a factory of a separate worker process)."""
+    found = (sessions.kw.get("info") or {}).get(_WAKERS)
+    return found if isinstance(found, Wakers) else None
+
+
 async def announce(session: AsyncSession) -> None:
-    """Queue a wake-up for listening workers, delivered when the session's transaction commits
-    (PostgreSQL; nothing on SQLite). Call it in the transaction that writes the events."""
+    """Work is waiting: once the session's transaction commits, wake listening workers in other
+    processes (``NOTIFY``, PostgreSQL) and the in-process ones (``Wakers``); nothing on rollback.
+    Call it in the transaction that writes or re-queues the events."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(text(f"NOTIFY {CHANNEL}"))
+    wakers = session.info.get(_WAKERS)
+    if wakers is not None:
+        after_commit(session, wakers)
 
 
 class Listener:

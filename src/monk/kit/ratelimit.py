@@ -17,8 +17,9 @@ import math
 import time
 from collections.abc import Callable
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from monk.kit.errors import RateLimited, error_response
 
 WINDOW_SECONDS = 60.0
 UNLIMITED_PATHS = frozenset({"/v1/events", "/v1/events/batch"})
@@ -60,8 +61,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
-        response = JSONResponse(
-            {"error": {"message": f"Rate limit of {self.per_minute} requests per minute exceeded; "
-                                  f"retry after {retry_after} seconds", "code": "RATE_LIMITED"}},
-            status_code=429, headers={"Retry-After": str(retry_after)})
+        response = error_response(RateLimited(f"Rate limit of {self.per_minute} requests per minute exceeded; "
+                                              f"retry after {retry_after} seconds",
+                                              headers={"Retry-After": str(retry_after)}))
         await response(scope, receive, send)

@@ -26,7 +26,7 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("org_id", "mode", "idempotency_key", name="uq_events_key"),
         Index("ix_events_org_mode_ts", "org_id", "mode", "timestamp"),
-        # The worker's claim: pending events by customer reference, oldest first (events/tasks.py).
+        # The worker's claim: pending events by customer reference, oldest first (invoicing/matching.py).
         Index(
             "ix_events_pending_customer", text("coalesce(customer_id, external_customer_id, '')"), "received_at",
             sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),

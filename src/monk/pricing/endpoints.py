@@ -3,29 +3,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.kit import deps
 from monk.kit.auth import Principal, require
-from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
 from monk.kit.openapi import typed
-from monk.kit.pagination import Page, paginator
-from monk.kit.schemas import Data, Listing, envelope, page
+from monk.kit.schemas import Data, Listing, envelope
+from monk.kit.schemas import page as listing
 from monk.pricing import repository, service
 from monk.pricing.schemas import Pricing, PricingCreate, pricing_out
 
 router = APIRouter(prefix="/v1/pricing", tags=["pricing"])
+PricingWrite = Annotated[Principal, Depends(require("pricing:write"))]
+PricingRead = Annotated[Principal, Depends(require("pricing:read"))]
 
 
 @router.post("", status_code=201, **typed(Data[Pricing], 404, 409))
 async def create_pricing(
+    session: deps.Session,
     body: PricingCreate,
-    who: Principal = Depends(require("pricing:write")),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
+    principal: PricingWrite,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Create a pricing configuration → 201 ``{"data": Pricing}`` (amounts are decimal strings in dollars).
 
@@ -37,32 +37,31 @@ async def create_pricing(
     not a live meter. 404 unknown productId.
     409 explicit ``code`` already used.
     """
-    pricing, product_name = await service.create(session, who, body, clock.now())
-    await session.commit()
+    pricing, product_name = await service.create(session, principal, body, clock.now())
     return envelope(pricing_out(pricing, product_name))
 
 
 @router.get("", **typed(Listing[Pricing]))
 async def list_pricing(
+    session: deps.Session,
+    page: deps.LongPage,
+    principal: PricingRead,
     product_id: str | None = Query(None, alias="productId"),
-    pg: Page = Depends(paginator(50)),
-    who: Principal = Depends(require("pricing:read")),
-    session: AsyncSession = Depends(get_session),
 ) -> dict[str, Any]:
     """List pricing, oldest first → ``{"data": [...], "hasMore", "total"}`` (limit default 50, max 100).
 
     ``productId`` filters by product. 400 for a bad limit or offset.
     """
-    rows, total = await repository.list_page(session, who, pg, product_id=product_id)
-    return page([pricing_out(p, name) for p, name in rows], total=total, offset=pg.offset)
+    rows, total = await repository.list_page(session, principal, page, product_id=product_id)
+    return listing([pricing_out(p, name) for p, name in rows], total=total, offset=page.offset)
 
 
 @router.get("/{pricing_id}", **typed(Data[Pricing], 404))
 async def get_pricing(
+    session: deps.Session,
     pricing_id: str,
-    who: Principal = Depends(require("pricing:read")),
-    session: AsyncSession = Depends(get_session),
+    principal: PricingRead,
 ) -> dict[str, Any]:
     """Get one pricing → ``{"data": Pricing}``; 404 when unknown in this organization and mode."""
-    pricing, product_name = await service.get(session, who, pricing_id)
+    pricing, product_name = await service.get(session, principal, pricing_id)
     return envelope(pricing_out(pricing, product_name))

@@ -3,29 +3,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.kit import deps
 from monk.kit.auth import Principal, require
-from monk.kit.clock import Clock
-from monk.kit.deps import get_clock, get_session
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, Success, envelope
 from monk.ratecards import service
 from monk.ratecards.schemas import RateCard, RateCardPut, rate_card_out
 
 router = APIRouter(prefix="/v1/meters", tags=["rate cards"])
+MetersWrite = Annotated[Principal, Depends(require("meters:write"))]
+MetersRead = Annotated[Principal, Depends(require("meters:read"))]
 
 
 @router.put("/{meter_id}/rate-card", **typed(Data[RateCard], 404, 409))
 async def put_rate_card(
+    session: deps.Session,
     meter_id: str,
     body: RateCardPut,
-    who: Principal = Depends(require("meters:write")),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
+    principal: MetersWrite,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Create or replace a meter's rate card → 200 ``{"data": RateCard}``.
 
@@ -37,31 +37,29 @@ async def put_rate_card(
     an entry's keys are not exactly the groupKeys, empty or non-string values, a repeated combination.
     404 unknown meter (or another organization's or mode's); 409 archived meter.
     """
-    card, meter = await service.put(session, who, meter_id, body, clock.now())
-    await session.commit()
+    card, meter = await service.put(session, principal, meter_id, body, clock.now())
     return envelope(rate_card_out(card, meter))
 
 
 @router.get("/{meter_id}/rate-card", **typed(Data[RateCard], 404))
 async def get_rate_card(
+    session: deps.Session,
     meter_id: str,
-    who: Principal = Depends(require("meters:read")),
-    session: AsyncSession = Depends(get_session),
+    principal: MetersRead,
 ) -> dict[str, Any]:
     """Get a meter's rate card → ``{"data": RateCard}``; 404 unknown meter or no rate card."""
-    card, meter = await service.get(session, who, meter_id)
+    card, meter = await service.get(session, principal, meter_id)
     return envelope(rate_card_out(card, meter))
 
 
 @router.delete("/{meter_id}/rate-card", **typed(Data[Success], 404))
 async def delete_rate_card(
+    session: deps.Session,
     meter_id: str,
-    who: Principal = Depends(require("meters:write")),
-    session: AsyncSession = Depends(get_session),
-    clock: Clock = Depends(get_clock),
+    principal: MetersWrite,
+    clock: deps.Clock,
 ) -> dict[str, Any]:
     """Delete a meter's rate card → ``{"data": {"success": true}}``; open drafts are re-rated at the
     pricing's ``unitAmount``. 404 unknown meter or no rate card."""
-    await service.delete(session, who, meter_id, clock.now())
-    await session.commit()
+    await service.delete(session, principal, meter_id, clock.now())
     return envelope({"success": True})

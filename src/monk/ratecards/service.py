@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.bounds import amount_problem
+from monk.billing.context import METERED_MODELS
 from monk.billing.dimensions import Dimensions, canonical, parse_dimension_spec
 from monk.billing.money import format_decimal
-from monk.contracts import repository as contracts
-from monk.invoices.service import rebuild
+from monk.invoicing import service as invoicing
 from monk.kit.auth import Principal
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
@@ -26,7 +26,6 @@ from monk.models import Meter, Pricing, RateCard
 from monk.ratecards import repository
 from monk.ratecards.schemas import RateCardPut
 
-METERED_MODELS = ("USAGE", "TIER")
 _AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
 
 
@@ -119,23 +118,8 @@ async def delete(session: AsyncSession, who: Principal, meter_id: str, now: date
 
 async def rerate(session: AsyncSession, who: Principal, meter_id: str, *, now: datetime) -> int:
     """Rebuild every open draft that bills usage of a contract whose plan prices ``meter_id`` (finalized
-    invoices never change). Returns how many invoices were rebuilt."""
-    from monk.contracts.service import billing_of  # local: contracts.service may import this module
-
-    # Lock the contracts first (``contracts.lock``, as the worker does before it rebuilds their
-    # drafts), then read their open invoices afresh: a draft finalized meanwhile is left alone.
-    await contracts.lock(session, {inv.contract_id for inv in
-                                   await repository.open_usage_invoices_on_meter(session, who, meter_id)})
-    invoices = await repository.open_usage_invoices_on_meter(session, who, meter_id, fresh=True)
-    billings: dict[str, Any] = {}
-    for inv in invoices:
-        if inv.contract_id not in billings:
-            contract = await contracts.get(session, who, inv.contract_id)
-            if contract is None:
-                continue
-            billings[inv.contract_id] = await billing_of(session, contract)
-        await rebuild(session, billings[inv.contract_id], inv, now=now)
-    return len(invoices)
+    invoices never change; ``invoicing.service.rerate_meter``). Returns how many invoices were rebuilt."""
+    return await invoicing.rerate_meter(session, who, meter_id, now=now)
 
 
 def _override_amount(where: str, raw: Any) -> str:

@@ -19,16 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
-from monk.events.tasks import JOB as MATCH_JOB
-from monk.events.tasks import ClaimCursor, claim, claim_ids, match_events, requeue_due
-from monk.events.tasks import set_aside as set_aside_event
 from monk.invoices.repository import FINALIZE_JOB, start_usage_periods
-from monk.invoices.service import FinalizationRace, due_invoice_ids, finalize, load_billing, sync_calendar
-from monk.invoices.service import set_aside as set_aside_invoice
+from monk.invoicing.matching import JOB as MATCH_JOB
+from monk.invoicing.matching import ClaimCursor, claim, claim_ids, match_events, requeue_due
+from monk.invoicing.matching import set_aside as set_aside_event
+from monk.invoicing.service import FinalizationRace, due_invoice_ids, finalize, load_billing, sync_calendar
+from monk.invoicing.service import set_aside as set_aside_invoice
 from monk.jobs import repository as failures
 from monk.kit.clock import Clock
 from monk.kit.jobs import run_isolated
-from monk.kit.notify import Listener
+from monk.kit.notify import Listener, wakers_of
 from monk.models import Contract, JobFailure
 from monk.settings import Settings
 
@@ -207,9 +207,14 @@ class Worker:
         """The loop: match events whenever woken (``wake()``, or a notification from another
         process on PostgreSQL: ``kit.notify``) or every ``worker_poll_seconds``; survive errors."""
         self.listener = Listener(self.sessions.kw["bind"], self.wake)
+        wakers = wakers_of(self.sessions)  # commits through the same factory wake this loop (kit.notify)
+        if wakers is not None:
+            wakers.add(self.wake)
         try:
             await self._loop(self.listener)
         finally:
+            if wakers is not None:
+                wakers.discard(self.wake)
             await self.listener.close()
 
     async def _match_all(self) -> None:

@@ -1,58 +1,37 @@
 """Metered invoice lines: a usage period's measured quantities rated with the pricing, its rate
-card and the contract's overrides (fixed fees and phases: ``invoices.engine``). Each line is rounded
-once to cents (ROUND_HALF_UP). Line ids are derived from the invoice and the line's identity, so
-assembling twice gives the same invoice.
+card and the contract's overrides (fixed fees and phases: ``monk.billing.assembly``). Each line is
+rounded once to cents (ROUND_HALF_UP).
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
-from monk.billing.calendar import InvoiceSlot
 from monk.billing.charges import period_charge, usage_charge
+from monk.billing.context import Override, PriceTerms, RateCardTerms
 from monk.billing.dimensions import Dimensions, canonical, resolve_unit_amount
 from monk.billing.invoice import Line
+from monk.billing.periods import Period
 from monk.billing.proration import Share
-from monk.billing.rating import PriceSpec, Tier
-from monk.models import Pricing, RateCard
-
-LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000001")
-METERED_MODELS = ("USAGE", "TIER")
+from monk.billing.rating import PriceSpec
 
 
 @dataclass(frozen=True)
-class BuiltLine:
-    """A line with its stable id and kind (``fee``, ``one_time`` or ``usage``)."""
+class UsageLine:
+    """A metered line with the meter it bills."""
 
-    id: str
-    kind: str
-    meter_id: str | None
+    meter_id: str
     line: Line
 
 
-def price_spec(p: Pricing) -> PriceSpec:
-    """The pure core's ``PriceSpec`` for a pricing row (amounts in exact dollars)."""
-    tiers = tuple(
-        Tier(
-            min_qty=Decimal(t["minQty"]),
-            max_qty=Decimal(t["maxQty"]) if t.get("maxQty") not in (None, "") else None,
-            unit_amount=Decimal(t["unitAmount"]),
-            flat_amount=Decimal(t.get("flatAmount") or 0),
-        )
-        for t in (p.tiers or [])
-    )
-    tiering = p.tiering if tiers else "NONE"
+def price_spec(p: PriceTerms) -> PriceSpec:
+    """The rating spec of a pricing (amounts in exact dollars; tiering ``NONE`` without tiers)."""
+    tiering = p.tiering if p.tiers else "NONE"
     return PriceSpec(unit_amount=p.unit_amount or Decimal(0), flat_amount=p.flat_amount or Decimal(0),
-                     tiering=tiering, tiers=tiers, minimum_amount=p.minimum_amount)
-
-
-def _line_id(invoice_id: str, *parts: str) -> str:
-    return str(uuid.uuid5(LINE_NAMESPACE, ":".join((invoice_id, *parts))))
+                     tiering=tiering, tiers=p.tiers, minimum_amount=p.minimum_amount)
 
 
 @dataclass(frozen=True)
@@ -67,26 +46,21 @@ class PricingRates:
     all: Decimal | None
 
 
-def pricing_rates(p: Pricing, rate_card: RateCard | None, overrides: Sequence[Mapping[str, Any]]) -> PricingRates:
+def pricing_rates(p: PriceTerms, rate_card: RateCardTerms | None, overrides: Sequence[Override]) -> PricingRates:
     """Collect what prices ``p``'s dimension combinations: ``rate_card`` (its meter's, or None) and the
-    contract ``overrides`` (``[{"basePricingId", "unitAmount", "dimensions"?}]``; those naming another
-    pricing are ignored; an override without ``dimensions``, or with ``{}``, covers every combination;
-    when two overrides cover the same thing the later one wins)."""
-    entries: dict[Dimensions, Decimal] = {}
-    fallback: Decimal | None = None
-    if rate_card is not None:
-        entries = {canonical(e["dimensions"]): Decimal(str(e["unitAmount"])) for e in rate_card.entries or []}
-        fallback = rate_card.fallback_rate
+    contract ``overrides`` (those naming another pricing are ignored; an override without dimensions
+    covers every combination; when two overrides cover the same thing the later one wins)."""
+    entries: dict[Dimensions, Decimal] = dict(rate_card.entries) if rate_card is not None else {}
+    fallback = rate_card.fallback if rate_card is not None else None
     exact: dict[Dimensions, Decimal] = {}
     whole: Decimal | None = None
     for o in overrides:
-        if o.get("basePricingId") != p.id:
+        if o.base_pricing_id != p.id:
             continue
-        unit = Decimal(str(o["unitAmount"]))
-        if o.get("dimensions"):
-            exact[canonical(o["dimensions"])] = unit
+        if o.dimensions:
+            exact[o.dimensions] = o.unit_amount
         else:
-            whole = unit
+            whole = o.unit_amount
     return PricingRates(entries=entries, fallback=fallback, exact=exact, all=whole)
 
 
@@ -101,26 +75,25 @@ def _dims_of(dim_key: str) -> Dimensions:
     return tuple((str(k), str(v)) for k, v in json.loads(dim_key).items()) if dim_key else ()
 
 
-def _usage_line(p: Pricing, slot: InvoiceSlot, name: str, qty: Decimal, unit: Decimal, amount: Decimal,
+def _usage_line(p: PriceTerms, period: Period, name: str, qty: Decimal, unit: Decimal, amount: Decimal,
                 dims: Dimensions, description: str) -> Line:
     return Line(name=name, quantity=qty, unit_price=unit, amount=amount, is_metered=True, price_id=p.id,
-                service_period=slot.usage_period, description=description, dimensions=dims)
+                service_period=period, description=description, dimensions=dims)
 
 
-def usage_lines(
-    invoice_id: str, slot: InvoiceSlot, pricings: Sequence[Pricing],
-    quantities: Mapping[str, Mapping[str, Decimal]], *, rate_cards: Mapping[str, RateCard],
-    overrides: Sequence[Mapping[str, Any]], share: Share | None = None,
+def rate_pricings(
+    period: Period, pricings: Sequence[PriceTerms], quantities: Mapping[str, Mapping[str, Decimal]], *,
+    rate_cards: Mapping[str, RateCardTerms], overrides: Sequence[Override], share: Share | None = None,
     dimensional_meters: Collection[str] = (),
-) -> list[BuiltLine]:
-    """The metered lines of a slot for ``slot.usage_period`` (amounts in dollars, each rounded once to cents).
+) -> list[UsageLine]:
+    """The metered lines of ``pricings`` for the usage ``period`` (amounts in dollars, each rounded once
+    to cents).
 
     ``quantities`` maps meter id → dimension key (JSON object of the meter's group-key values in
     groupKeys order, "" when the meter has no group keys) → aggregated quantity. ``rate_cards`` are
-    by meter id; ``overrides`` is the contract's list ``[{"basePricingId", "unitAmount",
-    "dimensions"?}]``. One line per pricing and dimension combination, in the order of ``pricings``
-    and then of the dimension keys, named ``"<pricing name> - <value> / <value>"`` (a missing group
-    key reads ``(none)``).
+    by meter id; ``overrides`` are the contract's. One line per pricing and dimension combination, in
+    the order of ``pricings`` and then of the dimension keys, named ``"<pricing name> - <value> /
+    <value>"`` (a missing group key reads ``(none)``).
 
     Unit price of a line (pricing with tiering NONE), first that applies: contract override for the
     combination, contract override for the whole pricing, rate-card entry, rate-card fallback, the
@@ -140,18 +113,16 @@ def usage_lines(
     ``(pricing, dimensions)`` identifies a line. Every description adds up to the line's amount.
     Raises ``ValueError`` only for invalid stored pricing (see ``rate_usage``).
     """
-    if slot.usage_period is None:
-        return []
-    out: list[BuiltLine] = []
+    out: list[UsageLine] = []
     for p in pricings:
-        if p.model not in METERED_MODELS or p.meter_id is None:
+        if not p.metered or p.meter_id is None:
             continue
         by_dim = quantities.get(p.meter_id) or {"": Decimal(0)}
         spec = price_spec(p)
         rates = pricing_rates(p, rate_cards.get(p.meter_id), overrides)
         dimensional = any(k != "" for k in by_dim)
         if not dimensional and p.meter_id in dimensional_meters and not quantities.get(p.meter_id):
-            charge_line = _period_charge_line(invoice_id, slot, p, spec, Decimal(0), share)
+            charge_line = _period_charge_line(period, p, spec, Decimal(0), share)
             if charge_line is not None:
                 out.append(charge_line)
                 continue
@@ -165,21 +136,21 @@ def usage_lines(
             charge = usage_charge(line_spec, qty, share=share)
             subtotal += charge.amount
             name = p.name + (" - " + " / ".join(v if v != "" else "(none)" for _, v in dims) if dims else "")
-            line = _usage_line(p, slot, name, qty, charge.unit_price, charge.amount, dims, charge.description())
-            out.append(BuiltLine(_line_id(invoice_id, "usage", p.id, dim_key), "usage", p.meter_id, line))
+            line = _usage_line(p, period, name, qty, charge.unit_price, charge.amount, dims, charge.description())
+            out.append(UsageLine(p.meter_id, line))
         if dimensional:
-            charge_line = _period_charge_line(invoice_id, slot, p, spec, subtotal, share)
+            charge_line = _period_charge_line(period, p, spec, subtotal, share)
             if charge_line is not None:
                 out.append(charge_line)
     return out
 
 
-def _period_charge_line(invoice_id: str, slot: InvoiceSlot, p: Pricing, spec: PriceSpec, usage: Decimal,
-                        share: Share | None) -> BuiltLine | None:
+def _period_charge_line(period: Period, p: PriceTerms, spec: PriceSpec, usage: Decimal,
+                        share: Share | None) -> UsageLine | None:
     """The flat amount and minimum top-up of a dimensional pricing as one charge (quantity 1)."""
     extra = period_charge(spec, usage, share=share)
     if extra is None:
         return None
     amount, text = extra
-    line = _usage_line(p, slot, p.name, Decimal(1), amount, amount, (), text)
-    return BuiltLine(_line_id(invoice_id, "usage", p.id, ""), "usage", p.meter_id, line)
+    line = _usage_line(p, period, p.name, Decimal(1), amount, amount, (), text)
+    return UsageLine(p.meter_id or "", line)

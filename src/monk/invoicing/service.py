@@ -1,34 +1,35 @@
-"""Invoice rules: the contract's calendar of drafts, recomputing drafts from usage, adjustments of
-finalized periods, and finalization. Never commits (the request or the worker job does)."""
+"""Billing a contract: its billing context, its calendar of drafts, recomputing drafts from usage,
+adjustments of finalized periods, re-rating and finalization. Never commits (the request or the
+worker job does)."""
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.aggregation import aggregate
+from monk.billing.assembly import Billed, Expected, Reopened, invoice_lines, line_id, period_of
 from monk.billing.calendar import InvoiceSlot, due_date, invoice_slots
-from monk.billing.invoice import invoice_total_cents
+from monk.billing.context import PriceTerms
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
-from monk.contracts import repository as contracts
-from monk.invoices import engine, repository, rollups
-from monk.invoices.engine import Billed, ContractBilling, Expected, Phase
+from monk.billing.totals import invoice_totals
+from monk.invoices import repository
+from monk.invoicing import repository as store
+from monk.invoicing import rollups
+from monk.invoicing.context import ContractBilling, build
 from monk.jobs import repository as failures
-from monk.kit.db import one_of
+from monk.kit.auth import Principal
 from monk.kit.ids import new_id
 from monk.kit.jobs import error_text
 from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
-LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000002")
 
 
 class FinalizationRace(Exception):
@@ -45,25 +46,16 @@ async def load_billings(session: AsyncSession, contracts_: list[Contract]) -> li
     their plans' pricing, meters, rate cards) however many contracts there are."""
     if not contracts_:
         return []
-    phase_rows = (await session.execute(
-        select(ContractPhase).where(one_of(session, ContractPhase.contract_id, [c.id for c in contracts_]))
-        .order_by(ContractPhase.contract_id, ContractPhase.starts_at, ContractPhase.created_at))).scalars().all()
+    phase_rows = await store.phases_of(session, [c.id for c in contracts_])
     pricing_by_plan = await plans.pricing_of_plans(session, {r.plan_id for r in phase_rows})
-    all_meters = await contracts.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()
+    all_meters = await store.meters_by_id(session, {p.meter_id for ps in pricing_by_plan.values()
                                                         for p in ps if p.meter_id})
-    all_cards = await contracts.rate_cards_of(session, set(all_meters))
-    phases: dict[str, list[Phase]] = defaultdict(list)
+    all_cards = await store.rate_cards_of(session, set(all_meters))
+    phases: dict[str, list[ContractPhase]] = defaultdict(list)
     for r in phase_rows:
-        phases[r.contract_id].append(Phase(id=r.id, plan_id=r.plan_id, starts_at=r.starts_at, prorate=r.prorate,
-                                           pricings=pricing_by_plan[r.plan_id]))
-    out = []
-    for contract in contracts_:
-        own = phases.get(contract.id, [])
-        meter_ids = {p.meter_id for ph in own for p in ph.pricings if p.meter_id}
-        out.append(ContractBilling(contract=contract, phases=own,
-                                   meters={m: all_meters[m] for m in meter_ids if m in all_meters},
-                                   rate_cards={m: all_cards[m] for m in meter_ids if m in all_cards}))
-    return out
+        phases[r.contract_id].append(r)
+    terms: dict[str, PriceTerms] = {}
+    return [build(c, phases.get(c.id, []), pricing_by_plan, all_meters, all_cards, terms) for c in contracts_]
 
 
 def quantities(meters: dict[str, Meter], values: list[tuple[str, str, str | None]]) -> dict[str, dict[str, Decimal]]:
@@ -96,7 +88,7 @@ def _new_invoice(c: Contract, *, slot: InvoiceSlot | None, now: datetime, invoic
         fee_end=slot.fee_period.end if slot and slot.fee_period else None,
         usage_start=slot.usage_period.start if slot and slot.usage_period else None,
         usage_end=slot.usage_period.end if slot and slot.usage_period else None,
-        total_cents=0, created_at=now, updated_at=now, reopened=False,
+        total_cents=0, subtotal_cents=0, credits_applied_cents=0, created_at=now, updated_at=now, reopened=False,
     )
 
 
@@ -144,20 +136,19 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
     return len(cancelled)
 
 
-async def _expected(session: AsyncSession, billing: ContractBilling, period: Period, *, usage: bool) -> list[Expected]:
-    if not usage:
-        return engine.fee_lines(billing, period)
-    qty = await rollups.quantities(session, billing.contract.id, period.start, billing.meters)
-    return engine.usage_lines(billing, period, qty)
+async def _quantities(session: AsyncSession, billing: ContractBilling, period: Period) -> dict[str, Any]:
+    return await rollups.quantities(session, billing.contract.id, period.start, billing.meters)
 
 
-async def _adjustments(session: AsyncSession, billing: ContractBilling, inv: Invoice) -> list[Expected]:
-    out: list[Expected] = []
+async def _reopened(session: AsyncSession, billing: ContractBilling, inv: Invoice) -> list[Reopened]:
+    """The periods of the contract's reopened finalized invoices (other than ``inv``), each with
+    what was billed for it and, for usage, its quantities now."""
+    out: list[Reopened] = []
     for r in await repository.reopened(session, billing.contract.id):
         if r.id == inv.id:
             continue
-        for period, usage in ((engine.period_of(r.fee_start, r.fee_end), False),
-                              (engine.period_of(r.usage_start, r.usage_end), True)):
+        for period, usage in ((period_of(r.fee_start, r.fee_end), False),
+                              (period_of(r.usage_start, r.usage_end), True)):
             if period is None:
                 continue
             prefix = ("usage:",) if usage else ("fee:", "one_time:")
@@ -171,46 +162,47 @@ async def _adjustments(session: AsyncSession, billing: ContractBilling, inv: Inv
                                           amount=sum((x.amount for x in lines), Decimal(0)), name=first.name,
                                           unit_price=first.unit_price, is_metered=first.is_metered,
                                           price_id=first.pricing_id)
-            out += engine.adjustments(await _expected(session, billing, period, usage=usage), billed, period)
+            qty = await _quantities(session, billing, period) if usage else None
+            out.append(Reopened(period=period, usage=usage, billed=billed, quantities=qty))
     return out
 
 
 async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice, *, now: datetime) -> None:
     """Recompute every line of an open invoice: its period's fees, its period's usage and, when it is
-    the contract's earliest open invoice, the adjustments of reopened finalized periods; set its total.
-    Deterministic: the same inputs give the same lines (ids included) and total. A finalized
+    the contract's earliest open invoice, the adjustments of reopened finalized periods
+    (``billing.assembly.invoice_lines``); set its totals (``billing.totals.invoice_totals``).
+    Deterministic: the same inputs give the same lines (ids included) and totals. A finalized
     invoice is never touched (``ValueError``); a line or total beyond the cents bound (10**18 cents)
     raises ``OutOfBounds`` before anything is written, and the worker reports it."""
     if inv.status not in OPEN:
         raise ValueError(f"invoice {inv.id} is {inv.status}; only open invoices are recomputed")
-    expected: list[Expected] = []
-    fee = engine.period_of(inv.fee_start, inv.fee_end)
-    usage = engine.period_of(inv.usage_start, inv.usage_end)
-    if fee is not None:
-        expected += await _expected(session, billing, fee, usage=False)
-    if usage is not None:
-        expected += await _expected(session, billing, usage, usage=True)
+    usage = period_of(inv.usage_start, inv.usage_end)
+    qty = await _quantities(session, billing, usage) if usage is not None else {}
     earliest = await repository.earliest_open(session, billing.contract.id)
-    if earliest is not None and earliest.id == inv.id:
-        expected += await _adjustments(session, billing, inv)
-    total = invoice_total_cents([e.line for e in expected])  # OutOfBounds beyond 64-bit room: nothing written
-    rows: list[dict[str, Any]] = []
-    for pos, e in enumerate(expected):
-        ln, sp = e.line, e.line.service_period
-        key = f"{inv.id}:{e.kind}:{e.identity}:{sp.start if sp else ''}"
-        rows.append({
-            "id": str(uuid.uuid5(LINE_NAMESPACE, key)), "invoice_id": inv.id, "kind": e.kind,
-            "identity": e.identity, "pricing_id": ln.price_id, "meter_id": e.meter_id, "position": pos,
-            "name": ln.name, "description": ln.description, "quantity": ln.quantity, "unit_price": ln.unit_price,
-            "amount": ln.amount, "amount_cents": to_cents(ln.amount), "is_metered": ln.is_metered,
-            "service_start": sp.start if sp else None, "service_end": sp.end if sp else None,
-            "dimensions": dict(ln.dimensions) or None,
-        })
-    await repository.replace_lines(session, inv.id, rows)
-    if total != inv.total_cents or total != inv.subtotal_cents:
-        inv.total_cents = inv.subtotal_cents = total
+    reopened = await _reopened(session, billing, inv) if earliest is not None and earliest.id == inv.id else []
+    expected = invoice_lines(billing.context, fee_period=period_of(inv.fee_start, inv.fee_end), usage_period=usage,
+                             quantities=qty, reopened=reopened)
+    totals = invoice_totals([e.line for e in expected])  # OutOfBounds beyond 64-bit room: nothing written
+    await repository.replace_lines(session, inv.id, [_line_row(inv.id, pos, e) for pos, e in enumerate(expected)])
+    if (totals.total_cents, totals.subtotal_cents, totals.credits_applied_cents) != \
+            (inv.total_cents, inv.subtotal_cents, inv.credits_applied_cents):
+        inv.total_cents, inv.subtotal_cents = totals.total_cents, totals.subtotal_cents
+        inv.credits_applied_cents = totals.credits_applied_cents
         inv.updated_at = now
     await session.flush()
+
+
+def _line_row(invoice_id: str, pos: int, e: Expected) -> dict[str, Any]:
+    """The stored row of line ``e`` at position ``pos`` of an invoice."""
+    ln, sp = e.line, e.line.service_period
+    return {
+        "id": line_id(invoice_id, e), "invoice_id": invoice_id, "kind": e.kind,
+        "identity": e.identity, "pricing_id": ln.price_id, "meter_id": e.meter_id, "position": pos,
+        "name": ln.name, "description": ln.description, "quantity": ln.quantity, "unit_price": ln.unit_price,
+        "amount": ln.amount, "amount_cents": to_cents(ln.amount), "is_metered": ln.is_metered,
+        "service_start": sp.start if sp else None, "service_end": sp.end if sp else None,
+        "dimensions": dict(ln.dimensions) or None,
+    }
 
 
 async def touch_usage(session: AsyncSession, billing: ContractBilling, period_start: date, *, now: datetime) -> None:
@@ -271,21 +263,21 @@ async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: dateti
     another worker got there first (the caller rolls back). Returns how many were finalized; the
     failure records of those invoices are forgotten."""
     # Contracts first, then their invoices: the order in which the worker's matching takes them
-    # (``contracts.repository.lock``, then the drafts it rebuilds), so late usage of a contract lands
+    # (``invoicing.repository.lock``, then the drafts it rebuilds), so late usage of a contract lands
     # wholly before or wholly after its invoice is finalized, and the two never deadlock.
     if not invoice_ids:
         return 0
     on_or_before = (now - grace).date()
     contract_ids = {inv.contract_id for inv in await repository.due_for_finalization(
         session, on_or_before, len(invoice_ids), claim=False, ids=invoice_ids)}
-    await contracts.lock(session, contract_ids)
+    await store.lock(session, contract_ids)
     due = [inv for inv in await repository.due_for_finalization(session, on_or_before, len(invoice_ids),
                                                                 ids=invoice_ids)
            if inv.contract_id in contract_ids]
     billings: dict[str, ContractBilling] = {}
     done: list[str] = []
     for inv in due:
-        contract = await session.get(Contract, inv.contract_id)
+        contract = await store.contract(session, inv.contract_id)
         if contract is None:
             continue
         ended = contract.ended_at
@@ -316,3 +308,22 @@ async def set_aside(session: AsyncSession, invoice_id: str, error: BaseException
         return None
     return await failures.record(session, kind=repository.FINALIZE_JOB, item_id=invoice_id, org_id=inv.org_id,
                                  group_id=inv.contract_id, error=error, now=now)
+
+
+async def rerate_meter(session: AsyncSession, who: Principal, meter_id: str, *, now: datetime) -> int:
+    """Rebuild every open draft of the caller's that bills usage of a contract whose plan prices
+    ``meter_id`` (finalized invoices never change). Returns how many invoices were rebuilt."""
+    # Lock the contracts first (``invoicing.repository.lock``, as the worker does before it rebuilds
+    # their drafts), then read their open invoices afresh: a draft finalized meanwhile is left alone.
+    await store.lock(session, {inv.contract_id for inv in
+                                   await repository.open_usage_invoices_on_meter(session, who, meter_id)})
+    invoices = await repository.open_usage_invoices_on_meter(session, who, meter_id, fresh=True)
+    billings: dict[str, ContractBilling] = {}
+    for inv in invoices:
+        if inv.contract_id not in billings:
+            contract = await store.contract(session, inv.contract_id)
+            if contract is None:
+                continue
+            billings[inv.contract_id] = await load_billing(session, contract)
+        await rebuild(session, billings[inv.contract_id], inv, now=now)
+    return len(invoices)

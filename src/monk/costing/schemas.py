@@ -1,17 +1,13 @@
-"""Bodies of the estimate (reference §7.4), usage cost (§12.4) and legacy usage (§14) endpoints."""
+"""Bodies of the estimate (reference §7.4) and usage cost (§12.4) endpoints."""
 
 from __future__ import annotations
 
-import math
-import re
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 from pydantic_core import PydanticCustomError
 
-from monk.billing.bounds import MAX_QUANTITY, PROPERTY_RANGE, number_in_bounds
-from monk.billing.money import parse_decimal
+from monk.billing.bounds import PROPERTY_RANGE, number_in_bounds
 from monk.kit.bounds import InstantIn
 from monk.kit.schemas import CamelModel, Instant, ResponseModel
 
@@ -29,7 +25,6 @@ def _bounded(value: Any) -> Any:
 PropertyValue = Annotated[StrictStr | StrictBool | StrictInt | StrictFloat, AfterValidator(_bounded)]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 CreditRate = Annotated[StrictInt, Field(ge=1, le=MAX_INT32)]
-_QUANTITY_RE = re.compile(r"^\d+(\.\d+)?$")
 
 
 class EstimateEvent(CamelModel):
@@ -74,51 +69,6 @@ class UsageCostIn(CamelModel):
     credit_rate_cents: CreditRate | None = None
 
 
-def parse_quantity(value: Any) -> Decimal:
-    """A legacy usage quantity: a JSON number or a plain decimal string (``^\\d+(\\.\\d+)?$``), > 0 and
-    < 10**15 (``monk.billing.bounds.MAX_QUANTITY``), exact.
-
-    Raises ``ValueError`` for booleans, other types, non-finite numbers, other formats, zero, or values
-    from 10**15 up.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError("must be a number or a decimal string")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        value = repr(value)
-        if "e" in value or "E" in value:
-            value = format(Decimal(value), "f")
-    elif isinstance(value, int):
-        value = str(value)
-    elif not _QUANTITY_RE.fullmatch(value):
-        raise ValueError('must be a positive decimal such as "12.5"')
-    quantity = parse_decimal(value)
-    if quantity <= 0:
-        raise ValueError("must be greater than 0")
-    if quantity >= MAX_QUANTITY:
-        raise ValueError(f"must be less than {MAX_QUANTITY:,} (the largest quantity billed)")
-    return quantity
-
-
-class LegacyUsageIn(CamelModel):
-    """Body of ``POST /api/v1/usages`` (legacy): ``customerId``, ``pricingCode``, ``quantity`` (> 0, number
-    or decimal string), ``idempotencyKey`` (required), optional ``timestamp`` (ISO, at most 1 hour ahead)
-    and flat ``properties``."""
-
-    customer_id: Name
-    pricing_code: Annotated[str, Field(min_length=1, max_length=200)]
-    quantity: Any
-    idempotency_key: Name
-    timestamp: InstantIn | None = None
-    properties: dict[str, PropertyValue] = Field(default_factory=dict, max_length=200)
-
-    @field_validator("quantity", mode="before")
-    @classmethod
-    def _quantity(cls, value: Any) -> Decimal:
-        return parse_quantity(value)
-
-
 class EventEstimate(ResponseModel):
     """One estimated event: its ``idempotencyKey`` when it had one, and its price."""
 
@@ -159,14 +109,3 @@ class UsageCost(ResponseModel):
     start_date: Instant
     end_date: Instant
     queried_at: Instant
-
-
-class LegacyUsage(ResponseModel):
-    """``POST /api/v1/usages`` → 201: the usage as stored (an event of the pricing's meter)."""
-
-    id: str
-    customer_id: str
-    pricing_code: str
-    quantity: int | float
-    idempotency_key: str
-    timestamp: Instant

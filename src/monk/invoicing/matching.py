@@ -18,10 +18,10 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, String, delete, func, literal, select, true, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.context import Phase
 from monk.billing.matching import (
     REASON_DIMENSION_TOO_LONG,
     REASON_EVENT_NAME_EXCLUDED,
@@ -30,25 +30,21 @@ from monk.billing.matching import (
     bounded_reason,
     match_event,
 )
-from monk.contracts import repository as contracts
-from monk.events.repository import CUSTOMER_REF, IS_PENDING
-from monk.invoices import rollups
-from monk.invoices.engine import ContractBilling, Phase
-from monk.invoices.service import load_billing, load_billings, touch_usage
+from monk.events import repository as event_store
+from monk.invoicing import repository as store
+from monk.invoicing import rollups
+from monk.invoicing.context import ContractBilling
+from monk.invoicing.service import load_billing, load_billings, touch_usage
 from monk.jobs import repository as failures
-from monk.kit.db import bulk_insert, claiming, is_sqlite, one_of
 from monk.kit.jobs import error_text
 from monk.meters.service import meter_spec
-from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
+from monk.models import JobFailure
 
 log = structlog.get_logger("monk.worker")
 
-# The claim serves pending events customer by customer (``CUSTOMER_REF``: an id and an external id
-# that happen to be equal merely share a turn), off the partial index ``ix_events_pending_customer``
-# (``IS_PENDING``, a literal predicate: see ``events.repository``).
-# What matching reads of an event (rows, not ORM objects: the worker touches thousands per batch).
-CLAIM = (Event.id, Event.org_id, Event.mode, Event.event_name, Event.customer_id, Event.external_customer_id,
-         Event.contract_id, Event.timestamp, Event.properties, Event.received_at, Event.matched_customer_id)
+# The claim serves pending events customer by customer (``events.repository.CUSTOMER_REF``: an id
+# and an external id that happen to be equal merely share a turn), off the partial index
+# ``ix_events_pending_customer``; the rows it reads are ``events.repository.CLAIM``.
 MAX_DIMENSION_KEY_LENGTH = 1000  # usage_records.dimension_key, usage_rollups.dimension_key
 JOB = "match"  # the job's name in failure records (job_failures.kind)
 PROCESSING_ERROR = "PROCESSING_ERROR"
@@ -62,12 +58,6 @@ class ClaimCursor:
         self.after: str | None = None
 
 
-def _pending(where: Any, limit: int) -> Any:
-    """Pending events matching ``where`` in customer order, each customer's oldest first, locked;
-    read straight off ``ix_events_pending_customer`` in its own order (no sort)."""
-    return claiming(select(*CLAIM).where(IS_PENDING, where).order_by(CUSTOMER_REF, Event.received_at).limit(limit))
-
-
 async def claim(session: AsyncSession, batch_size: int, cursor: ClaimCursor) -> list[Row[Any]]:
     """Lock up to ``batch_size`` pending events, customer by customer in a round robin that starts
     after the customer served last (in customer-reference order, wrapping around), each customer's
@@ -78,15 +68,13 @@ async def claim(session: AsyncSession, batch_size: int, cursor: ClaimCursor) -> 
     backlog ahead of it. Every pending customer is reached within one rotation, and a customer
     is served for as long as the batch has room, so a lone backlog still moves in full batches.
     At most two index range scans; rows another worker holds are skipped (``SKIP LOCKED``)."""
-    conn = await session.connection()  # Core execution: plain rows, none of the ORM's per-row work
     after = cursor.after
-    events = list((await conn.execute(_pending(CUSTOMER_REF > after if after is not None else true(),
-                                               batch_size))).all())
-    if len(events) < batch_size and after is not None:  # wrap around: the start, up to the cursor
-        events += (await conn.execute(_pending(CUSTOMER_REF <= after, batch_size - len(events)))).all()
-    if events:
-        cursor.after = _customer_key(events[-1])[3]  # the reference CUSTOMER_REF computes in SQL
-    return events
+    rows = await event_store.claim_pending(session, batch_size, after=after)
+    if len(rows) < batch_size and after is not None:  # wrap around: the start, up to the cursor
+        rows += await event_store.claim_pending(session, batch_size - len(rows), up_to=after)
+    if rows:
+        cursor.after = _customer_key(rows[-1])[3]  # the reference CUSTOMER_REF computes in SQL
+    return rows
 
 
 def _customer_key(ev: Row[Any]) -> tuple[str, str, str, str]:
@@ -108,7 +96,7 @@ class _Resolver:
 
     async def load(self, keys: list[tuple[str, str, str, str]]) -> None:
         """Resolve every customer the events name (one query per kind of reference), lock their
-        contracts (``contracts.lock``: a concurrent plan change, re-rating or finalization of one of
+        contracts (``invoicing.repository.lock``: a concurrent plan change, re-rating or finalization of one of
         them finishes first) and only then load the contracts' billing context, so the drafts this
         batch rebuilds use what is committed now. A handful of queries however many customers the
         batch names (a stream of single events names many)."""
@@ -116,14 +104,13 @@ class _Resolver:
         for org_id, mode, by, ref in dict.fromkeys(keys):
             wanted.setdefault((org_id, mode, by), []).append(ref)
         for (org_id, mode, by), refs in wanted.items():
-            col = Customer.id if by == "id" else Customer.external_customer_id
-            found = dict((await self.session.execute(select(col.label("ref"), Customer.id.label("id")).where(
-                Customer.org_id == org_id, Customer.mode == mode, one_of(self.session, col, refs)))).all())
+            found = await event_store.customers_named(self.session, org_id, mode, by_external=by != "id",
+                                                      refs=refs)
             for ref in refs:
                 self.customers[(org_id, mode, by, ref)] = found.get(ref)
         customer_ids = sorted({c for c in self.customers.values() if c is not None})
-        await contracts.lock(self.session, customer_ids=customer_ids)
-        by_customer = await contracts.of_customers(self.session, customer_ids)
+        await store.lock(self.session, customer_ids=customer_ids)
+        by_customer = await store.of_customers(self.session, customer_ids)
         loaded = await load_billings(self.session, [c for cs in by_customer.values() for c in cs])
         self.contracts = {cid: [] for cid in customer_ids}
         for billing in loaded:  # in each customer's contract order
@@ -206,50 +193,10 @@ def _match(ev: Row[Any], key: tuple[str, str, str, str],
     return [], last_reason, customer_id
 
 
-async def _forget(session: AsyncSession, event_ids: list[str]) -> list[dict[str, Any]]:
-    """Delete the usage records of re-matched events and return what they were (for the rollups).
-
-    Only an event matched before (``matched_customer_id`` set: a resend, or a plan change that
-    re-pends the customer's events) can have records; a first delivery has none, so the worker's
-    common case costs no statement here."""
-    if not event_ids:
-        return []
-    records = UsageRecord.__table__
-    return [dict(r._mapping) for r in (await session.execute(
-        delete(records).where(one_of(session, records.c.event_id, event_ids))
-        .returning(records.c.contract_id, records.c.meter_id, records.c.period_start, records.c.phase_id,
-                   records.c.dimension_key, records.c.value)
-    )).all()]
-
-
-async def _record_outcomes(session: AsyncSession,
-                           outcomes: dict[tuple[str, str | None, str | None], list[str]]) -> None:
-    """Set each event's ``status``, ``unmatched_reason`` and ``matched_customer_id``, given as
-    ``{(status, reason, customer id): [event id, …]}``: one statement on PostgreSQL (the values
-    travel as arrays and are joined by event id), one per distinct outcome on SQLite."""
-    table = Event.__table__
-    if is_sqlite(session) or len(outcomes) == 1:
-        for (status, reason, customer_id), event_ids in outcomes.items():
-            await session.execute(update(table).where(one_of(session, table.c.id, event_ids)).values(
-                status=status, unmatched_reason=reason, matched_customer_id=customer_id))
-        return
-    columns: tuple[list[str | None], ...] = ([], [], [], [])
-    for outcome, event_ids in outcomes.items():
-        for event_id in event_ids:
-            for values, value in zip(columns, (event_id, *outcome), strict=True):
-                values.append(value)
-    text_array = postgresql.ARRAY(String())
-    given = select(*(func.unnest(literal(values, text_array)).label(name) for values, name in
-                     zip(columns, ("id", "status", "reason", "customer_id"), strict=True))).subquery()
-    await session.execute(update(table).where(table.c.id == given.c.id).values(
-        status=given.c.status, unmatched_reason=given.c.reason, matched_customer_id=given.c.customer_id))
-
-
 async def claim_ids(session: AsyncSession, event_ids: list[str]) -> list[Row[Any]]:
     """Lock the events of ``event_ids`` that are still pending (a retry of part of a failed batch),
     in the claim's order; rows another worker holds are skipped."""
-    conn = await session.connection()
-    return list((await conn.execute(_pending(one_of(session, Event.id, event_ids), len(event_ids)))).all())
+    return await event_store.claim_listed(session, event_ids)
 
 
 async def match_pending(session: AsyncSession, *, now: datetime, batch_size: int,
@@ -272,7 +219,7 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
     Plain rows and Core statements throughout (no ORM objects per event): this is the worker's
     per-event path, and on PostgreSQL id lists travel as one array parameter (``kit.db.one_of``).
     """
-    old = await _forget(session, [e.id for e in events if e.matched_customer_id is not None])
+    old = await store.forget_usage(session, [e.id for e in events if e.matched_customer_id is not None])
     dirty: set[tuple[str, date]] = {(r["contract_id"], r["period_start"]) for r in old}
     resolver = _Resolver(session)
     keys = [_customer_key(ev) for ev in events]
@@ -284,14 +231,14 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
         new_records.extend(found)
         dirty.update((r["contract_id"], r["period_start"]) for r in found)
         outcomes.setdefault(("matched" if found else "unmatched", reason, customer_id), []).append(ev.id)
-    await _record_outcomes(session, outcomes)
-    await bulk_insert(session, UsageRecord.__table__, new_records)
+    await event_store.record_outcomes(session, outcomes)
+    await store.insert_usage(session, new_records)
     await rollups.apply(session, added=new_records, removed=old)
     billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}
     for contract_id, period_start in sorted(dirty):
         billing = billings.get(contract_id)
         if billing is None:
-            contract = await session.get(Contract, contract_id)
+            contract = await store.contract(session, contract_id)
             if contract is None:
                 continue
             billing = billings[contract_id] = await load_billing(session, contract)
@@ -304,10 +251,8 @@ async def set_aside(session: AsyncSession, event_id: str, error: BaseException, 
     matching after the backoff. An earlier version of the event that was matched (a resend) no
     longer counts either (``_withdraw``): an unmatched event is never billed. ``None`` when the
     event is no longer pending (a resend replaced it, or another worker took it). The caller commits."""
-    table = Event.__table__
-    row = (await session.execute(update(table).where(table.c.id == event_id, IS_PENDING).values(
-        status="unmatched", unmatched_reason=bounded_reason(PROCESSING_ERROR, error_text(error)),
-    ).returning(table.c.org_id, table.c.matched_customer_id))).one_or_none()
+    reason = bounded_reason(PROCESSING_ERROR, error_text(error))
+    row = await event_store.set_pending_unmatched(session, event_id, reason)
     if row is None:
         return None
     if row.matched_customer_id is not None:
@@ -321,10 +266,10 @@ async def _withdraw(session: AsyncSession, event_id: str, *, now: datetime) -> N
     too, the records stay until the event's retry replaces them, and the failure is logged)."""
     try:
         async with session.begin_nested():
-            old = await _forget(session, [event_id])
+            old = await store.forget_usage(session, [event_id])
             await rollups.apply(session, added=[], removed=old)
             for contract_id, period_start in sorted({(r["contract_id"], r["period_start"]) for r in old}):
-                contract = await session.get(Contract, contract_id)
+                contract = await store.contract(session, contract_id)
                 if contract is not None:
                     await touch_usage(session, await load_billing(session, contract), period_start, now=now)
     except Exception as exc:  # noqa: BLE001 - the event is set aside either way
@@ -335,20 +280,8 @@ async def requeue_due(session: AsyncSession, *, now: datetime) -> tuple[int, lis
     """Hand the events set aside whose retry time has come back to matching (``pending`` again),
     and forget the failures of events that have since been matched or replaced. Returns
     ``(requeued, recovered event ids)``. The caller commits."""
-    table = Event.__table__
     due = [f.item_id for f in await failures.hand_back_due(session, JOB, now)]
-    requeued = 0
-    if due:
-        requeued = (await session.execute(update(table).where(
-            one_of(session, table.c.id, due), table.c.status == "unmatched",
-            table.c.unmatched_reason.like(PROCESSING_ERROR + "%"),
-        ).values(status="pending", unmatched_reason=None))).rowcount
-    handed_back = select(JobFailure.item_id).where(JobFailure.kind == JOB, JobFailure.retry_at.is_(None))
-    still_failing = select(table.c.id).where(
-        table.c.id.in_(handed_back), (table.c.status == "pending") | table.c.unmatched_reason.like(
-            PROCESSING_ERROR + "%"))
-    recovered = list((await session.execute(select(JobFailure.item_id).where(
-        JobFailure.kind == JOB, JobFailure.retry_at.is_(None), JobFailure.item_id.not_in(still_failing),
-    ))).scalars())
+    requeued = await event_store.requeue_set_aside(session, due, PROCESSING_ERROR)
+    recovered = await event_store.recovered_failures(session, JOB, PROCESSING_ERROR)
     await failures.clear(session, JOB, recovered)
     return requeued, recovered

@@ -1,4 +1,4 @@
-"""The contract billing engine: what each billing period of a contract should bill.
+"""Invoice assembly: what each billing period of a contract bills, as lines (``invoice_lines``).
 
 A contract bills, over time, a sequence of phases (the plan in force from an instant on; plan
 changes add phases). For a billing period:
@@ -19,48 +19,40 @@ Each expected line carries an ``identity`` (phase, pricing, dimensions). When a 
 an invoice that is already finalized, the difference between what it should bill now and what was
 billed (late usage, a resend, a plan change) is billed on the contract's earliest open invoice as
 adjustment lines naming the original service period. Every line rounds once to cents, half up.
+
+Pure: the inputs are a ``BillingContext`` (``monk.billing.context``), periods, measured quantities
+and what finalized invoices billed; the same inputs give the same lines, ids included
+(``line_id``). Totals: ``monk.billing.invoice.invoice_totals``.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
-from monk.billing.calendar import InvoiceSlot
+from monk.billing.context import BillingContext, Phase, segments
 from monk.billing.invoice import Line
 from monk.billing.money import format_dollars, round_money
-from monk.billing.periods import (
-    FREQUENCY_MONTHS,
-    Period,
-    billing_periods,
-    interval_starts_in,
-    period_containing,
-)
+from monk.billing.periods import Period, interval_starts_in
 from monk.billing.proration import Share, prorate, prorated_description, split_period
-from monk.invoices import assembly
-from monk.models import Contract, Meter, Pricing, RateCard
+from monk.billing.usage_lines import rate_pricings
+
+__all__ = ["LINE_NAMESPACE", "Billed", "Expected", "Reopened", "adjustments", "fee_lines", "fee_shares",
+           "invoice_lines", "line_id", "period_of", "usage_lines"]
 
 Quantities = Mapping[str, Mapping[str, Decimal]]  # meter id -> dimension key -> quantity
-
-
-@dataclass(frozen=True)
-class Phase:
-    """The plan a contract bills from ``starts_at`` until the next phase starts."""
-
-    id: str
-    plan_id: str
-    starts_at: datetime
-    prorate: bool
-    pricings: list[Pricing]
+# The namespace of invoice line ids (uuid5 of ``line_id``'s key): the ids of stored lines depend on it.
+LINE_NAMESPACE = uuid.UUID("6d6f6e6b-0000-4000-8000-000000000002")
 
 
 @dataclass(frozen=True)
 class Expected:
     """A line a period should bill: ``identity`` names what it bills; ``kind`` is ``fee``,
-    ``one_time`` or ``usage``."""
+    ``one_time``, ``usage`` or ``adjustment``."""
 
     identity: str
     kind: str
@@ -68,71 +60,7 @@ class Expected:
     line: Line
 
 
-@dataclass
-class ContractBilling:
-    """What billing a contract needs: the contract, its phases (oldest first, each with its plan's
-    pricing in order), the meters of all those pricings and the meters' rate cards."""
-
-    contract: Contract
-    phases: list[Phase]
-    meters: dict[str, Meter]
-    rate_cards: dict[str, RateCard] = field(default_factory=dict)
-    _periods: list[Period] | None = field(default=None, repr=False)
-
-    @property
-    def months(self) -> int:
-        """Length of one billing period in months."""
-        return FREQUENCY_MONTHS[self.contract.billing_frequency]
-
-    def periods(self, until: date) -> list[Period]:
-        """The billing periods up to the one containing ``until`` (all of them for a fixed term)."""
-        c = self.contract
-        if c.end_date is not None and c.end_date <= c.start_date:
-            return []
-        return billing_periods(start=c.start_date, end=c.end_date, anchor=c.billing_cycle_anchor,
-                               months=self.months, until=until)
-
-    def period_at(self, at: datetime) -> Period | None:
-        """The billing period containing the instant ``at`` (UTC); None outside the contract."""
-        c = self.contract
-        day = at.date()
-        if day < c.start_date or (c.end_date is not None and day >= c.end_date):
-            return None
-        if c.ended_at is not None and at >= c.ended_at:
-            return None
-        if not self._periods or self._periods[-1].end <= day:
-            self._periods = self.periods(day)
-        return period_containing(self._periods, at)
-
-    def phase_at(self, at: datetime) -> Phase:
-        """The phase in force at ``at`` (the first phase before the contract starts)."""
-        current = self.phases[0]
-        for phase in self.phases[1:]:
-            if phase.starts_at <= at:
-                current = phase
-        return current
-
-    def segments(self, start: datetime, end: datetime) -> list[tuple[Phase, datetime, datetime]]:
-        """The phases in force during ``[start, end)``, each with the part of the range it covers."""
-        out = []
-        for i, phase in enumerate(self.phases):
-            s = phase.starts_at if i else start
-            e = self.phases[i + 1].starts_at if i + 1 < len(self.phases) else end
-            s, e = max(s, start), min(e, end)
-            if s < e:
-                out.append((phase, s, e))
-        return out
-
-    def meter_ids(self, phase: Phase) -> list[str]:
-        """The distinct meters of a phase's metered pricing, in pricing order."""
-        seen: list[str] = []
-        for p in phase.pricings:
-            if p.meter_id and p.meter_id in self.meters and p.meter_id not in seen:
-                seen.append(p.meter_id)
-        return seen
-
-
-def fee_shares(billing: ContractBilling, period: Period) -> list[tuple[Phase, Share]]:
+def fee_shares(billing: BillingContext, period: Period) -> list[tuple[Phase, Share]]:
     """``(phase, share)`` billing fixed fees (and the flat amounts and minimums of usage pricing) in
     ``period``: each phase's exact share of the period, to the second (``monk.billing.proration``);
     the shares add up to one. A phase that starts inside the period without proration takes over
@@ -140,13 +68,12 @@ def fee_shares(billing: ContractBilling, period: Period) -> list[tuple[Phase, Sh
     start, end = period.start_at, period.end_at
     effective = [p for i, p in enumerate(billing.phases) if i == 0 or p.prorate or p.starts_at <= start
                  or p.starts_at >= end]
-    shim = ContractBilling(contract=billing.contract, phases=effective, meters=billing.meters)
-    segments = shim.segments(start, end)
-    shares = split_period(start, end, [(s, e) for _phase, s, e in segments])
-    return [(phase, share) for (phase, _s, _e), share in zip(segments, shares, strict=True)]
+    parts = segments(effective, start, end)
+    shares = split_period(start, end, [(s, e) for _phase, s, e in parts])
+    return [(phase, share) for (phase, _s, _e), share in zip(parts, shares, strict=True)]
 
 
-def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
+def fee_lines(billing: BillingContext, period: Period) -> list[Expected]:
     """The fixed-fee lines ``period`` should bill (in advance, on the invoice of that period).
 
     A recurring fee of a phase covering part of the period bills ``prorate(unit × count, share)``
@@ -182,21 +109,19 @@ def fee_lines(billing: ContractBilling, period: Period) -> list[Expected]:
     return out
 
 
-def usage_lines(billing: ContractBilling, period: Period, quantities: Mapping[str, Quantities]) -> list[Expected]:
+def usage_lines(billing: BillingContext, period: Period, quantities: Mapping[str, Quantities]) -> list[Expected]:
     """The metered lines ``period``'s usage should bill; ``quantities`` is by phase id.
 
     Each phase rates its own part of the usage; the flat amounts and minimums of its usage pricing
     are prorated by the phase's share of the period, the share its fixed fees get (``fee_shares``:
     a phase that started without proration has none of them until the next period)."""
     out: list[Expected] = []
-    slot = InvoiceSlot(index=-1, invoice_date=period.end, fee_period=None, usage_period=period)
     shares = {phase.id: share for phase, share in fee_shares(billing, period)}
     nothing = Share(offset=0, seconds=0, total=period.days * 86_400)
-    dimensional = {mid for mid, m in billing.meters.items() if m.group_keys}
     for phase, _s, _e in billing.segments(period.start_at, period.end_at):
-        built = assembly.usage_lines("", slot, phase.pricings, quantities.get(phase.id, {}),
-                                     rate_cards=billing.rate_cards, overrides=billing.contract.overrides or [],
-                                     share=shares.get(phase.id, nothing), dimensional_meters=dimensional)
+        built = rate_pricings(period, phase.pricings, quantities.get(phase.id, {}), rate_cards=billing.rate_cards,
+                              overrides=billing.contract.overrides, share=shares.get(phase.id, nothing),
+                              dimensional_meters=billing.dimensional_meters)
         for b in built:
             dims = json.dumps([list(d) for d in b.line.dimensions], separators=(",", ":"))
             out.append(Expected(f"usage:{phase.id}:{b.line.price_id}:{dims}", "usage", b.meter_id, b.line))
@@ -262,4 +187,39 @@ def adjustments(expected: Sequence[Expected], billed: Mapping[str, Billed], peri
 def period_of(start: date | None, end: date | None) -> Period | None:
     """A ``Period`` from two stored dates (None when either is missing)."""
     return Period(start, end) if start is not None and end is not None else None
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A period billed on a finalized invoice that changed since: what finalized invoices billed for
+    it (by identity) and, for usage (``usage``), its measured quantities by phase id."""
+
+    period: Period
+    usage: bool
+    billed: Mapping[str, Billed]
+    quantities: Mapping[str, Quantities] | None = None
+
+
+def invoice_lines(billing: BillingContext, *, fee_period: Period | None, usage_period: Period | None,
+                  quantities: Mapping[str, Quantities], reopened: Sequence[Reopened] = ()) -> list[Expected]:
+    """Every line of one invoice, in order: the fixed fees of ``fee_period`` (in advance), the usage
+    of ``usage_period`` (``quantities``: phase id → meter id → dimension key → quantity) and the
+    adjustments of the ``reopened`` periods (only the contract's earliest open invoice carries
+    them). Amounts in dollars, each line rounded once to cents. Deterministic."""
+    out: list[Expected] = []
+    if fee_period is not None:
+        out += fee_lines(billing, fee_period)
+    if usage_period is not None:
+        out += usage_lines(billing, usage_period, quantities)
+    for r in reopened:
+        now = usage_lines(billing, r.period, r.quantities or {}) if r.usage else fee_lines(billing, r.period)
+        out += adjustments(now, r.billed, r.period)
+    return out
+
+
+def line_id(invoice_id: str, line: Expected) -> str:
+    """The stable id of a line of invoice ``invoice_id``: a UUIDv5 of the invoice, the line's kind,
+    identity and service period start (``LINE_NAMESPACE``), so rebuilding keeps every id."""
+    sp = line.line.service_period
+    return str(uuid.uuid5(LINE_NAMESPACE, f"{invoice_id}:{line.kind}:{line.identity}:{sp.start if sp else ''}"))
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from monk.billing.aggregation import aggregate
+from monk.billing.aggregation import Tally
 from monk.billing.bounds import MAX_QUANTITY, OutOfBounds
 from monk.billing.dimensions import Dimensions, resolve_rate
 from monk.billing.matching import MeterSpec
+from monk.billing.money import CONTEXT as EXACT  # 400 digits, half up: one context for all
 from monk.billing.money import parse_decimal
 
-EXACT = Context(prec=400, rounding=ROUND_HALF_UP)
 CREDIT_QUANTUM = Decimal("0.000001")
 _ONE = Decimal(1)
 
@@ -60,41 +60,19 @@ def event_quantity(aggregation_type: str, value: str | None) -> Decimal:
     return _value(value)
 
 
-class Accumulator:
-    """Aggregates one meter's values incrementally, with ``aggregate``'s semantics (exact)."""
+class Accumulator(Tally):
+    """Aggregates one meter's values incrementally (``billing.aggregation.Tally``: ``aggregate``'s
+    semantics, exact), each numeric value checked against the quantity bound."""
 
-    def __init__(self, aggregation_type: str) -> None:
-        self.kind = aggregation_type
-        self.count = 0
-        self.total: Decimal | None = None
-        self.unique: set[str] = set()
-
-    def add(self, value: str | None) -> None:
+    def add(self, value: Decimal | str | None) -> None:
         """Add one event's value (None for COUNT). Raises ``ValueError`` for a non-numeric SUM/MAX/MIN value,
         ``OutOfBounds`` for one whose magnitude reaches the quantity bound (10**15)."""
-        self.count += 1
         if self.kind == "COUNT":
-            return
-        if self.kind == "UNIQUE_COUNT":
-            self.unique.add(str(value))
-            return
-        number = _value(value)
-        if self.total is None:
-            self.total = number
-        elif self.kind == "SUM":
-            self.total = EXACT.add(self.total, number)
-        elif self.kind == "MAX":
-            self.total = max(self.total, number)
+            super().add(value)
+        elif self.kind == "UNIQUE_COUNT":
+            super().add(str(value))
         else:
-            self.total = min(self.total, number)
-
-    def quantity(self) -> Decimal:
-        """The aggregated quantity (``Decimal(0)`` when nothing was added)."""
-        if self.kind == "COUNT":
-            return Decimal(self.count)
-        if self.kind == "UNIQUE_COUNT":
-            return Decimal(len(self.unique))
-        return self.total if self.total is not None else aggregate(self.kind, [])
+            super().add(_value(value if value is None or isinstance(value, str) else str(value)))
 
 
 def times(quantity: Decimal, rate: Decimal) -> Decimal:

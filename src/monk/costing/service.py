@@ -1,5 +1,5 @@
-"""Usage rules: the price estimate (reference §7.4), the cost of stored usage (§12.4) and the legacy
-usage shim (§14). Never commits.
+"""Costing rules: the price estimate (reference §7.4) and the cost of stored usage (§12.4). Never
+commits.
 
 List pricing (estimate, and usage cost without ``contractId``) is org-level: for every active meter,
 the rate of a dimension combination is the meter's rate-card entry, else its fallback, else the
@@ -17,33 +17,27 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing import assembly
 from monk.billing.bounds import MAX_PLACES, MAX_QUANTITY, OutOfBounds, check_dollars
 from monk.billing.dimensions import canonical
 from monk.billing.matching import REASON_VALUE_OUT_OF_RANGE, match_event, property_text
-from monk.billing.money import format_quantity
 from monk.contracts import repository as contracts
 from monk.contracts.service import billing_of
+from monk.costing import repository
+from monk.costing.pricing import Accumulator, ListRate, event_quantity, json_number, split_credits, times, to_credits
+from monk.costing.pricing import total as exact_total
+from monk.costing.schemas import EstimateIn, UsageCostIn
 from monk.customers import repository as customers
-from monk.events.schemas import MAX_FUTURE
-from monk.invoices import engine
-from monk.invoices.service import quantities
+from monk.invoicing.service import quantities
 from monk.kit.auth import Principal
 from monk.kit.clock import iso_ms
-from monk.kit.errors import Conflict, NotFound, Unprocessable, ValidationFailed
-from monk.kit.ids import new_id
+from monk.kit.errors import NotFound, ValidationFailed
 from monk.kit.time import ensure_utc, midnight
 from monk.meters.service import meter_spec
-from monk.models import Contract, Customer, Meter
+from monk.models import Contract, Customer
 from monk.ratecards import repository as ratecards
-from monk.usage import repository
-from monk.usage.pricing import Accumulator, ListRate, event_quantity, json_number, split_credits, times, to_credits
-from monk.usage.pricing import total as exact_total
-from monk.usage.schemas import EstimateIn, LegacyUsageIn, UsageCostIn
-
-NUMERIC_AGGREGATIONS = ("SUM", "MAX", "MIN")
 
 
 async def list_rates(session: AsyncSession, who: Principal, *, event_names: list[str] | None = None) -> list[ListRate]:
@@ -265,7 +259,7 @@ async def contract_cost(
 ) -> Decimal:
     """What the contract's invoices charge for usage whose events fall in ``[start, end)``: for every
     billing period overlapping the window, the metered lines the invoice engine builds
-    (``invoices.engine.usage_lines``: each phase's plan pricing, rate cards, overrides; flat amounts
+    (``billing.assembly.usage_lines``: each phase's plan pricing, rate cards, overrides; flat amounts
     and minimums of those periods included) from those events only, each rounded to cents; fixed fees
     are not usage and are left out. ``event_names`` keeps the lines whose meter's include filter names
     one of them. Usage counts once the worker has matched it (as on the invoice). Dollars at cents
@@ -283,94 +277,8 @@ async def contract_cost(
     amounts: list[Decimal] = []
     for period in periods:
         by_phase = {phase_id: quantities(billing.meters, vals) for phase_id, vals in values[period.start].items()}
-        for e in engine.usage_lines(billing, period, by_phase):
+        for e in assembly.usage_lines(billing.context, period, by_phase):
             meter = billing.meters.get(e.meter_id or "")
             if wanted is None or (meter is not None and wanted & set(meter.event_include or [])):
                 amounts.append(e.line.amount)
     return exact_total(amounts)
-
-
-def _legacy_property(quantity: Decimal) -> int | str:
-    return int(quantity) if quantity == quantity.to_integral_value() and abs(quantity) < 2**53 else \
-        format_quantity(quantity)
-
-
-async def _legacy_customer(session: AsyncSession, who: Principal, ref: str) -> Customer:
-    found = await customers.get(session, who, ref) or await customers.by_external_id(session, who, ref)
-    if found is None:
-        raise Unprocessable(f"customerId: customer '{ref}' not found")
-    return found
-
-
-def _legacy_event_name(meter: Meter, pricing_code: str) -> str:
-    include = list(meter.event_include or [])
-    name = next((n for n in include if n not in (meter.event_exclude or [])), None)
-    if name is None:
-        raise Unprocessable(f"pricingCode: the meter of pricing '{pricing_code}' has no event name "
-                            "(eventTypeFilter.include is empty); send events instead")
-    return name
-
-
-async def record_legacy_usage(
-    session: AsyncSession, who: Principal, body: LegacyUsageIn, *, now: datetime,
-) -> dict[str, Any]:
-    """Store a legacy usage (``POST /api/v1/usages``) as an event the pricing's meter accepts.
-
-    The event: ``eventName`` = the first name of the meter's ``eventTypeFilter.include`` (not excluded),
-    the Monk customer id, ``properties`` = the given ones plus ``{aggregationKey: quantity}`` for SUM,
-    MAX and MIN meters; COUNT meters take ``quantity`` 1 only (one usage = one event). It bills like any
-    event once the worker has matched it (on whichever pricing of the customer's contract uses that meter).
-    ``customerId`` may be the Monk id or the external customer id.
-
-    Returns ``{"id" (event id), "customerId" (Monk id), "pricingCode", "quantity", "idempotencyKey",
-    "timestamp"}``. Raises ``ValidationFailed`` (400) for a timestamp more than 1 hour ahead or properties
-    that set the aggregation key; ``Unprocessable`` (422) for an unknown customer or pricing code, a
-    pricing that is not USAGE/TIER, an archived/inactive meter, a meter without an include list, a
-    UNIQUE_COUNT meter, a COUNT meter with quantity other than 1, or an event the meter would still
-    reject (e.g. a property filter); ``Conflict`` (409) when the idempotency key is already stored.
-    """
-    timestamp = ensure_utc(body.timestamp) if body.timestamp is not None else now
-    if timestamp > now + MAX_FUTURE:
-        raise ValidationFailed("timestamp: must not be more than 1 hour in the future")
-    customer = await _legacy_customer(session, who, body.customer_id)
-    pricing = await repository.pricing_by_code(session, who, body.pricing_code)
-    if pricing is None:
-        raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' not found")
-    if pricing.model not in ("USAGE", "TIER") or pricing.meter_id is None:
-        raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' is {pricing.model}, not usage-based "
-                            "(USAGE or TIER)")
-    meter = await repository.meter(session, who, pricing.meter_id)
-    if meter is None or meter.archived_at is not None or meter.status != "active":
-        raise Unprocessable(f"pricingCode: the meter of pricing '{body.pricing_code}' is archived or inactive")
-    name = _legacy_event_name(meter, body.pricing_code)
-    properties: dict[str, Any] = dict(body.properties)
-    quantity: Decimal = body.quantity
-    if meter.aggregation_type in NUMERIC_AGGREGATIONS:
-        key = meter.aggregation_key or ""
-        if key in properties:
-            raise ValidationFailed(f"properties: must not set '{key}', the meter's aggregation key; use quantity")
-        properties[key] = _legacy_property(quantity)
-    elif meter.aggregation_type == "COUNT":
-        if quantity != 1:
-            raise Unprocessable(f"quantity: pricing '{body.pricing_code}' counts events (COUNT meter); each usage "
-                                "counts 1, so quantity must be 1")
-    else:
-        raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' counts unique values "
-                            f"({meter.aggregation_type}); send events instead")
-    m = match_event(meter_spec(meter), name, properties)
-    if not m.accepted:
-        raise Unprocessable(f"the meter of pricing '{body.pricing_code}' would not accept this usage: {m.reason}")
-    if await repository.event_key_taken(session, who, body.idempotency_key):
-        raise Conflict(f"A usage with idempotencyKey '{body.idempotency_key}' already exists")
-    row = {"id": new_id(), "org_id": who.org_id, "mode": who.mode, "idempotency_key": body.idempotency_key,
-           "event_name": name, "customer_id": customer.id, "external_customer_id": None, "contract_id": None,
-           "timestamp": timestamp, "properties": properties, "received_at": now, "status": "pending",
-           "unmatched_reason": None}
-    try:
-        async with session.begin_nested():  # a savepoint: a concurrent request may take the key first
-            await repository.insert_event(session, row)
-    except IntegrityError:
-        raise Conflict(f"A usage with idempotencyKey '{body.idempotency_key}' already exists") from None
-    return {"id": row["id"], "customerId": customer.id, "pricingCode": pricing.code,
-            "quantity": json_number(quantity), "idempotencyKey": body.idempotency_key,
-            "timestamp": iso_ms(timestamp)}

@@ -1,0 +1,86 @@
+"""Usage rollups on both databases (``invoicing.rollups`` over ``invoicing.repository``): records
+fold in and out exactly, a removed extreme is read again from the records left, and quantities
+come out per phase, meter and dimension key, each meter its own way."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from monk.invoicing import repository, rollups
+from monk.kit.db import create_engine, session_factory
+from monk.models import Meter
+
+PERIOD = date(2026, 3, 1)
+METERS = {m: Meter(id=m, aggregation_type=kind) for m, kind in
+          (("m-sum", "SUM"), ("m-max", "MAX"), ("m-min", "MIN"), ("m-count", "COUNT"), ("m-uniq", "UNIQUE_COUNT"))}
+
+
+def _record(event_id: str, meter_id: str, value: str | None, dim: str = "") -> dict[str, Any]:
+    return {"event_id": event_id, "contract_id": "c1", "meter_id": meter_id, "period_start": PERIOD,
+            "phase_id": "c1", "dimension_key": dim, "value": value}
+
+
+RECORDS = [
+    _record("e1", "m-sum", "1.5"), _record("e2", "m-sum", "2.25"), _record("e3", "m-sum", "10", '{"r":"EU"}'),
+    _record("e1", "m-max", "7"), _record("e2", "m-max", "9"), _record("e3", "m-max", "3"),
+    _record("e1", "m-min", "7"), _record("e2", "m-min", "-2"),
+    _record("e1", "m-count", None), _record("e2", "m-count", None), _record("e3", "m-count", None),
+    _record("e1", "m-uniq", "u1"), _record("e2", "m-uniq", "u2"), _record("e3", "m-uniq", "u1"),
+]
+
+
+async def _quantities(sessions: Any) -> dict[str, dict[str, Decimal]]:
+    async with sessions() as s:
+        return (await rollups.quantities(s, "c1", PERIOD, METERS))["c1"]
+
+
+async def test_rollups_fold_records_in_and_out(database_url: str) -> None:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as s:
+            await repository.insert_usage(s, RECORDS)
+            await rollups.apply(s, added=RECORDS, removed=[])
+            await s.commit()
+        before = await _quantities(sessions)
+        async with sessions() as s:  # event e2 is re-matched: its records go
+            gone = await repository.forget_usage(s, ["e2"])
+            await rollups.apply(s, added=[], removed=gone)
+            await s.commit()
+        after = await _quantities(sessions)
+        async with sessions() as s:
+            stored = {(r.meter_id, r.dimension_key): (r.count, r.sum, r.min, r.max)
+                      for r in await repository.rollups_of(s, "c1", PERIOD)}
+    finally:
+        await engine.dispose()
+    assert before == {"m-sum": {"": Decimal("3.75"), '{"r":"EU"}': Decimal(10)}, "m-max": {"": Decimal(9)},
+                      "m-min": {"": Decimal(-2)}, "m-count": {"": Decimal(3)}, "m-uniq": {"": Decimal(2)}}
+    # Without e2: the maximum 9 and the minimum -2 went, and are read again from the records left.
+    assert after == {"m-sum": {"": Decimal("1.5"), '{"r":"EU"}': Decimal(10)}, "m-max": {"": Decimal(7)},
+                     "m-min": {"": Decimal(7)}, "m-count": {"": Decimal(2)}, "m-uniq": {"": Decimal(1)}}
+    assert stored[("m-max", "")] == (2, Decimal(10), Decimal(3), Decimal(7))
+    assert stored[("m-count", "")][0] == 2
+
+
+async def test_removing_every_record_empties_the_rollup(database_url: str) -> None:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    one = [_record("e9", "m-sum", "4")]
+    try:
+        async with sessions() as s:
+            await repository.insert_usage(s, one)
+            await rollups.apply(s, added=one, removed=[])
+            await s.commit()
+        async with sessions() as s:
+            await rollups.apply(s, added=[], removed=await repository.forget_usage(s, ["e9"]))
+            await s.commit()
+        async with sessions() as s:
+            rows = await repository.rollups_of(s, "c1", PERIOD)
+            counted = await repository.rollups_of(s, "c1", PERIOD, counted=True)
+            left = await rollups.quantities(s, "c1", PERIOD, METERS)
+    finally:
+        await engine.dispose()
+    assert [(r.count, r.sum, r.min, r.max) for r in rows] == [(0, None, None, None)]
+    assert counted == [] and left == {}
