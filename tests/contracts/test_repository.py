@@ -1,10 +1,9 @@
-"""``contracts.repository`` on a real database: scoped lookups, the contract lock (PostgreSQL:
-a second transaction waits for it), contracts of customers, rolling contracts and their retries,
-phases and due plan moves, and the listing's filters."""
+"""``contracts.repository`` on a real database: scoped lookups, contracts of a customer, rolling
+contracts and their retries, phases and due plan moves, and the listing's filters. (The billing
+context's queries, the contract lock among them, are ``invoicing.repository``'s: tests/invoicing.)"""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -16,7 +15,6 @@ from monk.kit.auth import Principal
 from monk.kit.db import session_factory
 from monk.kit.pagination import Page
 from tests import storage as build
-from tests.waiting import until_blocked_on_lock
 
 JAN = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -43,15 +41,12 @@ async def test_get_is_scoped_and_fresh_rereads(session: AsyncSession, who: Princ
     assert (await repository.get(session, who, c.id, fresh=True)).name == "renamed"
 
 
-async def test_contracts_of_customers_oldest_start_first(session: AsyncSession, who: Principal) -> None:
+async def test_contracts_of_a_customer_oldest_start_first(session: AsyncSession, who: Principal) -> None:
     cust, p = await _setup(session, who)
-    other = await build.customer(session, who, "Other")
+    await build.customer(session, who, "Other")
     late = await build.contract(session, who, cust, p, date(2026, 3, 1))
     early = await build.contract(session, who, cust, p, date(2026, 1, 1))
     assert [c.id for c in await repository.of_customer(session, cust.id)] == [early.id, late.id]
-    got = await repository.of_customers(session, [cust.id, other.id])
-    assert {k: [c.id for c in v] for k, v in got.items()} == {cust.id: [early.id, late.id], other.id: []}
-    assert await repository.of_customers(session, []) == {}
 
 
 async def test_rolling_active_leaves_out_ended_inactive_and_waiting_contracts(
@@ -69,17 +64,6 @@ async def test_rolling_active_leaves_out_ended_inactive_and_waiting_contracts(
     assert [c.id for c in await repository.rolling_active(session, now=now)] == [ids[0], ids[2]]
     retry = now + timedelta(hours=2)  # past the backoff: due again
     assert [c.id for c in await repository.rolling_active(session, now=retry)] == ids
-
-
-async def test_meters_and_rate_cards_by_id(session: AsyncSession, who: Principal) -> None:
-    live, old = await build.meter(session, who, "A"), await build.meter(session, who, "B", archived=True)
-    card = await build.rate_card(session, who, live)
-    got = await repository.meters_by_id(session, {live.id, old.id, "missing"})
-    assert {k: v.code for k, v in got.items()} == {live.id: "A", old.id: "B"}
-    assert await repository.meters_by_id(session, set()) == {}
-    assert {k: v.id for k, v in (await repository.rate_cards_of(session, {live.id, old.id})).items()} == {
-        live.id: card.id}
-    assert await repository.rate_cards_of(session, set()) == {}
 
 
 async def test_list_page_filters(session: AsyncSession, who: Principal, stranger: Principal) -> None:
@@ -120,25 +104,6 @@ async def test_phases_drop_and_due_plan_moves(session: AsyncSession, who: Princi
     assert await repository.due_plan_moves(session, JAN.replace(month=3, day=2)) == []  # back on p
     await repository.drop_phases_from(session, c.id, JAN)  # never phase 0
     assert [ph.id for ph in (await repository.phases_of(session, [c.id]))[c.id]] == [c.id]
-
-
-async def test_lock_makes_a_second_transaction_wait(
-        session: AsyncSession, who: Principal, engine: AsyncEngine, database_url: str) -> None:
-    cust, p = await _setup(session, who)
-    c = await build.contract(session, who, cust, p)
-    await session.commit()
-    await repository.lock(session)  # nothing to lock: no statement
-    if database_url.startswith("sqlite"):
-        await repository.lock(session, [c.id], customer_ids=[cust.id])  # the write transaction excludes others
-        return
-    await repository.lock(session, [c.id])
-    async with session_factory(engine)() as second:
-        waiting = asyncio.create_task(repository.lock(second, customer_ids=[cust.id]))
-        await until_blocked_on_lock(database_url)
-        assert not waiting.done()
-        await session.commit()
-        await asyncio.wait_for(waiting, 10)
-        await second.commit()
 
 
 @pytest.mark.parametrize("fresh", [False, True])

@@ -179,3 +179,20 @@ async def test_set_processing_error(session: AsyncSession, who: Principal) -> No
     assert (await repository.set_processing_error(session, inv.id, "boom")).processing_error == "boom"
     assert (await repository.set_processing_error(session, inv.id, None)).processing_error is None
     assert await repository.set_processing_error(session, "missing", "boom") is None
+
+
+async def test_open_usage_invoices_on_meter(session: AsyncSession, who: Principal, stranger: Principal) -> None:
+    m = await build.meter(session, who, "TOKENS")
+    priced = await build.plan(session, who, "tokens", [await build.pricing(session, who, "tok", meter_id=m.id)])
+    unpriced = await build.plan(session, who, "fees", [await build.pricing(session, who, "fee")])
+    cust = await build.customer(session, who)
+    on = await build.contract(session, who, cust, priced)
+    off = await build.contract(session, who, cust, unpriced)
+    feb = await build.invoice(session, who, on, 1, date(2026, 2, 1), status="In Progress")
+    mar = await build.invoice(session, who, on, 2, date(2026, 3, 1))
+    await build.invoice(session, who, on, 0, date(2026, 1, 1), usage=False)  # bills no usage
+    await build.invoice(session, who, on, 3, date(2026, 4, 1), status="Sent")  # finalized
+    await build.invoice(session, who, off, 1, date(2026, 2, 1))  # its plan does not price the meter
+    got = await repository.open_usage_invoices_on_meter(session, who, m.id)
+    assert [i.id for i in got] == [feb.id, mar.id]
+    assert await repository.open_usage_invoices_on_meter(session, stranger, m.id) == []
