@@ -21,6 +21,8 @@ from monk.kit.db import create_engine
 from monk.kit.migrate import upgrade
 from monk.settings import Settings
 
+pytest_plugins = ["tests.storage"]  # session, who, stranger: the repository tests' fixtures
+
 PG_URL = os.environ.get("MONK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

@@ -10,12 +10,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.waiting import until_sync
 
 MONK = [sys.executable, "-m", "monk.cli"]
 
@@ -73,12 +74,12 @@ def serving(db: Path, port: int) -> Iterator[list[str]]:
         lines = [proc.stdout.readline() for _ in range(3)]  # type: ignore[union-attr]
         keys = [m.group(0) for line in lines for m in [re.search(r"mk_(live|test)_[0-9a-f]{48}", line)] if m]
         assert [k[:8] for k in keys] == ["mk_live_", "mk_test_"]
-        for _ in range(100):
+        def answers() -> bool:
             try:
-                httpx.get(f"http://127.0.0.1:{port}/health/live")
-                break
+                return httpx.get(f"http://127.0.0.1:{port}/health/live").status_code == 200
             except httpx.TransportError:
-                time.sleep(0.1)
+                return False
+        until_sync(answers, 10, what="monk serve answers /health/live", interval=0.1)
         yield keys
     finally:
         proc.terminate()

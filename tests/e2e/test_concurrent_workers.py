@@ -16,6 +16,7 @@ from monk.kit.clock import FrozenClock
 from monk.worker.runner import Worker
 from tests.conftest import Api
 from tests.e2e import scenario as s
+from tests.waiting import until, until_blocked_on_lock
 
 CUSTOMERS = ["big", "mid", "small"]
 EVENTS = {"big": 240, "mid": 60, "small": 9}
@@ -79,22 +80,24 @@ async def test_late_usage_lands_wholly_before_or_after_finalization(
     async def matching() -> None:
         async with worker.sessions() as session:
             assert await match_pending(session, now=now, batch_size=100) == 1
+            holding.set()
             await hold.wait()
             await session.commit()
 
     async def finalization() -> None:
         async with worker.sessions() as session:
             await finalize_due(session, now=now, grace=grace)
+            holding.set()
             await hold.wait()
             await session.commit()
 
-    hold = asyncio.Event()
+    hold, holding = asyncio.Event(), asyncio.Event()
     runs = {"matching": matching, "finalization": finalization}
     leader = asyncio.create_task(runs[first]())
-    await asyncio.sleep(0.5)  # the leader holds the contract
+    await until(holding.is_set, 10, what="the leader holds the contract")
     follower = asyncio.create_task(runs["finalization" if first == "matching" else "matching"]())
-    await asyncio.sleep(0.5)
-    assert not follower.done()  # waits for the contract
+    await until_blocked_on_lock(database_url)  # the follower waits for the contract
+    assert not follower.done() and not leader.done()
     hold.set()
     await asyncio.gather(leader, follower)
     feb, mar = (await s.invoices(api, c["id"]))[1:3]

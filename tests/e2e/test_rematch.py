@@ -15,6 +15,7 @@ from monk.models import Event
 from monk.worker.runner import Worker
 from tests.conftest import Api, assert_error
 from tests.e2e import scenario as s
+from tests.waiting import until_blocked_on_lock
 
 
 def call(key: str, customer: str, when: str) -> dict[str, Any]:
@@ -179,8 +180,8 @@ async def test_a_worker_holding_the_events_is_waited_for(api: Api, worker: Worke
     async with worker.sessions() as held:
         assert await match_pending(held, now=worker.clock.now(), batch_size=100) == 5  # uncommitted
         creating = asyncio.create_task(s.customer(api, "X", "x"))
-        await asyncio.sleep(0.5)
-        assert not creating.done()  # waiting for the worker's batch
+        await until_blocked_on_lock(database_url)  # the creation waits for the worker's batch
+        assert not creating.done()
         await held.commit()
     await creating
     await worker.drain()

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from sqlalchemy import text
 from monk.keys.service import create_key, default_organization
 from monk.kit.clock import Clock
 from monk.kit.db import create_engine, session_factory
+from tests.waiting import until_sync
 
 
 def free_port() -> int:
@@ -80,18 +80,20 @@ def start_server(url: str, tmp_path: Path, *, timeout: float = 30.0) -> Server:
             [sys.executable, "-c", "from monk.cli import app; app()", "serve", "--port", str(port), "--no-worker"],
             env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(proc, port, log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"server exited early: {log.read_text()[-2000:]}")
         try:
-            if httpx.get(server.base + "/health/ready", timeout=1).status_code == 200:
-                return server
+            return httpx.get(server.base + "/health/ready", timeout=1).status_code == 200
         except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    server.kill()
-    raise AssertionError("server did not become ready")
+            return False
+    try:
+        until_sync(ready, timeout, what="the server answers /health/ready", interval=0.1)
+    except AssertionError:
+        server.kill()
+        raise
+    return server
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 import pytest
 from sqlalchemy import text
@@ -16,15 +15,7 @@ from monk.kit.notify import Listener
 from monk.settings import Settings
 from monk.worker.runner import Worker
 from tests.conftest import Api
-
-
-async def _until(check, seconds: float) -> bool:  # noqa: ANN001
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if await check():
-            return True
-        await asyncio.sleep(0.02)
-    return False
+from tests.waiting import until
 
 
 async def test_committed_events_wake_a_worker_in_another_process(
@@ -35,10 +26,12 @@ async def test_committed_events_wake_a_worker_in_another_process(
     worker = Worker(app.state.sessions, clock=clock, settings=settings)  # type: ignore[attr-defined]
     task = asyncio.create_task(worker.run_forever())
     try:
-        async def listening() -> bool:
-            return worker.listener is not None and worker.listener.listening
-        assert await _until(listening, 10)
-        await asyncio.sleep(0.5)  # let the first pass finish: the worker now sleeps until woken
+        def first_pass_matched() -> bool:
+            # Listening, and the first pass has matched everything pending (the finalization
+            # step comes after it): from now on only a wake-up makes it match again.
+            return (worker.listener is not None and worker.listener.listening
+                    and worker._last_finalize is not None)
+        await until(first_pass_matched, 10)
         r = await api.post("/v1/events", {"eventName": "api_call", "externalCustomerId": "nobody",
                                           "idempotencyKey": "wake-1"})
         assert r.status_code == 202
@@ -46,7 +39,7 @@ async def test_committed_events_wake_a_worker_in_another_process(
         async def processed() -> bool:
             events = (await api.get("/v1/events")).json()["events"]
             return bool(events) and events[0]["status"] != "pending"
-        assert await _until(processed, 10)
+        await until(processed, 10)
         assert (await api.get("/v1/events")).json()["events"][0]["unmatchedReason"] == "CUSTOMER_NOT_FOUND"
     finally:
         worker.stop()
@@ -66,17 +59,12 @@ async def test_listener_reconnects_after_its_connection_is_killed(app: object, d
         pid = listener._conn.get_server_pid()
         async with engine.connect() as conn:
             await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        assert await _until(lambda: _closed(listener), 5)
+        await until(lambda: not listener.listening, 5, what="the listener saw its connection die")
         assert await listener.ensure() and listener.listening
         async with engine.begin() as conn:
             await conn.execute(text("NOTIFY monk_events"))
 
-        async def got() -> bool:
-            return bool(woken)
-        assert await _until(got, 5)
+        await until(lambda: woken, 5, what="the notification arrived")
     finally:
         await listener.close()
 
-
-async def _closed(listener: Listener) -> bool:
-    return not listener.listening
