@@ -28,7 +28,7 @@ async def mark_paid(session: AsyncSession, principal: Principal, invoice_id: str
         raise NotFound(f"Invoice '{invoice_id}' not found")
     transitions.check(inv.status, InvoiceStatus.PAID, Mover.API, _not_payable(inv.status))
     if not await repository.move(session, [inv.id], InvoiceStatus.PAID, Mover.API, now):
-        await session.refresh(inv)  # another request moved it first
+        await repository.reload(session, inv)  # another request moved it first
         raise transitions.IllegalTransition(inv.status, InvoiceStatus.PAID, Mover.API, _not_payable(inv.status))
-    await session.refresh(inv)
+    await repository.reload(session, inv)
     return inv

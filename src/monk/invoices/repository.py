@@ -21,6 +21,11 @@ OPEN_STATUSES = OPEN_INVOICE_STATUSES
 FINALIZE_JOB = JobKind.FINALIZE  # finalization's name in failure records (job_failures.kind)
 
 
+async def reload(session: AsyncSession, invoice: Invoice) -> None:
+    """Read ``invoice``'s columns again from the database (after a bulk status change)."""
+    await session.refresh(invoice)
+
+
 async def get(session: AsyncSession, who: Principal, invoice_id: str) -> Invoice | None:
     """The caller's invoice ``invoice_id`` or None."""
     return (await session.execute(select(Invoice).where(

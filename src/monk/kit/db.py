@@ -24,7 +24,7 @@ from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Numeric, String, Table, event, func, literal, select
+from sqlalchemy import JSON, DateTime, Numeric, String, Table, event, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -416,3 +416,9 @@ async def ping(engine: AsyncEngine) -> None:
     """Ask the database for ``SELECT 1``; raises the driver's error when it does not answer."""
     async with engine.connect() as conn:
         await conn.execute(select(literal(1)))
+
+
+async def notify(session: AsyncSession, channel: str) -> None:
+    """``NOTIFY channel`` (PostgreSQL) in the session's transaction: listeners hear it at commit.
+    ``channel`` is a constant identifier of Monk's, never client input."""
+    await session.execute(text(f"NOTIFY {channel}"))

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from monk.kit.aftercommit import after_commit
+from monk.kit.db import notify
 
 log = structlog.get_logger("monk.worker")
 
@@ -76,7 +76,7 @@ async def announce(session: AsyncSession) -> None:
     processes (``NOTIFY``, PostgreSQL) and the in-process ones (``Wakers``); nothing on rollback.
     Call it in the transaction that writes or re-queues the events."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(text(f"NOTIFY {CHANNEL}"))
+        await notify(session, CHANNEL)
     wakers = session.info.get(_WAKERS)
     if wakers is not None:
         after_commit(session, wakers)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
 from monk.invoices.repository import FINALIZE_JOB, start_usage_periods
+from monk.invoicing import repository as billing_store
 from monk.invoicing.matching import JOB as MATCH_JOB
 from monk.invoicing.matching import ClaimCursor, claim, claim_ids, match_events, requeue_due
 from monk.invoicing.matching import set_aside as set_aside_event
@@ -29,7 +30,7 @@ from monk.jobs import repository as failures
 from monk.kit.clock import Clock
 from monk.kit.jobs import run_isolated
 from monk.kit.notify import Listener, wakers_of
-from monk.models import Contract, JobFailure
+from monk.models import JobFailure
 from monk.settings import Settings
 
 log = structlog.get_logger("monk.worker")
@@ -134,7 +135,7 @@ class Worker:
 
     async def _set_aside_contract(self, contract_id: str, error: BaseException) -> None:
         async with self.sessions() as session:
-            contract = await session.get(Contract, contract_id)
+            contract = await billing_store.contract(session, contract_id)
             failure = await failures.record(session, kind=contracts.HORIZON_JOB, item_id=contract_id,
                                             org_id=contract.org_id if contract else None, group_id=contract_id,
                                             error=error, now=self.clock.now())
