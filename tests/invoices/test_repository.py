@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.invoices import repository
+from monk.invoices.transitions import Mover
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.pagination import Page
+from monk.models.statuses import InvoiceStatus
 from tests import storage as build
 
 NOW = datetime(2026, 3, 5, tzinfo=UTC)
@@ -163,11 +165,12 @@ async def test_mark_finalized_once(session: AsyncSession, who: Principal) -> Non
 async def test_status_changes(session: AsyncSession, who: Principal) -> None:
     c = await _contract(session, who)
     a, b = await build.invoice(session, who, c, 0, JAN), await build.invoice(session, who, c, 1, FEB)
-    assert await repository.transition(session, a.id, "Drafted", "Sent", NOW)
-    assert not await repository.transition(session, a.id, "Drafted", "Paid", NOW)
-    assert await repository.transition(session, a.id, "Sent", "Paid", NOW)
-    await repository.set_status(session, [b.id], "Cancelled", NOW)
-    await repository.set_status(session, [], "Cancelled", NOW)
+    assert await repository.move(session, [a.id], InvoiceStatus.SENT, Mover.FINALIZER, NOW) == 1
+    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.FINALIZER, NOW) == 0  # not its move
+    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.API, NOW) == 1
+    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.API, NOW) == 0  # paid once
+    assert await repository.move(session, [b.id], InvoiceStatus.CANCELLED, Mover.CALENDAR, NOW) == 1
+    assert await repository.move(session, [], InvoiceStatus.CANCELLED, Mover.CALENDAR, NOW) == 0
     session.expunge_all()
     assert {i.id: (i.status, i.updated_at) for i in await repository.of_contract(session, c.id)} == {
         a.id: ("Paid", NOW), b.id: ("Cancelled", NOW)}
