@@ -25,6 +25,7 @@ run: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The ingestion benchmark (docs/benchmarks.md); PostgreSQL when MONK_BENCH_DATABASE_URL is set.
@@ -33,6 +34,7 @@ bench: $(STAMP)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) monk.db monk.db-wal monk.db-shm

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,7 +238,8 @@ def _setup(base: str, key: str) -> dict[str, str]:
             r = c.post(path, json=body)
             if r.status_code != 201:
                 raise BenchFailed(f"setup {path}: {r.status_code} {r.text[:300]}")
-            return r.json()["data"]
+            data: dict[str, Any] = r.json()["data"]
+            return data
 
         meter = post("/v1/meters", {"code": "BENCH_TOKENS", "displayName": "Tokens", "aggregationType": "SUM",
                                     "aggregationKey": "tokens", "eventTypeFilter": {"include": ["api_call"]}})
@@ -266,7 +267,8 @@ def _load(phase: str, cfg: dict[str, Any], workdir: Path, time_limit: float) -> 
         subprocess.run([sys.executable, "-m", "monk.bench.load", str(path)], check=True, timeout=time_limit + 120)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         raise BenchFailed(f"load driver ({phase}) failed: {exc}") from exc
-    return json.loads(out.read_text())
+    figures: dict[str, Any] = json.loads(out.read_text())
+    return figures
 
 
 def _wait_drained(db: Database, timeout: float) -> tuple[float, int, int]:
@@ -293,7 +295,7 @@ def _cpu_per_event(result: dict[str, Any], before: tuple[float, float], after: t
 # --- verification -------------------------------------------------------------------------------
 
 
-def _batch_keys(result: dict[str, Any], indexes: Iterator[int] | list[int]) -> Iterator[str]:
+def _batch_keys(result: dict[str, Any], indexes: Iterable[int]) -> Iterator[str]:
     size, total = result["size"], result["total"]
     for i in indexes:
         for n in range(i * size, min(total, (i + 1) * size)):

@@ -214,9 +214,10 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
         raise ValidationFailed(f"planId: the plan bills {plan.billing_frequency}, the contract "
                                f"{contract.billing_frequency}; changing the billing frequency is not supported")
     billing = await load_billing(session, contract)
-    if body.change_option == ChangeOption.IMMEDIATE:
+    option = ChangeOption(body.change_option)
+    if option == ChangeOption.IMMEDIATE:
         starts = max(now, midnight(contract.start_date))
-    elif body.change_option == ChangeOption.END_OF_PERIOD:
+    elif option == ChangeOption.END_OF_PERIOD:
         day = max(now.date(), contract.start_date)
         current = period_containing(billing.periods(day), midnight(day))
         if current is None:

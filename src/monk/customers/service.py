@@ -89,7 +89,7 @@ async def update(
     if "external_customer_id" in fields and body.external_customer_id != customer.external_customer_id:
         other = body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id)
         if other:
-            raise _taken(body.external_customer_id)
+            raise _taken(other.external_customer_id or "")
     changes: dict[str, Any] = {name: getattr(body, name) for name in (
         "name", "legal_name", "tags", "external_customer_id", "payment_provider_id", "provider",
         "payment_method_id", "payment_method_type") if name in fields}

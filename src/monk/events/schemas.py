@@ -261,9 +261,9 @@ def check_event(raw: Any, now: datetime, _seen: dict[str, datetime] | None = Non
     of ``customerId``/``externalCustomerId``; ``timestamp`` at most 1 hour after ``now``; numeric
     property values (JSON integers and floats) in ``(-10**15, 10**15)`` (``property_problems``).
     """
-    ev = _plain(raw, now + MAX_FUTURE, {} if _seen is None else _seen)
-    if ev is not None:
-        return ev, []
+    plain = _plain(raw, now + MAX_FUTURE, {} if _seen is None else _seen)
+    if plain is not None:
+        return plain, []
     if not isinstance(raw, dict):
         return None, [("body", "an event must be a JSON object")]
     try:
@@ -304,7 +304,8 @@ def check_batch(raw: Any, now: datetime) -> list[ValidEvent]:
         raise ValidationFailed(f"events must hold between 1 and {MAX_BATCH} events")
     good: list[ValidEvent] = []
     bad: list[dict[str, Any]] = []
-    limit, seen = now + MAX_FUTURE, {}
+    limit = now + MAX_FUTURE
+    seen: dict[str, datetime] = {}
     for i, item in enumerate(items):
         ev = _plain(item, limit, seen)
         if ev is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +19,9 @@ from monk.models.statuses import OPEN_INVOICE_STATUSES, InvoiceKind, InvoiceStat
 
 OPEN_STATUSES = OPEN_INVOICE_STATUSES
 FINALIZE_JOB = JobKind.FINALIZE  # finalization's name in failure records (job_failures.kind)
+
+LINES = cast(Table, InvoiceLine.__table__)
+SEQUENCES = cast(Table, Sequence.__table__)
 
 
 async def reload(session: AsyncSession, invoice: Invoice) -> None:
@@ -57,7 +60,7 @@ async def replace_lines(session: AsyncSession, invoice_id: str, rows: list[dict[
     """Delete an invoice's lines and insert ``rows`` instead."""
     await session.execute(delete(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id))
     if rows:
-        await session.execute(InvoiceLine.__table__.insert(), rows)
+        await session.execute(LINES.insert(), rows)
 
 
 async def list_page(
@@ -161,10 +164,10 @@ async def start_usage_periods(session: AsyncSession, today: date) -> None:
 async def next_number(session: AsyncSession, org_id: str, mode: str) -> int:
     """The next invoice number of an organization and mode (1, 2, …), taken under the counter row's
     write lock in this transaction."""
-    stmt = insert_for(session, Sequence.__table__).values(org_id=org_id, mode=mode, name="invoice", value=1)
+    stmt = insert_for(session, SEQUENCES).values(org_id=org_id, mode=mode, name="invoice", value=1)
     stmt = stmt.on_conflict_do_update(index_elements=["org_id", "mode", "name"],
-                                      set_={"value": Sequence.__table__.c.value + 1})
-    return (await session.execute(stmt.returning(Sequence.__table__.c.value))).scalar_one()
+                                      set_={"value": SEQUENCES.c.value + 1})
+    return int((await session.execute(stmt.returning(SEQUENCES.c.value))).scalar_one())
 
 
 async def mark_finalized(session: AsyncSession, invoice_id: str, number: str, now: datetime) -> bool:

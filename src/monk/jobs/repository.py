@@ -4,14 +4,16 @@ forget the items that recovered. Never commits."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Table, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.db import insert_for, one_of
 from monk.kit.jobs import Backoff, error_text
 from monk.models import JobFailure
+
+FAILURES = cast(Table, JobFailure.__table__)
 
 BACKOFF = Backoff()
 
@@ -20,7 +22,7 @@ async def record(session: AsyncSession, *, kind: str, item_id: str, org_id: str 
                  error: BaseException, now: datetime, backoff: Backoff = BACKOFF) -> JobFailure:
     """Record (or count one more) failure of ``item_id`` in job ``kind``: ``attempts`` goes up by one
     and ``retry_at`` is set by ``backoff``. Returns the record as it now stands."""
-    table = JobFailure.__table__
+    table = FAILURES
     current = (await session.execute(select(JobFailure.attempts).where(
         JobFailure.kind == kind, JobFailure.item_id == item_id))).scalar_one_or_none()
     attempts = (current or 0) + 1
@@ -63,7 +65,7 @@ async def clear(session: AsyncSession, kind: str, item_ids: list[str]) -> list[s
     """Forget the failures of items that have now been processed; returns the ids that had one."""
     if not item_ids:
         return []
-    table = JobFailure.__table__
+    table = FAILURES
     return list((await session.execute(delete(table).where(
         table.c.kind == kind, one_of(session, table.c.item_id, item_ids)).returning(table.c.item_id))).scalars())
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
@@ -137,6 +137,9 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_json_object)]
 """A free-form JSON object: at most 8 levels deep and 16 KiB serialized."""
 
 
+T = TypeVar("T")
+
+
 def query_instant(name: str, raw: str | None) -> datetime | None:
     """A query parameter holding an ISO 8601 date or date-time (``Z`` or an offset; naive = UTC),
     as UTC, or None when absent. Raises ``ValidationFailed`` (400) when it does not parse or lies
@@ -152,7 +155,7 @@ def query_day(name: str, raw: str | None) -> date | None:
     return _query(name, raw, lambda r: date.fromisoformat(r[:10]), bounded_day, "a date (YYYY-MM-DD)")
 
 
-def _query(name: str, raw: str | None, parse: Callable[[str], Any], bound: Callable[[Any], Any], what: str) -> Any:
+def _query(name: str, raw: str | None, parse: Callable[[str], T], bound: Callable[[T], T], what: str) -> T | None:
     """``bound(parse(raw))``, None for an absent parameter; ``ValidationFailed`` naming ``name``."""
     if raw is None:
         return None

@@ -76,9 +76,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
@@ -309,7 +308,7 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: Sequence[dict[s
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
         await conn.exec_driver_sql("SELECT 1")  # make sure the transaction the raw COPY joins has begun
-        raw = (await conn.get_raw_connection()).driver_connection
+        raw: Any = (await conn.get_raw_connection()).driver_connection
         await raw.copy_records_to_table(table.name, records=_bound_rows(table, conn.dialect, columns, rows),
                                         columns=columns)
         return

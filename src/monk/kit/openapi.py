@@ -72,7 +72,7 @@ def _api_routes(app: FastAPI) -> list[Any]:
     """Every API route with its full path: FastAPI 0.16x keeps included routers as lazy contexts
     (``iter_route_contexts``); older versions list flat ``APIRoute`` objects."""
     try:
-        from fastapi.routing import iter_route_contexts  # type: ignore[attr-defined]
+        from fastapi.routing import iter_route_contexts
     except ImportError:
         return [r for r in app.routes if isinstance(r, APIRoute)]
     return [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
@@ -85,9 +85,10 @@ def scope_of(route: APIRoute) -> str | None:
         dependant = pending.pop()
         scope = getattr(dependant.call, "monk_scope", None)
         if scope:
-            return scope
+            return str(scope)
         pending.extend(dependant.dependencies)
-    return ((route.openapi_extra or {}).get("x-scopes") or [None])[0]
+    first = ((route.openapi_extra or {}).get("x-scopes") or [None])[0]
+    return None if first is None else str(first)
 
 
 def build(app: FastAPI) -> dict[str, Any]:

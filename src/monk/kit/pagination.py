@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Query
@@ -21,7 +22,7 @@ class Page:
     offset: int
 
 
-def paginator(default_limit: int):
+def paginator(default_limit: int) -> Callable[..., Page]:
     """A dependency reading ``limit`` (default ``default_limit``, max 100) and ``offset`` (default 0).
 
     Raises ``ValidationFailed`` (400) for a value that is not an integer, a limit outside 1..100 or

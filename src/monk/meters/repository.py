@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
@@ -13,7 +13,7 @@ from monk.models.statuses import PlanStatus
 BLOCKING_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.DRAFT)
 
 
-def _scope(who: Principal) -> list:
+def _scope(who: Principal) -> list[ColumnElement[bool]]:
     return [Meter.org_id == who.org_id, Meter.mode == who.mode]
 
 

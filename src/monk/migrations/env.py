@@ -41,7 +41,9 @@ def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
 
 
 async def _main() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "alembic's sqlalchemy.url is set by monk.kit.migrate"
+    engine = create_engine(url)
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
@@ -10,12 +10,12 @@ from monk.kit.pagination import Page
 from monk.models import Pricing, Product
 
 
-def _scope(who: Principal) -> list:
+def _scope(who: Principal) -> list[ColumnElement[bool]]:
     return [Pricing.org_id == who.org_id, Pricing.mode == who.mode,
             Product.org_id == who.org_id, Product.mode == who.mode]
 
 
-def _with_product() -> Select:
+def _with_product() -> Select[tuple[Pricing, str]]:
     return select(Pricing, Product.name).join(Product, Product.id == Pricing.product_id)
 
 

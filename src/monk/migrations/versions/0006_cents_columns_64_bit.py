@@ -29,7 +29,7 @@ COLUMNS = (
 )
 
 
-def _retype(old: type[sa.types.TypeEngine], new: type[sa.types.TypeEngine]) -> None:
+def _retype(old: type[sa.types.TypeEngine[int]], new: type[sa.types.TypeEngine[int]]) -> None:
     for table, column, nullable in COLUMNS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(column, existing_type=old(), type_=new(), existing_nullable=nullable)
