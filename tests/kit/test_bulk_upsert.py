@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, text, update
 
 from monk.events.repository import KEY, MUTABLE
-from monk.kit.db import _PG_EPOCH, _pg_micros, bulk_upsert, create_engine, one_of, session_factory
+from monk.kit.db import _PG_EPOCH, _pg_micros, bulk_upsert, column_in, create_engine, session_factory
 from monk.models import Event
 
 NOW = datetime(2026, 1, 15, 12, 30, 1, 250_000, tzinfo=UTC)
@@ -53,7 +53,7 @@ async def test_bulk_upsert_inserts_replaces_and_rolls_back(database_url: str) ->
         assert raw_ts == "2026-01-15 12:30:01.250000"  # the ORM's own storage format
 
 
-async def test_one_of_selects_updates_and_deletes_exactly_the_listed_rows(database_url: str) -> None:
+async def test_column_in_selects_updates_and_deletes_exactly_the_listed_rows(database_url: str) -> None:
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     table = Event.__table__
@@ -63,11 +63,11 @@ async def test_one_of_selects_updates_and_deletes_exactly_the_listed_rows(databa
             await s.commit()
         wanted = [f"id-1-{k}" for k in range(0, 3000, 3)]  # more ids than one statement's usual binds
         async with sessions() as s:
-            picked = (await s.execute(select(table.c.id).where(one_of(s, table.c.id, wanted)))).scalars().all()
-            await s.execute(update(table).where(one_of(s, table.c.id, wanted[:10])).values(status="matched"))
-            gone = (await s.execute(delete(table).where(one_of(s, table.c.id, wanted[10:20]))
+            picked = (await s.execute(select(table.c.id).where(column_in(s, table.c.id, wanted)))).scalars().all()
+            await s.execute(update(table).where(column_in(s, table.c.id, wanted[:10])).values(status="matched"))
+            gone = (await s.execute(delete(table).where(column_in(s, table.c.id, wanted[10:20]))
                                     .returning(table.c.idempotency_key))).scalars().all()
-            none = (await s.execute(select(table.c.id).where(one_of(s, table.c.id, ["nope"])))).scalars().all()
+            none = (await s.execute(select(table.c.id).where(column_in(s, table.c.id, ["nope"])))).scalars().all()
             await s.commit()
         async with sessions() as s:
             statuses = dict((await s.execute(select(table.c.id, table.c.status))).all())

@@ -14,7 +14,7 @@ from monk.invoicing.repository import meters_by_id as meters_by_id
 from monk.invoicing.repository import of_customers as of_customers
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
-from monk.kit.db import one_of
+from monk.kit.db import column_in
 from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Customer
 from monk.models.statuses import JobKind
@@ -23,11 +23,11 @@ from monk.models.statuses import JobKind
 # (``invoicing.repository``), which contract rules use too.
 
 
-async def get(session: AsyncSession, who: Principal, contract_id: str, *, fresh: bool = False) -> Contract | None:
+async def get(session: AsyncSession, principal: Principal, contract_id: str, *, fresh: bool = False) -> Contract | None:
     """The caller's contract ``contract_id`` or None. ``fresh`` re-reads every column even if the
     session already holds the object (after ``lock``: what the previous holder committed)."""
-    stmt = select(Contract).where(Contract.id == contract_id, Contract.org_id == who.org_id,
-                                  Contract.mode == who.mode)
+    stmt = select(Contract).where(Contract.id == contract_id, Contract.org_id == principal.org_id,
+                                  Contract.mode == principal.mode)
     if fresh:
         stmt = stmt.execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -48,23 +48,23 @@ async def rolling_active(session: AsyncSession, *, ids: list[str] | None = None,
     is left out."""
     query = select(Contract).where(Contract.is_active.is_(True), Contract.end_date.is_(None))
     if ids is not None:
-        query = query.where(one_of(session, Contract.id, ids))
+        query = query.where(column_in(session, Contract.id, ids))
     if now is not None:
         query = query.where(~failures.is_waiting(HORIZON_JOB, Contract.id, now))
     return list((await session.execute(query.order_by(Contract.id))).scalars().all())
 
 
 async def list_page(
-    session: AsyncSession, who: Principal, pg: Page, *, customer_id: str | None, external_customer_id: str | None,
-    plan_id: str | None, is_active: bool | None,
+    session: AsyncSession, principal: Principal, page: Page, *, customer_id: str | None,
+    external_customer_id: str | None, plan_id: str | None, is_active: bool | None,
 ) -> tuple[list[Contract], int]:
     """One page of contracts, oldest first, and the total matching the filters (reference §9.2)."""
-    cond: list[Any] = [Contract.org_id == who.org_id, Contract.mode == who.mode]
+    cond: list[Any] = [Contract.org_id == principal.org_id, Contract.mode == principal.mode]
     if customer_id is not None:
         cond.append(Contract.customer_id == customer_id)
     if external_customer_id is not None:
         cond.append(Contract.customer_id.in_(select(Customer.id).where(
-            Customer.org_id == who.org_id, Customer.mode == who.mode,
+            Customer.org_id == principal.org_id, Customer.mode == principal.mode,
             Customer.external_customer_id == external_customer_id)))
     if plan_id is not None:
         cond.append(Contract.plan_id == plan_id)
@@ -72,7 +72,7 @@ async def list_page(
         cond.append(Contract.is_active.is_(is_active))
     total = (await session.execute(select(func.count()).select_from(Contract).where(*cond))).scalar_one()
     rows = (await session.execute(select(Contract).where(*cond).order_by(Contract.created_at, Contract.id)
-                                  .limit(pg.limit).offset(pg.offset))).scalars().all()
+                                  .limit(page.limit).offset(page.offset))).scalars().all()
     return list(rows), total
 
 

@@ -34,8 +34,8 @@ async def billing_of(session: AsyncSession, contract: Contract) -> ContractBilli
     return await load_billing(session, contract)
 
 
-async def _active_plan(session: AsyncSession, who: Principal, plan_id: str) -> Plan:
-    plan = await plans.get(session, who, plan_id)
+async def _active_plan(session: AsyncSession, principal: Principal, plan_id: str) -> Plan:
+    plan = await plans.get(session, principal, plan_id)
     if plan is None:
         raise ValidationFailed(f"planId: plan '{plan_id}' not found")
     if plan.status != PlanStatus.ACTIVE:
@@ -44,7 +44,7 @@ async def _active_plan(session: AsyncSession, who: Principal, plan_id: str) -> P
 
 
 async def create(
-    session: AsyncSession, who: Principal, body: ContractCreate, *, now: datetime, periods_ahead: int
+    session: AsyncSession, principal: Principal, body: ContractCreate, *, now: datetime, periods_ahead: int
 ) -> Contract:
     """Subscribe a customer to an ACTIVE plan and pre-generate its draft invoices (reference §9.1).
 
@@ -60,12 +60,12 @@ async def create(
     problem = contract_dates_problem(body.start_date, body.end_date, now.date())
     if problem is not None:
         raise ValidationFailed(problem)
-    customer = await customers.get(session, who, body.customer_id)
-    plan = await _active_plan(session, who, body.plan_id)
+    customer = await customers.get(session, principal, body.customer_id)
+    plan = await _active_plan(session, principal, body.plan_id)
     overrides = await _overrides(session, plan.id, body)
     fields = body.model_fields_set
     contract = Contract(
-        id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
         customer_id=body.customer_id, plan_id=plan.id, name=body.name or plan.name,
         start_date=body.start_date, end_date=body.end_date,
         billing_cycle_anchor=body.billing_cycle_anchor or body.start_date,
@@ -108,15 +108,15 @@ async def _overrides(session: AsyncSession, plan_id: str, body: ContractCreate) 
     return dump_overrides(out)
 
 
-async def get(session: AsyncSession, who: Principal, contract_id: str) -> Contract:
+async def get(session: AsyncSession, principal: Principal, contract_id: str) -> Contract:
     """The caller's contract. Raises ``NotFound`` (404)."""
-    contract = await repository.get(session, who, contract_id)
+    contract = await repository.get(session, principal, contract_id)
     if contract is None:
         raise NotFound(f"Contract '{contract_id}' not found")
     return contract
 
 
-async def get_for_update(session: AsyncSession, who: Principal, contract_id: str) -> Contract:
+async def get_for_update(session: AsyncSession, principal: Principal, contract_id: str) -> Contract:
     """The caller's contract, its row locked until the transaction ends (``repository.lock``, the
     lock the worker, finalization and re-rating take) and read after the lock was granted.
 
@@ -124,7 +124,7 @@ async def get_for_update(session: AsyncSession, who: Principal, contract_id: str
     another, each on the state the previous one committed (PostgreSQL; on SQLite the write
     transaction already excludes every other writer). Raises ``NotFound`` (404)."""
     await repository.lock(session, [contract_id])
-    contract = await repository.get(session, who, contract_id, fresh=True)
+    contract = await repository.get(session, principal, contract_id, fresh=True)
     if contract is None:
         raise NotFound(f"Contract '{contract_id}' not found")
     return contract
@@ -141,7 +141,7 @@ def _ensure_running(contract: Contract, now: datetime) -> None:
                    details={"effectiveCancellationDate": last})
 
 
-async def cancel(session: AsyncSession, who: Principal, contract_id: str, body: CancelBody, *,
+async def cancel(session: AsyncSession, principal: Principal, contract_id: str, body: CancelBody, *,
                  now: datetime) -> dict[str, Any]:
     """Cancel a contract (reference §9.5; concepts §10).
 
@@ -156,7 +156,7 @@ async def cancel(session: AsyncSession, who: Principal, contract_id: str, body: 
     an error, not a replay): its ``details.effectiveCancellationDate`` tells what took effect.
     Concurrent cancels of one contract: the first to lock it wins, the others get that 409.
     """
-    contract = await get_for_update(session, who, contract_id)
+    contract = await get_for_update(session, principal, contract_id)
     _ensure_running(contract, now)
     billing = await load_billing(session, contract)
     today = now.date()
@@ -190,7 +190,7 @@ async def _date_final_invoice(session: AsyncSession, billing: ContractBilling, n
     await session.flush()
 
 
-async def change_plan(session: AsyncSession, who: Principal, contract_id: str, body: ChangePlanBody, *,
+async def change_plan(session: AsyncSession, principal: Principal, contract_id: str, body: ChangePlanBody, *,
                       now: datetime) -> dict[str, Any]:
     """Move a contract to another plan (reference §9.6, concepts §10).
 
@@ -207,9 +207,9 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
     another on the state the previous one left (``get_for_update``): a later one replaces what an
     earlier one scheduled from its start on; never two phases from one instant.
     """
-    contract = await get_for_update(session, who, contract_id)
+    contract = await get_for_update(session, principal, contract_id)
     _ensure_running(contract, now)
-    plan = await _active_plan(session, who, body.plan_id)
+    plan = await _active_plan(session, principal, body.plan_id)
     if plan.billing_frequency != contract.billing_frequency:
         raise ValidationFailed(f"planId: the plan bills {plan.billing_frequency}, the contract "
                                f"{contract.billing_frequency}; changing the billing frequency is not supported")
@@ -246,7 +246,7 @@ async def change_plan(session: AsyncSession, who: Principal, contract_id: str, b
     # Unmatched events never resolved to the customer (sent before it existed), from the change
     # on: the new plan may bill them. A worker holding some waits for this contract's lock and
     # then matches them on the new phases (so no waiting for it here: that would deadlock).
-    await events.requeue_customer(session, await customers.get(session, who, contract.customer_id), start=starts,
+    await events.requeue_customer(session, await customers.get(session, principal, contract.customer_id), start=starts,
                                   end=midnight(contract.end_date) if contract.end_date else None,
                                   wait_for_workers=False)
     return {"id": contract.id, "currentPlanId": current_plan, "newPlanId": plan.id,
@@ -289,10 +289,10 @@ async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
     return moved
 
 
-async def update_metadata(session: AsyncSession, who: Principal, contract_id: str,
+async def update_metadata(session: AsyncSession, principal: Principal, contract_id: str,
                           metadata: dict[str, Any] | None, *, now: datetime) -> Contract:
     """Replace a contract's metadata (``None`` clears it) (reference §9.4). Raises ``NotFound``."""
-    contract = await get_for_update(session, who, contract_id)
+    contract = await get_for_update(session, principal, contract_id)
     contract.metadata_ = metadata or {}
     contract.updated_at = now
     await session.flush()

@@ -17,20 +17,20 @@ from monk.models.statuses import MeterStatus
 STREAM_CHUNK = 2000
 
 
-async def active_meters(session: AsyncSession, who: Principal) -> list[Meter]:
+async def active_meters(session: AsyncSession, principal: Principal) -> list[Meter]:
     """Meters that accept events (status ``active``, not archived), oldest first."""
     return list((await session.execute(select(Meter).where(
-        Meter.org_id == who.org_id, Meter.mode == who.mode, Meter.status == MeterStatus.ACTIVE,
+        Meter.org_id == principal.org_id, Meter.mode == principal.mode, Meter.status == MeterStatus.ACTIVE,
         Meter.archived_at.is_(None),
     ).order_by(Meter.created_at, Meter.id))).scalars().all())
 
 
-async def list_unit_amounts(session: AsyncSession, who: Principal, meter_ids: set[str]) -> dict[str, Pricing]:
+async def list_unit_amounts(session: AsyncSession, principal: Principal, meter_ids: set[str]) -> dict[str, Pricing]:
     """For each of ``meter_ids``: its oldest untiered USAGE pricing with a ``unitAmount`` (the list price)."""
     if not meter_ids:
         return {}
     rows = (await session.execute(select(Pricing).where(
-        Pricing.org_id == who.org_id, Pricing.mode == who.mode, Pricing.meter_id.in_(meter_ids),
+        Pricing.org_id == principal.org_id, Pricing.mode == principal.mode, Pricing.meter_id.in_(meter_ids),
         Pricing.model == "USAGE", Pricing.tiering == "NONE", Pricing.unit_amount.is_not(None),
     ).order_by(Pricing.created_at, Pricing.id))).scalars().all()
     out: dict[str, Pricing] = {}
@@ -40,7 +40,7 @@ async def list_unit_amounts(session: AsyncSession, who: Principal, meter_ids: se
 
 
 async def customer_events(
-    session: AsyncSession, who: Principal, customer: Customer, start: datetime, end: datetime,
+    session: AsyncSession, principal: Principal, customer: Customer, start: datetime, end: datetime,
 ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
     """Stream ``(eventName, properties)`` of the customer's stored events with ``start <= timestamp < end``
     (sent with its id or external id, or matched to it), in chunks."""
@@ -48,7 +48,7 @@ async def customer_events(
     if customer.external_customer_id:
         who_sent.append(Event.external_customer_id == customer.external_customer_id)
     stmt = select(Event.event_name, Event.properties).where(
-        Event.org_id == who.org_id, Event.mode == who.mode, Event.timestamp >= start, Event.timestamp < end,
+        Event.org_id == principal.org_id, Event.mode == principal.mode, Event.timestamp >= start, Event.timestamp < end,
         or_(*who_sent),
     ).execution_options(yield_per=STREAM_CHUNK)
     result = await session.stream(stmt)
@@ -57,7 +57,7 @@ async def customer_events(
 
 
 async def contract_usage(
-    session: AsyncSession, who: Principal, contract_id: str, start: datetime, end: datetime, *,
+    session: AsyncSession, principal: Principal, contract_id: str, start: datetime, end: datetime, *,
     with_properties: bool,
 ) -> AsyncIterator[tuple[date, str, str, str, str | None, dict[str, Any] | None]]:
     """Stream ``(period_start, phase_id, meter_id, dimension_key, value, properties | None)`` of the
@@ -68,7 +68,7 @@ async def contract_usage(
     if with_properties:
         cols.append(Event.properties)
     stmt = select(*cols).join(Event, Event.id == UsageRecord.event_id).where(
-        UsageRecord.contract_id == contract_id, Event.org_id == who.org_id, Event.mode == who.mode,
+        UsageRecord.contract_id == contract_id, Event.org_id == principal.org_id, Event.mode == principal.mode,
         Event.timestamp >= start, Event.timestamp < end,
     ).execution_options(yield_per=STREAM_CHUNK)
     result = await session.stream(stmt)

@@ -41,18 +41,20 @@ from monk.models.shapes import load_rate_entries
 from monk.ratecards import repository as ratecards
 
 
-async def list_rates(session: AsyncSession, who: Principal, *, event_names: list[str] | None = None) -> list[ListRate]:
+async def list_rates(
+    session: AsyncSession, principal: Principal, *, event_names: list[str] | None = None,
+) -> list[ListRate]:
     """The org-level list price of every active meter that has one, oldest meter first.
 
     ``event_names`` (when given) keeps only meters whose ``eventTypeFilter.include`` names one of them.
     """
-    meters = await repository.active_meters(session, who)
+    meters = await repository.active_meters(session, principal)
     if event_names is not None:
         wanted = set(event_names)
         meters = [m for m in meters if wanted & set(m.event_include or [])]
     ids = {m.id for m in meters}
-    cards = await ratecards.by_meter(session, who, ids)
-    units = await repository.list_unit_amounts(session, who, ids)
+    cards = await ratecards.by_meter(session, principal, ids)
+    units = await repository.list_unit_amounts(session, principal, ids)
     out: list[ListRate] = []
     for m in meters:
         card, pricing = cards.get(m.id), units.get(m.id)
@@ -71,7 +73,7 @@ def _unit_fields(credit_rate_cents: int | None) -> dict[str, Any]:
     return {"creditRateCents": credit_rate_cents, "unit": "credits"}
 
 
-async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, now: datetime) -> dict[str, Any]:
+async def estimate(session: AsyncSession, principal: Principal, body: EstimateIn, *, now: datetime) -> dict[str, Any]:
     """Price synthetic events with list pricing; nothing is stored (reference §7.4).
 
     Returns ``{"events": [{"idempotencyKey"?, "totalAmount"}], "meters": [{"meterName" (code),
@@ -81,7 +83,7 @@ async def estimate(session: AsyncSession, who: Principal, body: EstimateIn, *, n
     creditRateCents``, 6 decimals) when ``creditRateCents`` is given; they are summed exactly in
     ``Decimal`` (Σ events = Σ meters = total) and become JSON numbers only on output.
     """
-    rates = await list_rates(session, who)
+    rates = await list_rates(session, principal)
     per_event: list[Decimal] = []
     meter_qty: dict[str, Decimal] = defaultdict(Decimal)
     meter_amount: dict[str, list[Decimal]] = defaultdict(list)
@@ -144,15 +146,15 @@ def _passes(properties: dict[str, Any], filters: list[tuple[str, str]]) -> bool:
     return all(key in properties and property_text(properties[key]) == value for key, value in filters)
 
 
-async def _customer(session: AsyncSession, who: Principal, body: UsageCostIn) -> Customer | None:
+async def _customer(session: AsyncSession, principal: Principal, body: UsageCostIn) -> Customer | None:
     """The customer named by ``customerId`` / ``externalCustomerId`` (both must agree), or None if neither."""
     found: Customer | None = None
     if body.customer_id is not None:
-        found = await customers.get(session, who, body.customer_id)
+        found = await customers.get(session, principal, body.customer_id)
         if found is None:
             raise NotFound(f"Customer '{body.customer_id}' not found")
     if body.external_customer_id is not None:
-        by_ext = await customers.by_external_id(session, who, body.external_customer_id)
+        by_ext = await customers.by_external_id(session, principal, body.external_customer_id)
         if by_ext is None:
             raise NotFound(f"Customer with externalCustomerId '{body.external_customer_id}' not found")
         if found is not None and found.id != by_ext.id:
@@ -161,7 +163,9 @@ async def _customer(session: AsyncSession, who: Principal, body: UsageCostIn) ->
     return found
 
 
-async def usage_cost(session: AsyncSession, who: Principal, body: UsageCostIn, *, now: datetime) -> dict[str, Any]:
+async def usage_cost(
+    session: AsyncSession, principal: Principal, body: UsageCostIn, *, now: datetime,
+) -> dict[str, Any]:
     """The cost of stored usage in ``[startDate, endDate)`` (reference §12.4).
 
     With ``contractId``: priced exactly like the contract's invoices (plan pricing, rate cards,
@@ -182,10 +186,10 @@ async def usage_cost(session: AsyncSession, who: Principal, body: UsageCostIn, *
         raise ValidationFailed("one of customerId, externalCustomerId or contractId is required")
     start = ensure_utc(body.start_date) if body.start_date else None
     end = ensure_utc(body.end_date) if body.end_date else None
-    customer = await _customer(session, who, body)
+    customer = await _customer(session, principal, body)
     filters = [(f.key, property_text(f.value)) for f in body.property_filters or []]
     if body.contract_id is not None:
-        contract = await contracts.get(session, who, body.contract_id)
+        contract = await contracts.get(session, principal, body.contract_id)
         if contract is None:
             raise NotFound(f"Contract '{body.contract_id}' not found")
         if customer is not None and customer.id != contract.customer_id:
@@ -197,14 +201,14 @@ async def usage_cost(session: AsyncSession, who: Principal, body: UsageCostIn, *
             dollars = Decimal(0)
         else:
             _check_window(start, end)
-            dollars = await _bounded(contract_cost(session, who, contract, start, end, event_names=body.event_names,
-                                                   filters=filters))
+            dollars = await _bounded(contract_cost(session, principal, contract, start, end,
+                                                   event_names=body.event_names, filters=filters))
     else:
         if start is None or end is None:
             raise ValidationFailed("startDate and endDate are required unless contractId is given")
         _check_window(start, end)
         assert customer is not None
-        dollars = await _bounded(list_cost(session, who, customer, start, end, event_names=body.event_names,
+        dollars = await _bounded(list_cost(session, principal, customer, start, end, event_names=body.event_names,
                                            filters=filters))
     amount = dollars if body.credit_rate_cents is None else to_credits(dollars, body.credit_rate_cents)
     return {"totalAmount": json_number(amount), **_unit_fields(body.credit_rate_cents),
@@ -226,16 +230,16 @@ def _check_window(start: datetime, end: datetime) -> None:
 
 
 async def list_cost(
-    session: AsyncSession, who: Principal, customer: Customer, start: datetime, end: datetime, *,
+    session: AsyncSession, principal: Principal, customer: Customer, start: datetime, end: datetime, *,
     event_names: list[str] | None, filters: list[tuple[str, str]],
 ) -> Decimal:
     """The customer's stored events in ``[start, end)`` priced with list rates: aggregated per meter and
     dimension combination with the meter's aggregation, times the combination's rate. Exact dollars."""
-    rates = await list_rates(session, who, event_names=event_names)
+    rates = await list_rates(session, principal, event_names=event_names)
     if not rates:
         return Decimal(0)
     acc: dict[tuple[int, tuple[tuple[str, str], ...]], Accumulator] = {}
-    async for name, properties in repository.customer_events(session, who, customer, start, end):
+    async for name, properties in repository.customer_events(session, principal, customer, start, end):
         if filters and not _passes(properties, filters):
             continue
         for i, r in enumerate(rates):
@@ -255,7 +259,7 @@ async def list_cost(
 
 
 async def contract_cost(
-    session: AsyncSession, who: Principal, contract: Contract, start: datetime, end: datetime, *,
+    session: AsyncSession, principal: Principal, contract: Contract, start: datetime, end: datetime, *,
     event_names: list[str] | None, filters: list[tuple[str, str]],
 ) -> Decimal:
     """What the contract's invoices charge for usage whose events fall in ``[start, end)``: for every
@@ -270,7 +274,7 @@ async def contract_cost(
     periods = [p for p in billing.periods(last_day) if p.start_at < end and p.end_at > start]
     values: dict[Any, dict[str, list[tuple[str, str, str | None]]]] = defaultdict(lambda: defaultdict(list))
     async for period_start, phase_id, meter_id, dim_key, value, properties in repository.contract_usage(
-            session, who, contract.id, start, end, with_properties=bool(filters)):
+            session, principal, contract.id, start, end, with_properties=bool(filters)):
         if filters and not _passes(properties or {}, filters):
             continue
         values[period_start][phase_id].append((meter_id, dim_key, value))

@@ -21,7 +21,7 @@ def _taken(external_id: str) -> Conflict:
     return Conflict(f"A customer with externalCustomerId '{external_id}' already exists")
 
 
-async def _write_unique(session: AsyncSession, who: Principal, customer: Customer,
+async def _write_unique(session: AsyncSession, principal: Principal, customer: Customer,
                         changes: dict[str, Any]) -> None:
     """Add ``customer`` with ``changes`` applied and flush, in a savepoint: a concurrent transaction
     that committed the same external id first (``uq_customers_external_id``) makes this one a
@@ -34,12 +34,12 @@ async def _write_unique(session: AsyncSession, who: Principal, customer: Custome
             session.add(customer)
             await session.flush()
     except IntegrityError:  # the savepoint's rollback expired ``customer``: read nothing off it here
-        if external_id and await repository.by_external_id(session, who, external_id):
+        if external_id and await repository.by_external_id(session, principal, external_id):
             raise _taken(external_id) from None
         raise
 
 
-async def create(session: AsyncSession, who: Principal, body: CustomerCreate, now: datetime, *,
+async def create(session: AsyncSession, principal: Principal, body: CustomerCreate, now: datetime, *,
                  rematch_window: timedelta) -> Customer:
     """Create a customer. Raises ``Conflict`` (409) when ``externalCustomerId`` is already used, also
     by a request running at the same moment (exactly one of them wins).
@@ -48,10 +48,10 @@ async def create(session: AsyncSession, who: Principal, body: CustomerCreate, no
     timestamp at most ``rematch_window`` old are sent back to matching (``events.requeue_customer``);
     without a contract yet they become ``NO_CONTRACT_COVERS_TIMESTAMP``, and creating a contract
     that covers them bills them."""
-    if body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id):
+    if body.external_customer_id and await repository.by_external_id(session, principal, body.external_customer_id):
         raise _taken(body.external_customer_id)
     customer = Customer(
-        id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
         name=body.name, legal_name=body.legal_name, external_customer_id=body.external_customer_id,
         external_company_ids=[], tags=body.tags,
         contacts=[c.model_dump(by_alias=True, mode="json") for c in body.contacts],
@@ -60,22 +60,22 @@ async def create(session: AsyncSession, who: Principal, body: CustomerCreate, no
         payment_method_id=body.payment_method_id, payment_method_type=body.payment_method_type,
         is_paused=False,
     )
-    await _write_unique(session, who, customer, {})
+    await _write_unique(session, principal, customer, {})
     if customer.external_customer_id:
         await events.requeue_customer(session, customer, start=now - rematch_window, end=None)
     return customer
 
 
-async def get(session: AsyncSession, who: Principal, customer_id: str) -> Customer:
+async def get(session: AsyncSession, principal: Principal, customer_id: str) -> Customer:
     """The caller's customer ``customer_id``. Raises ``NotFound`` (404)."""
-    customer = await repository.get(session, who, customer_id)
+    customer = await repository.get(session, principal, customer_id)
     if customer is None:
         raise NotFound(f"Customer '{customer_id}' not found")
     return customer
 
 
 async def update(
-    session: AsyncSession, who: Principal, customer_id: str, body: CustomerUpdate, now: datetime, *,
+    session: AsyncSession, principal: Principal, customer_id: str, body: CustomerUpdate, now: datetime, *,
     rematch_window: timedelta,
 ) -> Customer:
     """Apply the fields present in ``body``. Raises ``NotFound`` (404) or ``Conflict`` (409) when the
@@ -84,17 +84,18 @@ async def update(
     A new ``externalCustomerId`` sends the unmatched events naming it, with a timestamp at most
     ``rematch_window`` old, back to matching (``events.requeue_customer``). Events matched under the
     old external id stay matched."""
-    customer = await get(session, who, customer_id)
+    customer = await get(session, principal, customer_id)
     fields = body.model_fields_set
     if "external_customer_id" in fields and body.external_customer_id != customer.external_customer_id:
-        other = body.external_customer_id and await repository.by_external_id(session, who, body.external_customer_id)
+        wanted = body.external_customer_id
+        other = wanted and await repository.by_external_id(session, principal, wanted)
         if other:
             raise _taken(other.external_customer_id or "")
     changes: dict[str, Any] = {name: getattr(body, name) for name in (
         "name", "legal_name", "tags", "external_customer_id", "payment_provider_id", "provider",
         "payment_method_id", "payment_method_type") if name in fields}
     renamed = "external_customer_id" in changes and changes["external_customer_id"] != customer.external_customer_id
-    await _write_unique(session, who, customer, {**changes, "updated_at": now})
+    await _write_unique(session, principal, customer, {**changes, "updated_at": now})
     if renamed and customer.external_customer_id:
         await events.requeue_customer(session, customer, start=now - rematch_window, end=None)
     return customer

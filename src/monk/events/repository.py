@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
-from monk.kit.db import bulk_upsert, claiming, is_sqlite, one_of
+from monk.kit.db import bulk_upsert, claiming, column_in, is_sqlite
 from monk.kit.pagination import Page
 from monk.models import Customer, Event, JobFailure, UsageRecord
 from monk.models.statuses import EventStatus
@@ -39,11 +39,11 @@ async def upsert_events(session: AsyncSession, rows: list[dict[str, Any]]) -> No
 
 
 async def list_page(
-    session: AsyncSession, who: Principal, pg: Page, *, event_name: str | None, customer_id: str | None,
+    session: AsyncSession, principal: Principal, page: Page, *, event_name: str | None, customer_id: str | None,
     external_customer_id: str | None, start: datetime | None, end: datetime | None, matched: bool | None,
 ) -> tuple[list[Event], int]:
     """One page of events, newest first, and the total matching the filters."""
-    cond: list[Any] = [Event.org_id == who.org_id, Event.mode == who.mode]
+    cond: list[Any] = [Event.org_id == principal.org_id, Event.mode == principal.mode]
     if event_name is not None:
         cond.append(Event.event_name == event_name)
     if customer_id is not None:
@@ -58,7 +58,8 @@ async def list_page(
         cond.append(Event.status == (EventStatus.MATCHED if matched else EventStatus.UNMATCHED))
     total = (await session.execute(select(func.count()).select_from(Event).where(*cond))).scalar_one()
     rows = (await session.execute(
-        select(Event).where(*cond).order_by(Event.timestamp.desc(), Event.id.desc()).limit(pg.limit).offset(pg.offset)
+        select(Event).where(*cond).order_by(Event.timestamp.desc(), Event.id.desc())
+        .limit(page.limit).offset(page.offset)
     )).scalars().all()
     return list(rows), total
 
@@ -69,7 +70,7 @@ async def matched_contracts(session: AsyncSession, event_ids: list[str]) -> dict
     if not event_ids:
         return {}
     rows = (await session.execute(
-        select(UsageRecord.event_id, UsageRecord.contract_id).where(one_of(session, UsageRecord.event_id, event_ids))
+        select(UsageRecord.event_id, UsageRecord.contract_id).where(column_in(session, UsageRecord.event_id, event_ids))
         .distinct()
     )).all()
     return {event_id: contract_id for event_id, contract_id in rows}
@@ -158,7 +159,7 @@ async def claim_listed(session: AsyncSession, event_ids: list[str]) -> list[Row[
     """Lock the events of ``event_ids`` that are still pending (rows of ``CLAIM``), in the claim's
     order; rows another worker holds are skipped."""
     conn = await session.connection()
-    return list((await conn.execute(pending_claim(one_of(session, Event.id, event_ids), len(event_ids)))).all())
+    return list((await conn.execute(pending_claim(column_in(session, Event.id, event_ids), len(event_ids)))).all())
 
 
 async def record_outcomes(session: AsyncSession,
@@ -169,7 +170,7 @@ async def record_outcomes(session: AsyncSession,
     table = EVENTS
     if is_sqlite(session) or len(outcomes) == 1:
         for (status, reason, customer_id), event_ids in outcomes.items():
-            await session.execute(update(table).where(one_of(session, table.c.id, event_ids)).values(
+            await session.execute(update(table).where(column_in(session, table.c.id, event_ids)).values(
                 status=status, unmatched_reason=reason, matched_customer_id=customer_id))
         return
     columns: tuple[list[str | None], ...] = ([], [], [], [])
@@ -200,7 +201,7 @@ async def requeue_set_aside(session: AsyncSession, event_ids: list[str], reason_
         return 0
     table = EVENTS
     result: CursorResult[Any] = await session.execute(update(table).where(  # type: ignore[assignment]
-        one_of(session, table.c.id, event_ids), table.c.status == EventStatus.UNMATCHED,
+        column_in(session, table.c.id, event_ids), table.c.status == EventStatus.UNMATCHED,
         table.c.unmatched_reason.like(reason_prefix + "%"),
     ).values(status=EventStatus.PENDING, unmatched_reason=None))
     return int(result.rowcount or 0)
@@ -226,18 +227,18 @@ async def customers_named(session: AsyncSession, org_id: str, mode: str, *, by_e
     references are absent (one query)."""
     col = Customer.external_customer_id if by_external else Customer.id
     rows = (await session.execute(select(col.label("ref"), Customer.id.label("id")).where(
-        Customer.org_id == org_id, Customer.mode == mode, one_of(session, col, refs)))).all()
+        Customer.org_id == org_id, Customer.mode == mode, column_in(session, col, refs)))).all()
     return {ref: cid for ref, cid in rows}
 
 
-async def named_customer(session: AsyncSession, who: Principal, *, customer_id: str | None = None,
+async def named_customer(session: AsyncSession, principal: Principal, *, customer_id: str | None = None,
                          external_customer_id: str | None = None) -> Customer | None:
     """The caller's customer an event reference names (by id when ``customer_id`` is given, else by
     external id), or None."""
     col, ref = (Customer.id, customer_id) if customer_id is not None else \
         (Customer.external_customer_id, external_customer_id or "")
     return (await session.execute(select(Customer).where(
-        Customer.org_id == who.org_id, Customer.mode == who.mode, col == ref))).scalar_one_or_none()
+        Customer.org_id == principal.org_id, Customer.mode == principal.mode, col == ref))).scalar_one_or_none()
 
 
 async def repend_matched(session: AsyncSession, *, org_id: str, mode: str, customer_id: str,

@@ -19,7 +19,7 @@ from monk.models import Customer
 from monk.models.statuses import EventStatus
 
 
-def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dict[str, Any]]:
+def to_rows(principal: Principal, events: list[ValidEvent], now: datetime) -> list[dict[str, Any]]:
     """Rows for the events table, ``pending`` and received at ``now`` (the only place event rows are
     built); a missing key gets a UUID, a missing timestamp ``now``.
 
@@ -27,7 +27,7 @@ def to_rows(who: Principal, events: list[ValidEvent], now: datetime) -> list[dic
     most recent version wins). Ids are UUIDv7 strings (time-ordered).
     """
     rows: dict[str, dict[str, Any]] = {}
-    org, mode = who.org_id, who.mode
+    org, mode = principal.org_id, principal.mode
     for name, cid, ext, contract, key, ts, props in events:
         if key is None:
             key = str(uuid7())
@@ -55,7 +55,7 @@ async def requeue_customer(session: AsyncSession, customer: Customer, *, start: 
     return n
 
 
-async def rematch(session: AsyncSession, who: Principal, body: RematchIn) -> int:
+async def rematch(session: AsyncSession, principal: Principal, body: RematchIn) -> int:
     """``POST /v1/events/rematch``: re-queue the unmatched events of one customer (by ``customerId``
     or ``externalCustomerId``) whose timestamp lies in ``[start, end)``; returns how many.
 
@@ -64,11 +64,11 @@ async def rematch(session: AsyncSession, who: Principal, body: RematchIn) -> int
     Events that name an external id no customer has are not touched: nothing could match them."""
     start, end = body.checked()
     if body.customer_id is not None:
-        customer = await repository.named_customer(session, who, customer_id=body.customer_id)
+        customer = await repository.named_customer(session, principal, customer_id=body.customer_id)
         ref = f"Customer '{body.customer_id}'"
     else:
         customer = await repository.named_customer(
-            session, who, external_customer_id=body.external_customer_id)
+            session, principal, external_customer_id=body.external_customer_id)
         ref = f"Customer with externalCustomerId '{body.external_customer_id}'"
     if customer is None:
         raise NotFound(f"{ref} not found")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.invoices.transitions import Mover, sources
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
-from monk.kit.db import claiming, insert_for, one_of
+from monk.kit.db import claiming, column_in, insert_for
 from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Invoice, InvoiceLine, PlanPricing, Pricing, Sequence
 from monk.models.statuses import OPEN_INVOICE_STATUSES, InvoiceKind, InvoiceStatus, JobKind
@@ -29,10 +29,10 @@ async def reload(session: AsyncSession, invoice: Invoice) -> None:
     await session.refresh(invoice)
 
 
-async def get(session: AsyncSession, who: Principal, invoice_id: str) -> Invoice | None:
+async def get(session: AsyncSession, principal: Principal, invoice_id: str) -> Invoice | None:
     """The caller's invoice ``invoice_id`` or None."""
     return (await session.execute(select(Invoice).where(
-        Invoice.id == invoice_id, Invoice.org_id == who.org_id, Invoice.mode == who.mode,
+        Invoice.id == invoice_id, Invoice.org_id == principal.org_id, Invoice.mode == principal.mode,
     ))).scalar_one_or_none()
 
 
@@ -64,11 +64,11 @@ async def replace_lines(session: AsyncSession, invoice_id: str, rows: list[dict[
 
 
 async def list_page(
-    session: AsyncSession, who: Principal, pg: Page, *, customer_id: str | None, contract_id: str | None,
+    session: AsyncSession, principal: Principal, page: Page, *, customer_id: str | None, contract_id: str | None,
     status: str | None, created_after: Any, created_before: Any,
 ) -> tuple[list[Invoice], int]:
     """One page of invoices ordered by invoice date, and the total matching the filters."""
-    cond: list[Any] = [Invoice.org_id == who.org_id, Invoice.mode == who.mode]
+    cond: list[Any] = [Invoice.org_id == principal.org_id, Invoice.mode == principal.mode]
     if customer_id is not None:
         cond.append(Invoice.customer_id == customer_id)
     if contract_id is not None:
@@ -81,15 +81,15 @@ async def list_page(
         cond.append(Invoice.created_at < created_before)
     total = (await session.execute(select(func.count()).select_from(Invoice).where(*cond))).scalar_one()
     rows = (await session.execute(select(Invoice).where(*cond).order_by(
-        Invoice.invoice_date, Invoice.contract_id, Invoice.slot).limit(pg.limit).offset(pg.offset))).scalars().all()
+        Invoice.invoice_date, Invoice.contract_id, Invoice.slot).limit(page.limit).offset(page.offset))).scalars().all()
     return list(rows), total
 
 
-async def upcoming(session: AsyncSession, who: Principal, customer_id: str, today: date) -> Invoice | None:
+async def upcoming(session: AsyncSession, principal: Principal, customer_id: str, today: date) -> Invoice | None:
     """The next invoice to be issued for the customer's active contracts: the earliest open one dated after today."""
     return (await session.execute(
         select(Invoice).join(Contract, Contract.id == Invoice.contract_id).where(
-            Invoice.org_id == who.org_id, Invoice.mode == who.mode, Invoice.customer_id == customer_id,
+            Invoice.org_id == principal.org_id, Invoice.mode == principal.mode, Invoice.customer_id == customer_id,
             Contract.is_active.is_(True), Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date > today,
         ).order_by(Invoice.invoice_date, Invoice.slot).limit(1)
     )).scalar_one_or_none()
@@ -144,7 +144,7 @@ async def due_for_finalization(session: AsyncSession, on_or_before: date, limit:
     retry is left out, and so are its contract's later invoices (they wait behind it)."""
     query = select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before)
     if ids is not None:
-        query = query.where(one_of(session, Invoice.id, ids))
+        query = query.where(column_in(session, Invoice.id, ids))
     if now is not None:
         query = query.where(~failures.held_back(FINALIZE_JOB, Invoice.contract_id, now))
     query = query.order_by(Invoice.invoice_date, Invoice.slot).limit(limit)
@@ -207,7 +207,7 @@ async def set_processing_error(session: AsyncSession, invoice_id: str, error: st
                                   .returning(Invoice))).scalar_one_or_none()
 
 
-async def open_usage_invoices_on_meter(session: AsyncSession, who: Principal, meter_id: str, *,
+async def open_usage_invoices_on_meter(session: AsyncSession, principal: Principal, meter_id: str, *,
                                        fresh: bool = False) -> list[Invoice]:
     """Open (Drafted / In Progress) invoices that bill usage, of contracts with a phase whose plan prices
     ``meter_id``; ordered by contract and date. ``fresh`` re-reads invoices already loaded."""
@@ -215,10 +215,10 @@ async def open_usage_invoices_on_meter(session: AsyncSession, who: Principal, me
         select(ContractPhase.contract_id)
         .join(PlanPricing, PlanPricing.plan_id == ContractPhase.plan_id)
         .join(Pricing, Pricing.id == PlanPricing.pricing_id)
-        .where(Pricing.meter_id == meter_id, Pricing.org_id == who.org_id, Pricing.mode == who.mode)
+        .where(Pricing.meter_id == meter_id, Pricing.org_id == principal.org_id, Pricing.mode == principal.mode)
     )
     return list((await session.execute(select(Invoice).where(
-        Invoice.org_id == who.org_id, Invoice.mode == who.mode, Invoice.contract_id.in_(on_meter),
+        Invoice.org_id == principal.org_id, Invoice.mode == principal.mode, Invoice.contract_id.in_(on_meter),
         Invoice.status.in_(OPEN_STATUSES), Invoice.usage_start.is_not(None),
     ).order_by(Invoice.contract_id, Invoice.invoice_date, Invoice.id)
         .execution_options(populate_existing=fresh))).scalars().all())

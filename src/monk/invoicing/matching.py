@@ -218,7 +218,7 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
     fault (``kit.jobs.run_isolated``) instead of marking events matched whose draft is stale.
 
     Plain rows and Core statements throughout (no ORM objects per event): this is the worker's
-    per-event path, and on PostgreSQL id lists travel as one array parameter (``kit.db.one_of``).
+    per-event path, and on PostgreSQL id lists travel as one array parameter (``kit.db.column_in``).
     """
     old = await store.forget_usage(session, [e.id for e in events if e.matched_customer_id is not None])
     dirty: set[tuple[str, date]] = {(r["contract_id"], r["period_start"]) for r in old}

@@ -12,7 +12,7 @@ from sqlalchemy import Float, Table, and_, delete, false, func, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.kit.db import bulk_insert, bulk_upsert, one_of
+from monk.kit.db import bulk_insert, bulk_upsert, column_in
 from monk.models import Contract, ContractPhase, Meter, RateCard, UsageRecord, UsageRollup
 
 RollupKey = tuple[str, str, date, str, str]  # contract, meter, period start, phase, dimension key
@@ -34,8 +34,8 @@ async def lock(session: AsyncSession, contract_ids: Iterable[str] = (), *,
     ids, customers = sorted(set(contract_ids)), sorted(set(customer_ids))
     if not ids and not customers:
         return
-    where = or_(one_of(session, Contract.id, ids) if ids else false(),
-                one_of(session, Contract.customer_id, customers) if customers else false())
+    where = or_(column_in(session, Contract.id, ids) if ids else false(),
+                column_in(session, Contract.customer_id, customers) if customers else false())
     await session.execute(select(Contract.id).where(where).order_by(Contract.id).with_for_update(key_share=True))
 
 
@@ -49,7 +49,7 @@ async def of_customers(session: AsyncSession, customer_ids: list[str]) -> dict[s
     out: dict[str, list[Contract]] = {c: [] for c in customer_ids}
     if customer_ids:
         for c in (await session.execute(
-                select(Contract).where(one_of(session, Contract.customer_id, customer_ids))
+                select(Contract).where(column_in(session, Contract.customer_id, customer_ids))
                 .order_by(Contract.start_date, Contract.id))).scalars().all():
             out[c.customer_id].append(c)
     return out
@@ -58,7 +58,7 @@ async def of_customers(session: AsyncSession, customer_ids: list[str]) -> dict[s
 async def phases_of(session: AsyncSession, contract_ids: list[str]) -> list[ContractPhase]:
     """The phases of the listed contracts, by contract, each contract's oldest first."""
     return list((await session.execute(
-        select(ContractPhase).where(one_of(session, ContractPhase.contract_id, contract_ids))
+        select(ContractPhase).where(column_in(session, ContractPhase.contract_id, contract_ids))
         .order_by(ContractPhase.contract_id, ContractPhase.starts_at, ContractPhase.created_at))).scalars().all())
 
 
@@ -85,7 +85,7 @@ async def forget_usage(session: AsyncSession, event_ids: list[str]) -> list[dict
         return []
     records = USAGE_RECORDS
     return [dict(r._mapping) for r in (await session.execute(
-        delete(records).where(one_of(session, records.c.event_id, event_ids))
+        delete(records).where(column_in(session, records.c.event_id, event_ids))
         .returning(records.c.contract_id, records.c.meter_id, records.c.period_start, records.c.phase_id,
                    records.c.dimension_key, records.c.value)
     )).all()]

@@ -313,14 +313,14 @@ async def set_aside(session: AsyncSession, invoice_id: str, error: BaseException
                                  group_id=inv.contract_id, error=error, now=now)
 
 
-async def rerate_meter(session: AsyncSession, who: Principal, meter_id: str, *, now: datetime) -> int:
+async def rerate_meter(session: AsyncSession, principal: Principal, meter_id: str, *, now: datetime) -> int:
     """Rebuild every open draft of the caller's that bills usage of a contract whose plan prices
     ``meter_id`` (finalized invoices never change). Returns how many invoices were rebuilt."""
     # Lock the contracts first (``invoicing.repository.lock``, as the worker does before it rebuilds
     # their drafts), then read their open invoices afresh: a draft finalized meanwhile is left alone.
     await store.lock(session, {inv.contract_id for inv in
-                                   await repository.open_usage_invoices_on_meter(session, who, meter_id)})
-    invoices = await repository.open_usage_invoices_on_meter(session, who, meter_id, fresh=True)
+                                   await repository.open_usage_invoices_on_meter(session, principal, meter_id)})
+    invoices = await repository.open_usage_invoices_on_meter(session, principal, meter_id, fresh=True)
     billings: dict[str, ContractBilling] = {}
     for inv in invoices:
         if inv.contract_id not in billings:

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.kit.db import insert_for, one_of
+from monk.kit.db import column_in, insert_for
 from monk.kit.jobs import Backoff, error_text
 from monk.models import JobFailure
 
@@ -43,7 +43,7 @@ async def hand_back_due(session: AsyncSession, kind: str, now: datetime, limit: 
     ).order_by(JobFailure.retry_at).limit(limit))).scalars().all())
     if due:
         await session.execute(update(JobFailure).where(
-            JobFailure.kind == kind, one_of(session, JobFailure.item_id, [f.item_id for f in due]),
+            JobFailure.kind == kind, column_in(session, JobFailure.item_id, [f.item_id for f in due]),
         ).values(retry_at=None))
     return due
 
@@ -67,7 +67,7 @@ async def clear(session: AsyncSession, kind: str, item_ids: list[str]) -> list[s
         return []
     table = FAILURES
     return list((await session.execute(delete(table).where(
-        table.c.kind == kind, one_of(session, table.c.item_id, item_ids)).returning(table.c.item_id))).scalars())
+        table.c.kind == kind, column_in(session, table.c.item_id, item_ids)).returning(table.c.item_id))).scalars())
 
 
 async def of_kind(session: AsyncSession, kind: str) -> list[JobFailure]:

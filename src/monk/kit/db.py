@@ -142,7 +142,7 @@ def is_sqlite(session_or_engine: AsyncSession | AsyncEngine) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-def one_of(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
+def column_in(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
     """``column IN values`` in the dialect's cheapest form. On PostgreSQL the values travel as one
     array parameter (thousands of ids are one bind, not thousands rendered into the SQL and a new
     prepared statement for every list length) and are joined as ``IN (SELECT unnest($1))``: a

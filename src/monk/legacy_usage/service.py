@@ -35,8 +35,8 @@ def _legacy_property(quantity: Decimal) -> int | str:
         format_quantity(quantity)
 
 
-async def _legacy_customer(session: AsyncSession, who: Principal, ref: str) -> Customer:
-    found = await customers.get(session, who, ref) or await customers.by_external_id(session, who, ref)
+async def _legacy_customer(session: AsyncSession, principal: Principal, ref: str) -> Customer:
+    found = await customers.get(session, principal, ref) or await customers.by_external_id(session, principal, ref)
     if found is None:
         raise Unprocessable(f"customerId: customer '{ref}' not found")
     return found
@@ -52,7 +52,7 @@ def _legacy_event_name(meter: Meter, pricing_code: str) -> str:
 
 
 async def record_legacy_usage(
-    session: AsyncSession, who: Principal, body: LegacyUsageIn, *, now: datetime,
+    session: AsyncSession, principal: Principal, body: LegacyUsageIn, *, now: datetime,
 ) -> dict[str, Any]:
     """Store a legacy usage (``POST /api/v1/usages``) as an event the pricing's meter accepts.
 
@@ -72,14 +72,14 @@ async def record_legacy_usage(
     timestamp = ensure_utc(body.timestamp) if body.timestamp is not None else now
     if timestamp > now + MAX_FUTURE:
         raise ValidationFailed("timestamp: must not be more than 1 hour in the future")
-    customer = await _legacy_customer(session, who, body.customer_id)
-    pricing = await repository.pricing_by_code(session, who, body.pricing_code)
+    customer = await _legacy_customer(session, principal, body.customer_id)
+    pricing = await repository.pricing_by_code(session, principal, body.pricing_code)
     if pricing is None:
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' not found")
     if pricing.model not in METERED_MODELS or pricing.meter_id is None:
         raise Unprocessable(f"pricingCode: pricing '{body.pricing_code}' is {pricing.model}, not usage-based "
                             "(USAGE or TIER)")
-    meter = await repository.meter(session, who, pricing.meter_id)
+    meter = await repository.meter(session, principal, pricing.meter_id)
     if meter is None or meter.archived_at is not None or meter.status != MeterStatus.ACTIVE:
         raise Unprocessable(f"pricingCode: the meter of pricing '{body.pricing_code}' is archived or inactive")
     name = _legacy_event_name(meter, body.pricing_code)
@@ -100,9 +100,9 @@ async def record_legacy_usage(
     m = match_event(meter_spec(meter), name, properties)
     if not m.accepted:
         raise Unprocessable(f"the meter of pricing '{body.pricing_code}' would not accept this usage: {m.reason}")
-    if await repository.event_key_taken(session, who, body.idempotency_key):
+    if await repository.event_key_taken(session, principal, body.idempotency_key):
         raise Conflict(f"A usage with idempotencyKey '{body.idempotency_key}' already exists")
-    [row] = to_rows(who, [ValidEvent(name, customer.id, None, None, body.idempotency_key, timestamp, properties)],
+    [row] = to_rows(principal, [ValidEvent(name, customer.id, None, None, body.idempotency_key, timestamp, properties)],
                     now)
     try:
         async with session.begin_nested():  # a savepoint: a concurrent request may take the key first

@@ -13,32 +13,32 @@ from monk.models.statuses import PlanStatus
 BLOCKING_PLAN_STATUSES = (PlanStatus.ACTIVE, PlanStatus.DRAFT)
 
 
-def _scope(who: Principal) -> list[ColumnElement[bool]]:
-    return [Meter.org_id == who.org_id, Meter.mode == who.mode]
+def _scope(principal: Principal) -> list[ColumnElement[bool]]:
+    return [Meter.org_id == principal.org_id, Meter.mode == principal.mode]
 
 
-async def get(session: AsyncSession, who: Principal, meter_id: str) -> Meter | None:
+async def get(session: AsyncSession, principal: Principal, meter_id: str) -> Meter | None:
     """The meter ``meter_id`` (archived or not) in the caller's organization and mode, or None."""
-    return (await session.execute(select(Meter).where(Meter.id == meter_id, *_scope(who)))).scalar_one_or_none()
+    return (await session.execute(select(Meter).where(Meter.id == meter_id, *_scope(principal)))).scalar_one_or_none()
 
 
-async def get_live(session: AsyncSession, who: Principal, meter_id: str) -> Meter | None:
+async def get_live(session: AsyncSession, principal: Principal, meter_id: str) -> Meter | None:
     """The meter ``meter_id`` if it exists in the caller's organization and mode and is not archived."""
     return (await session.execute(
-        select(Meter).where(Meter.id == meter_id, Meter.archived_at.is_(None), *_scope(who))
+        select(Meter).where(Meter.id == meter_id, Meter.archived_at.is_(None), *_scope(principal))
     )).scalar_one_or_none()
 
 
-async def live_by_code(session: AsyncSession, who: Principal, code: str) -> Meter | None:
+async def live_by_code(session: AsyncSession, principal: Principal, code: str) -> Meter | None:
     """The non-archived meter with ``code``, or None (archived meters free their code)."""
     return (await session.execute(
-        select(Meter).where(Meter.code == code, Meter.archived_at.is_(None), *_scope(who))
+        select(Meter).where(Meter.code == code, Meter.archived_at.is_(None), *_scope(principal))
     )).scalar_one_or_none()
 
 
-async def list_page(session: AsyncSession, who: Principal, page: Page, *, status: str) -> tuple[list[Meter], int]:
+async def list_page(session: AsyncSession, principal: Principal, page: Page, *, status: str) -> tuple[list[Meter], int]:
     """One page of meters, oldest first, and the total; ``status`` is ``active``, ``inactive`` or ``all``."""
-    cond = _scope(who)
+    cond = _scope(principal)
     if status != "all":
         cond.append(Meter.status == status)
     total = (await session.execute(select(func.count()).select_from(Meter).where(*cond))).scalar_one()
@@ -48,7 +48,7 @@ async def list_page(session: AsyncSession, who: Principal, page: Page, *, status
     return list(rows), total
 
 
-async def blocking_use(session: AsyncSession, who: Principal, meter_id: str) -> tuple[str, str, str] | None:
+async def blocking_use(session: AsyncSession, principal: Principal, meter_id: str) -> tuple[str, str, str] | None:
     """One ``(pricing code, plan code, plan status)`` where a pricing on the meter is in a DRAFT or
     ACTIVE plan, or None when the meter can be archived."""
     row = (await session.execute(
@@ -56,8 +56,8 @@ async def blocking_use(session: AsyncSession, who: Principal, meter_id: str) -> 
         .join(PlanPricing, PlanPricing.pricing_id == Pricing.id)
         .join(Plan, Plan.id == PlanPricing.plan_id)
         .where(
-            Pricing.meter_id == meter_id, Pricing.org_id == who.org_id, Pricing.mode == who.mode,
-            Plan.org_id == who.org_id, Plan.mode == who.mode, Plan.status.in_(BLOCKING_PLAN_STATUSES),
+            Pricing.meter_id == meter_id, Pricing.org_id == principal.org_id, Pricing.mode == principal.mode,
+            Plan.org_id == principal.org_id, Plan.mode == principal.mode, Plan.status.in_(BLOCKING_PLAN_STATUSES),
         )
         .order_by(Plan.created_at, Plan.id)
         .limit(1)

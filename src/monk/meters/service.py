@@ -21,7 +21,7 @@ def _duplicate(code: str) -> Conflict:
     return Conflict(f"A meter with code '{code}' already exists")
 
 
-async def create(session: AsyncSession, who: Principal, body: MeterCreate, now: datetime) -> Meter:
+async def create(session: AsyncSession, principal: Principal, body: MeterCreate, now: datetime) -> Meter:
     """Create an active meter.
 
     ``aggregationKey`` is required for SUM, MAX, MIN and UNIQUE_COUNT (also when ``sql`` is given) and
@@ -30,11 +30,11 @@ async def create(session: AsyncSession, who: Principal, body: MeterCreate, now: 
     """
     if body.aggregation_type != "COUNT" and not body.aggregation_key:
         raise ValidationFailed(f"aggregationKey: required for {body.aggregation_type} meters")
-    if await repository.live_by_code(session, who, body.code):
+    if await repository.live_by_code(session, principal, body.code):
         raise _duplicate(body.code)
     etf = body.event_type_filter
     meter = Meter(
-        id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
         code=body.code, display_name=body.display_name, description=body.description,
         aggregation_type=body.aggregation_type, status=MeterStatus.ACTIVE,
         event_include=list(etf.include or []) if etf else [],
@@ -48,30 +48,30 @@ async def create(session: AsyncSession, who: Principal, body: MeterCreate, now: 
             session.add(meter)
             await session.flush()
     except IntegrityError:
-        if await repository.live_by_code(session, who, body.code):  # a concurrent create won the index
+        if await repository.live_by_code(session, principal, body.code):  # a concurrent create won the index
             raise _duplicate(body.code) from None
         raise
     return meter
 
 
-async def get(session: AsyncSession, who: Principal, meter_id: str) -> Meter:
+async def get(session: AsyncSession, principal: Principal, meter_id: str) -> Meter:
     """The caller's meter ``meter_id`` (archived ones included). Raises ``NotFound`` (404)."""
-    meter = await repository.get(session, who, meter_id)
+    meter = await repository.get(session, principal, meter_id)
     if meter is None:
         raise NotFound(f"Meter '{meter_id}' not found")
     return meter
 
 
-async def archive(session: AsyncSession, who: Principal, meter_id: str, now: datetime) -> Meter:
+async def archive(session: AsyncSession, principal: Principal, meter_id: str, now: datetime) -> Meter:
     """Archive (soft-delete) a meter: ``archived_at`` = now, status ``inactive``; its code becomes reusable.
 
     Raises ``NotFound`` (404) for an unknown meter, ``Conflict`` (409) when it is already archived or a
     pricing on it belongs to a DRAFT or ACTIVE plan.
     """
-    meter = await get(session, who, meter_id)
+    meter = await get(session, principal, meter_id)
     if meter.archived_at is not None:
         raise Conflict("Meter is already archived")
-    use = await repository.blocking_use(session, who, meter.id)
+    use = await repository.blocking_use(session, principal, meter.id)
     if use is not None:
         pricing_code, plan_code, plan_status = use
         raise Conflict(

@@ -6,22 +6,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
-from monk.kit.db import one_of
+from monk.kit.db import column_in
 from monk.kit.pagination import Page
 from monk.models import Plan, PlanPricing, Pricing, Product
 
 
-async def get(session: AsyncSession, who: Principal, plan_id: str) -> Plan | None:
+async def get(session: AsyncSession, principal: Principal, plan_id: str) -> Plan | None:
     """The plan ``plan_id`` in the caller's organization and mode, or None."""
     return (await session.execute(
-        select(Plan).where(Plan.id == plan_id, Plan.org_id == who.org_id, Plan.mode == who.mode)
+        select(Plan).where(Plan.id == plan_id, Plan.org_id == principal.org_id, Plan.mode == principal.mode)
     )).scalar_one_or_none()
 
 
-async def by_code(session: AsyncSession, who: Principal, plan_code: str) -> Plan | None:
+async def by_code(session: AsyncSession, principal: Principal, plan_code: str) -> Plan | None:
     """The plan with ``plan_code`` in the caller's organization and mode, or None."""
     return (await session.execute(select(Plan).where(
-        Plan.plan_code == plan_code, Plan.org_id == who.org_id, Plan.mode == who.mode,
+        Plan.plan_code == plan_code, Plan.org_id == principal.org_id, Plan.mode == principal.mode,
     ))).scalar_one_or_none()
 
 
@@ -42,7 +42,7 @@ async def pricing_of_plans(session: AsyncSession, plan_ids: set[str]) -> dict[st
         select(PlanPricing.plan_id, Pricing).select_from(Pricing)
         .join(PlanPricing, PlanPricing.pricing_id == Pricing.id)
         .join(Plan, Plan.id == PlanPricing.plan_id)
-        .where(one_of(session, PlanPricing.plan_id, sorted(plan_ids)),
+        .where(column_in(session, PlanPricing.plan_id, sorted(plan_ids)),
                Pricing.org_id == Plan.org_id, Pricing.mode == Plan.mode)
         .order_by(PlanPricing.plan_id, PlanPricing.position)
     )).all()
@@ -52,7 +52,7 @@ async def pricing_of_plans(session: AsyncSession, plan_ids: set[str]) -> dict[st
 
 
 async def expanded_pricing(
-    session: AsyncSession, who: Principal, plan_ids: list[str]
+    session: AsyncSession, principal: Principal, plan_ids: list[str]
 ) -> dict[str, list[tuple[Pricing, str]]]:
     """For each of ``plan_ids``: its ``(pricing, product name)`` list by position (one query)."""
     out: dict[str, list[tuple[Pricing, str]]] = {pid: [] for pid in plan_ids}
@@ -62,7 +62,7 @@ async def expanded_pricing(
         select(PlanPricing.plan_id, Pricing, Product.name)
         .join(Pricing, Pricing.id == PlanPricing.pricing_id)
         .join(Product, Product.id == Pricing.product_id)
-        .where(PlanPricing.plan_id.in_(plan_ids), Pricing.org_id == who.org_id, Pricing.mode == who.mode)
+        .where(PlanPricing.plan_id.in_(plan_ids), Pricing.org_id == principal.org_id, Pricing.mode == principal.mode)
         .order_by(PlanPricing.plan_id, PlanPricing.position)
     )).all()
     for plan_id, pricing, product_name in rows:
@@ -76,10 +76,10 @@ def add_pricing(session: AsyncSession, plan_id: str, pricing_ids: list[str]) -> 
 
 
 async def list_page(
-    session: AsyncSession, who: Principal, page: Page, *, status: str | None
+    session: AsyncSession, principal: Principal, page: Page, *, status: str | None
 ) -> tuple[list[Plan], int]:
     """One page of plans, oldest first, and the total matching ``status`` (all statuses when None)."""
-    cond = [Plan.org_id == who.org_id, Plan.mode == who.mode]
+    cond = [Plan.org_id == principal.org_id, Plan.mode == principal.mode]
     if status is not None:
         cond.append(Plan.status == status)
     total = (await session.execute(select(func.count()).select_from(Plan).where(*cond))).scalar_one()

@@ -21,22 +21,22 @@ def _duplicate(code: str) -> Conflict:
 
 
 async def create(
-    session: AsyncSession, who: Principal, body: PlanCreate, now: datetime
+    session: AsyncSession, principal: Principal, body: PlanCreate, now: datetime
 ) -> tuple[Plan, list[tuple[Pricing, str]]]:
     """Create a plan bundling ``pricingIds`` in the given order; returns ``(plan, [(pricing, product name)])``.
 
     Raises ``ValidationFailed`` (400) naming the first pricing id unknown in this organization and mode,
     ``Conflict`` (409) when ``planCode`` is already used.
     """
-    pricing = await pricing_repo.get_many(session, who, body.pricing_ids)
+    pricing = await pricing_repo.get_many(session, principal, body.pricing_ids)
     if len(pricing) != len(body.pricing_ids):
         found = {p.id for p, _ in pricing}
         missing = next(i for i in body.pricing_ids if i not in found)
         raise ValidationFailed(f"pricingIds: pricing '{missing}' not found")
-    if await repository.by_code(session, who, body.plan_code):
+    if await repository.by_code(session, principal, body.plan_code):
         raise _duplicate(body.plan_code)
     plan = Plan(
-        id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
         name=body.name, plan_code=body.plan_code, currency=body.currency,
         billing_frequency=body.billing_frequency, net_terms=body.net_terms, auto_pay=body.auto_pay,
         credit_grant_cents=body.credit_grant_cents, status=body.status, description=body.description,
@@ -46,7 +46,7 @@ async def create(
             session.add(plan)
             await session.flush()
     except IntegrityError:
-        if await repository.by_code(session, who, body.plan_code):  # a concurrent create took the code
+        if await repository.by_code(session, principal, body.plan_code):  # a concurrent create took the code
             raise _duplicate(body.plan_code) from None
         raise
     repository.add_pricing(session, plan.id, body.pricing_ids)
@@ -54,9 +54,9 @@ async def create(
     return plan, pricing
 
 
-async def get(session: AsyncSession, who: Principal, plan_id: str) -> tuple[Plan, list[tuple[Pricing, str]]]:
+async def get(session: AsyncSession, principal: Principal, plan_id: str) -> tuple[Plan, list[tuple[Pricing, str]]]:
     """The caller's plan with its ``(pricing, product name)`` list in order. Raises ``NotFound`` (404)."""
-    plan = await repository.get(session, who, plan_id)
+    plan = await repository.get(session, principal, plan_id)
     if plan is None:
         raise NotFound(f"Plan '{plan_id}' not found")
-    return plan, (await repository.expanded_pricing(session, who, [plan.id]))[plan.id]
+    return plan, (await repository.expanded_pricing(session, principal, [plan.id]))[plan.id]

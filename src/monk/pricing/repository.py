@@ -10,36 +10,36 @@ from monk.kit.pagination import Page
 from monk.models import Pricing, Product
 
 
-def _scope(who: Principal) -> list[ColumnElement[bool]]:
-    return [Pricing.org_id == who.org_id, Pricing.mode == who.mode,
-            Product.org_id == who.org_id, Product.mode == who.mode]
+def _scope(principal: Principal) -> list[ColumnElement[bool]]:
+    return [Pricing.org_id == principal.org_id, Pricing.mode == principal.mode,
+            Product.org_id == principal.org_id, Product.mode == principal.mode]
 
 
 def _with_product() -> Select[tuple[Pricing, str]]:
     return select(Pricing, Product.name).join(Product, Product.id == Pricing.product_id)
 
 
-async def get(session: AsyncSession, who: Principal, pricing_id: str) -> tuple[Pricing, str] | None:
+async def get(session: AsyncSession, principal: Principal, pricing_id: str) -> tuple[Pricing, str] | None:
     """``(pricing, product name)`` for ``pricing_id`` in the caller's organization and mode, or None."""
-    row = (await session.execute(_with_product().where(Pricing.id == pricing_id, *_scope(who)))).first()
+    row = (await session.execute(_with_product().where(Pricing.id == pricing_id, *_scope(principal)))).first()
     return None if row is None else (row[0], row[1])
 
 
-async def get_many(session: AsyncSession, who: Principal, ids: list[str]) -> list[tuple[Pricing, str]]:
+async def get_many(session: AsyncSession, principal: Principal, ids: list[str]) -> list[tuple[Pricing, str]]:
     """``(pricing, product name)`` for each of ``ids`` found in the caller's organization and mode, in the
     order of ``ids`` (unknown ids are left out; a repeated id appears once per occurrence)."""
     if not ids:
         return []
-    rows = (await session.execute(_with_product().where(Pricing.id.in_(set(ids)), *_scope(who)))).all()
+    rows = (await session.execute(_with_product().where(Pricing.id.in_(set(ids)), *_scope(principal)))).all()
     found = {r[0].id: (r[0], r[1]) for r in rows}
     return [found[i] for i in ids if i in found]
 
 
 async def list_page(
-    session: AsyncSession, who: Principal, page: Page, *, product_id: str | None
+    session: AsyncSession, principal: Principal, page: Page, *, product_id: str | None
 ) -> tuple[list[tuple[Pricing, str]], int]:
     """One page of ``(pricing, product name)``, oldest first, and the total matching the filters."""
-    cond = _scope(who)
+    cond = _scope(principal)
     if product_id is not None:
         cond.append(Pricing.product_id == product_id)
     total = (await session.execute(
@@ -51,24 +51,24 @@ async def list_page(
     return [(r[0], r[1]) for r in rows], total
 
 
-async def get_product(session: AsyncSession, who: Principal, product_id: str) -> Product | None:
+async def get_product(session: AsyncSession, principal: Principal, product_id: str) -> Product | None:
     """The product ``product_id`` in the caller's organization and mode, or None."""
     return (await session.execute(select(Product).where(
-        Product.id == product_id, Product.org_id == who.org_id, Product.mode == who.mode,
+        Product.id == product_id, Product.org_id == principal.org_id, Product.mode == principal.mode,
     ))).scalar_one_or_none()
 
 
-async def codes_with_prefix(session: AsyncSession, who: Principal, base: str) -> set[str]:
+async def codes_with_prefix(session: AsyncSession, principal: Principal, base: str) -> set[str]:
     """Pricing codes equal to ``base`` or starting with ``base-`` in the caller's organization and mode."""
     rows = (await session.execute(select(Pricing.code).where(
-        Pricing.org_id == who.org_id, Pricing.mode == who.mode,
+        Pricing.org_id == principal.org_id, Pricing.mode == principal.mode,
         (Pricing.code == base) | Pricing.code.startswith(f"{base}-", autoescape=True),
     ))).scalars().all()
     return set(rows)
 
 
-async def code_taken(session: AsyncSession, who: Principal, code: str) -> bool:
+async def code_taken(session: AsyncSession, principal: Principal, code: str) -> bool:
     """Whether a pricing of the caller's organization and mode already has ``code``."""
     return (await session.execute(select(func.count()).select_from(Pricing).where(
-        Pricing.org_id == who.org_id, Pricing.mode == who.mode, Pricing.code == code,
+        Pricing.org_id == principal.org_id, Pricing.mode == principal.mode, Pricing.code == code,
     ))).scalar_one() > 0

@@ -91,13 +91,13 @@ def _tiers(body: PricingCreate) -> list[dict[str, Any]]:
     return dump_tiers(tiers)
 
 
-async def _code(session: AsyncSession, who: Principal, body: PricingCreate) -> str:
+async def _code(session: AsyncSession, principal: Principal, body: PricingCreate) -> str:
     if body.code is not None:
-        if await repository.code_taken(session, who, body.code):
+        if await repository.code_taken(session, principal, body.code):
             raise Conflict(f"A pricing with code '{body.code}' already exists")
         return body.code
     base = slugify(body.name)
-    taken = await repository.codes_with_prefix(session, who, base)
+    taken = await repository.codes_with_prefix(session, principal, base)
     if base not in taken:
         return base
     n = 2
@@ -106,7 +106,9 @@ async def _code(session: AsyncSession, who: Principal, body: PricingCreate) -> s
     return f"{base}-{n}"
 
 
-async def create(session: AsyncSession, who: Principal, body: PricingCreate, now: datetime) -> tuple[Pricing, str]:
+async def create(
+    session: AsyncSession, principal: Principal, body: PricingCreate, now: datetime,
+) -> tuple[Pricing, str]:
     """Create a pricing (and its product when ``productName`` is given); returns ``(pricing, product name)``.
 
     Amounts are exact dollars. ``tiering`` defaults to NONE, or VOLUME for TIER. ``code`` defaults to a
@@ -117,20 +119,20 @@ async def create(session: AsyncSession, who: Principal, body: PricingCreate, now
     """
     tiering = _check_shape(body)
     tiers = _tiers(body) if tiering != "NONE" else []
-    if body.meter_id is not None and await meters.get_live(session, who, body.meter_id) is None:
+    if body.meter_id is not None and await meters.get_live(session, principal, body.meter_id) is None:
         raise ValidationFailed(f"meterId: meter '{body.meter_id}' does not exist or is archived")
     if body.product_id is not None:
-        product = await repository.get_product(session, who, body.product_id)
+        product = await repository.get_product(session, principal, body.product_id)
         if product is None:
             raise NotFound(f"Product '{body.product_id}' not found")
     else:
-        product = Product(id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        product = Product(id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
                           name=body.product_name, description=body.product_description)
         session.add(product)
         await session.flush()
-    code = await _code(session, who, body)
+    code = await _code(session, principal, body)
     pricing = Pricing(
-        id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
         product_id=product.id, name=body.name, description=body.description, code=code,
         model=body.model, billing_mode=body.billing_mode, tiering=tiering,
         unit_amount=body.unit_amount, flat_amount=body.flat_amount, minimum_amount=body.minimum_amount,
@@ -143,15 +145,15 @@ async def create(session: AsyncSession, who: Principal, body: PricingCreate, now
             session.add(pricing)
             await session.flush()
     except IntegrityError:
-        if await repository.code_taken(session, who, code):  # a concurrent create took the code
+        if await repository.code_taken(session, principal, code):  # a concurrent create took the code
             raise Conflict(f"A pricing with code '{code}' already exists") from None
         raise
     return pricing, product.name
 
 
-async def get(session: AsyncSession, who: Principal, pricing_id: str) -> tuple[Pricing, str]:
+async def get(session: AsyncSession, principal: Principal, pricing_id: str) -> tuple[Pricing, str]:
     """The caller's pricing ``pricing_id`` with its product name. Raises ``NotFound`` (404)."""
-    found = await repository.get(session, who, pricing_id)
+    found = await repository.get(session, principal, pricing_id)
     if found is None:
         raise NotFound(f"Pricing '{pricing_id}' not found")
     return found

@@ -30,8 +30,8 @@ from monk.ratecards.schemas import RateCardPut
 _AMOUNT_RE = re.compile(r"^\d+(\.\d+)?$")
 
 
-async def _meter(session: AsyncSession, who: Principal, meter_id: str) -> Meter:
-    meter = await meters.get(session, who, meter_id)
+async def _meter(session: AsyncSession, principal: Principal, meter_id: str) -> Meter:
+    meter = await meters.get(session, principal, meter_id)
     if meter is None:
         raise NotFound(f"Meter '{meter_id}' not found")
     return meter
@@ -62,7 +62,7 @@ def _entries(meter: Meter, body: RateCardPut) -> list[dict[str, Any]]:
     return dump_rate_entries(out)
 
 
-async def put(session: AsyncSession, who: Principal, meter_id: str, body: RateCardPut,
+async def put(session: AsyncSession, principal: Principal, meter_id: str, body: RateCardPut,
               now: datetime) -> tuple[RateCard, Meter]:
     """Create or replace the rate card of a meter; returns ``(card, meter)``. Open drafts of contracts
     whose plan prices the meter are re-rated (``rerate``).
@@ -71,55 +71,55 @@ async def put(session: AsyncSession, who: Principal, meter_id: str, body: RateCa
     (409) for an archived meter; ``ValidationFailed`` (400) when the meter has no groupKeys, an entry's
     dimension keys are not exactly the meter's groupKeys, or two entries name the same combination.
     """
-    meter = await _meter(session, who, meter_id)
+    meter = await _meter(session, principal, meter_id)
     if meter.archived_at is not None:
         raise Conflict(f"Meter '{meter_id}' is archived")
     if not meter.group_keys:
         raise ValidationFailed(f"Meter '{meter.code}' has no groupKeys; a rate card prices combinations of "
                                "group-key values")
     entries = _entries(meter, body)
-    card = await repository.get(session, who, meter.id)
+    card = await repository.get(session, principal, meter.id)
     if card is None:
-        card = RateCard(id=new_id(), org_id=who.org_id, mode=who.mode, created_at=now, updated_at=now,
+        card = RateCard(id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
                         meter_id=meter.id, fallback_rate=body.fallback_rate, entries=entries)
         try:
             async with session.begin_nested():  # a savepoint: a concurrent PUT may win the unique index
                 session.add(card)
                 await session.flush()
         except IntegrityError:
-            card = await repository.get(session, who, meter.id)
+            card = await repository.get(session, principal, meter.id)
             if card is None:
                 raise
     card.entries = entries
     card.fallback_rate = body.fallback_rate
     card.updated_at = now
     await session.flush()
-    await rerate(session, who, meter.id, now=now)
+    await rerate(session, principal, meter.id, now=now)
     return card, meter
 
 
-async def get(session: AsyncSession, who: Principal, meter_id: str) -> tuple[RateCard, Meter]:
+async def get(session: AsyncSession, principal: Principal, meter_id: str) -> tuple[RateCard, Meter]:
     """The rate card of a meter with the meter. Raises ``NotFound`` (404) for an unknown meter or a
     meter without a rate card."""
-    meter = await _meter(session, who, meter_id)
-    card = await repository.get(session, who, meter.id)
+    meter = await _meter(session, principal, meter_id)
+    card = await repository.get(session, principal, meter.id)
     if card is None:
         raise NotFound(f"Meter '{meter_id}' has no rate card")
     return card, meter
 
 
-async def delete(session: AsyncSession, who: Principal, meter_id: str, now: datetime) -> None:
+async def delete(session: AsyncSession, principal: Principal, meter_id: str, now: datetime) -> None:
     """Remove a meter's rate card (its usage bills at the pricing's ``unitAmount`` again) and re-rate
     open drafts. Raises ``NotFound`` (404) for an unknown meter or a meter without a rate card."""
-    card, meter = await get(session, who, meter_id)
+    card, meter = await get(session, principal, meter_id)
     await repository.delete(session, card)
-    await rerate(session, who, meter.id, now=now)
+    await rerate(session, principal, meter.id, now=now)
 
 
-async def rerate(session: AsyncSession, who: Principal, meter_id: str, *, now: datetime) -> int:
+async def rerate(session: AsyncSession, principal: Principal, meter_id: str, *, now: datetime) -> int:
     """Rebuild every open draft that bills usage of a contract whose plan prices ``meter_id`` (finalized
     invoices never change; ``invoicing.service.rerate_meter``). Returns how many invoices were rebuilt."""
-    return await invoicing.rerate_meter(session, who, meter_id, now=now)
+    return await invoicing.rerate_meter(session, principal, meter_id, now=now)
 
 
 def _override_amount(where: str, raw: Any) -> str:
