@@ -24,6 +24,7 @@ from monk.models import Customer
 from monk.settings import Settings
 from monk.worker.runner import Worker
 from tests.conftest import Api, assert_error
+from tests.waiting import until
 
 RAN: list[str] = []
 
@@ -124,16 +125,6 @@ async def test_a_failing_callback_does_not_stop_the_others(app: Any) -> None:
     assert ran == [1]
 
 
-async def _until(check: Any, seconds: float) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while loop.time() < deadline:
-        if await check():
-            return True
-        await asyncio.sleep(0.02)
-    return False
-
-
 async def test_a_legacy_usage_wakes_the_worker_of_the_app(api: Api, app: Any, database_url: str,
                                                          clock: FrozenClock) -> None:
     from tests.e2e import scenario as s
@@ -145,7 +136,9 @@ async def test_a_legacy_usage_wakes_the_worker_of_the_app(api: Api, app: Any, da
     worker = Worker(app.state.sessions, clock=clock, settings=settings)
     task = asyncio.create_task(worker.run_forever())
     try:
-        await asyncio.sleep(0.5)  # the first pass finds nothing; the worker now sleeps until woken
+        # the first pass (horizons, matching: nothing pending) is over once it reaches finalization;
+        # from then on only a wake-up (or the 2-minute poll) matches a new event
+        await until(lambda: worker._last_finalize is not None, 10, what="the worker's first pass is over")
         r = await api.post("/api/v1/usages", {"customerId": customer["id"], "pricingCode": "calls",
                                               "quantity": 1, "idempotencyKey": "legacy-wake-1"})
         assert r.status_code == 201, r.text
@@ -153,7 +146,7 @@ async def test_a_legacy_usage_wakes_the_worker_of_the_app(api: Api, app: Any, da
         async def matched() -> bool:
             events = (await api.get("/v1/events")).json()["events"]
             return bool(events) and events[0]["status"] != "pending"
-        assert await _until(matched, 10)
+        await until(matched, 10, what="the legacy usage's event is matched")
     finally:
         worker.stop()
         with contextlib.suppress(asyncio.CancelledError):
