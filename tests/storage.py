@@ -126,8 +126,8 @@ async def pricing(session: AsyncSession, who: Principal, code: str, *, of: Produ
     usage = meter_id is not None
     return await _store(session, Pricing(
         **_tenant(who), product_id=prod.id, name=code, code=code, model="USAGE" if usage else "FLAT",
-        billing_mode="ARREARS" if usage else "ADVANCE", unit_amount=Decimal(unit) if usage else None,
-        flat_amount=None if usage else Decimal(unit), price_interval=None if usage else "MONTH",
+        billing_mode="ARREARS" if usage else "ADVANCE", unit_amount=Decimal(unit),
+        price_interval=None if usage else "MONTH",
         meter_id=meter_id))
 
 

@@ -32,7 +32,6 @@ JAN_10 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 async def _contract(session: AsyncSession, who: Principal) -> tuple[Customer, Contract]:
     m = await build.meter(session, who, "CALLS")
     fee = await build.pricing(session, who, "base", unit="10")
-    fee.unit_amount = Decimal("10")  # a FLAT fee bills its unit amount once per interval
     calls = await build.pricing(session, who, "calls", meter_id=m.id, unit="0.5")
     cust = await build.customer(session, who, "Acme", external_id="acme")
     return cust, await build.contract(session, who, cust, await build.plan(session, who, "basic", [fee, calls]))
