@@ -15,7 +15,7 @@ from alembic import command
 from monk.app import create_app
 from monk.billing.rating import Tier
 from monk.kit.clock import FrozenClock
-from monk.kit.db import JSONType
+from monk.kit.columns import JSONType
 from monk.kit.migrate import alembic_config
 from monk.models.shapes import (
     CreditSettings,

@@ -1,4 +1,4 @@
-"""The database seam: engine and sessions, column types, and every dialect difference.
+"""The database seam: engine and sessions, and every dialect difference (column types: ``kit.columns``).
 
 SQLite (embedded default) and PostgreSQL differ in four places, all handled here:
 - transactions: SQLite write transactions must start with ``BEGIN IMMEDIATE`` or concurrent
@@ -19,69 +19,21 @@ import sqlite3
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Numeric, String, Table, event, func, literal, select, text
+from sqlalchemy import Table, event, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.types import TypeDecorator
 
+# The column types live in ``kit.columns``; they stay importable from here, where the first
+# migrations name them (``monk.kit.db.UTCDateTime``).
+from monk.kit.columns import ExactDecimal as ExactDecimal
+from monk.kit.columns import JSONType as JSONType
+from monk.kit.columns import UTCDateTime as UTCDateTime
 from monk.settings import normalise_database_url
-
-
-class ExactDecimal(TypeDecorator[Decimal]):
-    """A ``Decimal`` stored exactly: ``NUMERIC(38, 12)`` on PostgreSQL, canonical text on SQLite."""
-
-    impl = String(64)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(Numeric(38, 12, asdecimal=True))
-        return dialect.type_descriptor(String(64))
-
-    def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal):
-            raise TypeError(f"ExactDecimal needs a Decimal, got {type(value).__name__}")
-        if dialect.name == "postgresql":
-            return value
-        return format(value.normalize(), "f")
-
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
-        if value is None:
-            return None
-        return Decimal(str(value)).normalize() if not isinstance(value, Decimal) else value.normalize()
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A tz-aware UTC instant; SQLite keeps naive UTC text, which sorts correctly."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
-
 
 # Compact JSON, non-JSON values (dates, decimals) as their ``str``. The C encoder is built once and
 # called directly: ``JSONEncoder.encode`` builds a new one on every call, which costs more than encoding

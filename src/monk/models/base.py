@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from monk.kit.db import UTCDateTime
+from monk.kit.columns import UTCDateTime
 from monk.kit.ids import new_id
 
 NAMING = {

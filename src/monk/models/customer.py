@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from monk.kit.db import JSONType, UTCDateTime
+from monk.kit.columns import JSONType, UTCDateTime
 from monk.models.base import Base, Tenant
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Date, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from monk.kit.db import JSONType, UTCDateTime
+from monk.kit.columns import JSONType, UTCDateTime
 from monk.kit.ids import new_id
 from monk.models.base import Base
 from monk.models.statuses import EventStatus

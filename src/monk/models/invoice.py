@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from monk.kit.db import ExactDecimal, JSONType, UTCDateTime
+from monk.kit.columns import ExactDecimal, JSONType, UTCDateTime
 from monk.models.base import Base, Tenant
 from monk.models.statuses import InvoiceKind, InvoiceStatus
 

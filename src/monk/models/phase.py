@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from monk.kit.db import UTCDateTime
+from monk.kit.columns import UTCDateTime
 from monk.kit.ids import new_id
 from monk.models.base import Base
 

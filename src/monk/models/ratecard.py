@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from monk.kit.db import ExactDecimal, JSONType
+from monk.kit.columns import ExactDecimal, JSONType
 from monk.models.base import Base, Tenant
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from monk.kit.db import ExactDecimal
+from monk.kit.columns import ExactDecimal
 from monk.models.base import Base
 
 
