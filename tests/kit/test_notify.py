@@ -27,10 +27,9 @@ async def test_committed_events_wake_a_worker_in_another_process(
     task = asyncio.create_task(worker.run_forever())
     try:
         def first_pass_matched() -> bool:
-            # Listening, and the first pass has matched everything pending (the finalization
-            # step comes after it): from now on only a wake-up makes it match again.
-            return (worker.listener is not None and worker.listener.listening
-                    and worker._last_finalize is not None)
+            # Listening, and the first pass has matched everything pending: from now on only a
+            # wake-up makes it match again.
+            return worker.listener is not None and worker.listener.listening and worker.passes >= 1
         await until(first_pass_matched, 10)
         r = await api.post("/v1/events", {"eventName": "api_call", "externalCustomerId": "nobody",
                                           "idempotencyKey": "wake-1"})

@@ -138,7 +138,7 @@ async def test_a_legacy_usage_wakes_the_worker_of_the_app(api: Api, app: Any, da
     try:
         # the first pass (horizons, matching: nothing pending) is over once it reaches finalization;
         # from then on only a wake-up (or the 2-minute poll) matches a new event
-        await until(lambda: worker._last_finalize is not None, 10, what="the worker's first pass is over")
+        await until(lambda: worker.passes >= 1, 10, what="the worker's first pass is over")
         r = await api.post("/api/v1/usages", {"customerId": customer["id"], "pricingCode": "calls",
                                               "quantity": 1, "idempotencyKey": "legacy-wake-1"})
         assert r.status_code == 201, r.text

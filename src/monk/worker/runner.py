@@ -61,6 +61,7 @@ class Worker:
         self._stop = False
         self._last_horizon: datetime | None = None
         self._last_finalize: datetime | None = None
+        self.passes = 0  # passes of the loop that have ended (horizons, matching, finalization)
         self.listener: Listener | None = None  # set while ``run_forever`` runs
         self.cursor = ClaimCursor()  # the round robin over customers with pending events
 
@@ -249,5 +250,6 @@ class Worker:
             except Exception as exc:  # noqa: BLE001 - the worker must outlive a failing step
                 log.warning("worker step failed; retrying", error=str(exc)[:300])
                 await asyncio.sleep(1)
+            self.passes += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.settings.worker_poll_seconds)
