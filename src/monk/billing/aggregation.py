@@ -17,9 +17,11 @@ from decimal import Decimal
 from monk.billing.money import EXACT as _EXACT
 from monk.billing.money import parse_decimal
 
-__all__ = ["AGGREGATIONS", "Summary", "Tally", "aggregate", "fold"]
+__all__ = ["AGGREGATIONS", "NUMERIC_AGGREGATIONS", "Summary", "Tally", "aggregate", "fold"]
 
 AGGREGATIONS: tuple[str, ...] = ("COUNT", "SUM", "MAX", "MIN", "UNIQUE_COUNT")
+# The aggregations over a numeric property (the meter's aggregation key); the others count events.
+NUMERIC_AGGREGATIONS = frozenset({"SUM", "MAX", "MIN"})
 
 
 def _exact_sum(start: Decimal | None, numbers: Sequence[Decimal], *, sign: int = 1) -> Decimal:

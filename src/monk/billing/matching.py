@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from monk.billing.aggregation import AGGREGATIONS
+from monk.billing.aggregation import AGGREGATIONS, NUMERIC_AGGREGATIONS
 from monk.billing.bounds import quantity_problem
 from monk.billing.money import parse_decimal
 
@@ -46,7 +46,6 @@ REASON_DIMENSION_TOO_LONG = "DIMENSION_TOO_LONG"  # a group-key value longer tha
 MAX_VALUE_LENGTH = 100
 MAX_DIMENSION_LENGTH = 100
 
-_NUMERIC_AGGREGATIONS = frozenset({"SUM", "MAX", "MIN"})
 
 PropertyValue = str | int | float | bool
 
@@ -172,14 +171,14 @@ def match_event(meter: MeterSpec, event_name: str, properties: Mapping[str, Prop
         if key is None or key not in properties:
             return _reject(REASON_AGGREGATION_KEY_MISSING)
         raw = properties[key]
-        if meter.aggregation_type in _NUMERIC_AGGREGATIONS and not _is_numeric(raw):
+        if meter.aggregation_type in NUMERIC_AGGREGATIONS and not _is_numeric(raw):
             return _reject(REASON_AGGREGATION_VALUE_NOT_NUMERIC)
         value = property_text(raw)
-        if meter.aggregation_type in _NUMERIC_AGGREGATIONS:
+        if meter.aggregation_type in NUMERIC_AGGREGATIONS:
             value = value.strip()
         if len(value) > MAX_VALUE_LENGTH:
             return _reject(REASON_VALUE_TOO_LONG)
-        if meter.aggregation_type in _NUMERIC_AGGREGATIONS and quantity_problem(parse_decimal(value)) is not None:
+        if meter.aggregation_type in NUMERIC_AGGREGATIONS and quantity_problem(parse_decimal(value)) is not None:
             return _reject(REASON_VALUE_OUT_OF_RANGE)
 
     dimensions = tuple(

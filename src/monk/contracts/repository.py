@@ -9,18 +9,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from monk.invoicing.repository import lock as lock
-from monk.invoicing.repository import meters_by_id as meters_by_id
-from monk.invoicing.repository import of_customers as of_customers
+from monk.invoicing.repository import of_customers
 from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.db import column_in
 from monk.kit.pagination import Page
 from monk.models import Contract, ContractPhase, Customer
 from monk.models.statuses import JobKind
-
-# ``lock``, ``of_customers`` and ``meters_by_id`` are the billing context's queries
-# (``invoicing.repository``), which contract rules use too.
 
 
 async def get(session: AsyncSession, principal: Principal, contract_id: str, *, fresh: bool = False) -> Contract | None:

@@ -15,6 +15,7 @@ from monk.customers import service as customers
 from monk.events import repository as event_store
 from monk.events import service as events
 from monk.invoices import repository as invoices
+from monk.invoicing import repository as billing_store
 from monk.invoicing.context import ContractBilling
 from monk.invoicing.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
 from monk.kit.auth import Principal
@@ -94,7 +95,7 @@ async def _overrides(session: AsyncSession, plan_id: str, body: ContractCreate) 
     for o in body.overrides:
         if o.base_pricing_id not in pricing_ids:
             raise ValidationFailed(f"overrides: basePricingId '{o.base_pricing_id}' is not a pricing of the plan")
-    meters = await repository.meters_by_id(session, {p.meter_id for p in pricings if p.meter_id})
+    meters = await billing_store.meters_by_id(session, {p.meter_id for p in pricings if p.meter_id})
     out = [Override(base_pricing_id=o.base_pricing_id, unit_amount_text=o.unit_amount,
                     dimensions=None if o.dimensions is None else tuple(o.dimensions.items()))
            for o in body.overrides]
@@ -117,13 +118,13 @@ async def get(session: AsyncSession, principal: Principal, contract_id: str) -> 
 
 
 async def get_for_update(session: AsyncSession, principal: Principal, contract_id: str) -> Contract:
-    """The caller's contract, its row locked until the transaction ends (``repository.lock``, the
+    """The caller's contract, its row locked until the transaction ends (``invoicing.repository.lock``, the
     lock the worker, finalization and re-rating take) and read after the lock was granted.
 
     Every change of a contract starts here, so concurrent changes of one contract run one after
     another, each on the state the previous one committed (PostgreSQL; on SQLite the write
     transaction already excludes every other writer). Raises ``NotFound`` (404)."""
-    await repository.lock(session, [contract_id])
+    await billing_store.lock(session, [contract_id])
     contract = await repository.get(session, principal, contract_id, fresh=True)
     if contract is None:
         raise NotFound(f"Contract '{contract_id}' not found")
@@ -280,7 +281,7 @@ async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
     due = await repository.due_plan_moves(session, now)
     if not due:
         return 0
-    await repository.lock(session, [c.id for c, _ in due])
+    await billing_store.lock(session, [c.id for c, _ in due])
     moved = 0
     for contract, plan_id in await repository.due_plan_moves(session, now, fresh=True):
         contract.plan_id = plan_id

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from monk.billing.aggregation import Tally
+from monk.billing.aggregation import NUMERIC_AGGREGATIONS, Tally
 from monk.billing.bounds import MAX_QUANTITY, OutOfBounds
 from monk.billing.dimensions import Dimensions, resolve_rate
 from monk.billing.matching import MeterSpec
@@ -67,12 +67,11 @@ class Accumulator(Tally):
     def add(self, value: Decimal | str | None) -> None:
         """Add one event's value (None for COUNT). Raises ``ValueError`` for a non-numeric SUM/MAX/MIN value,
         ``OutOfBounds`` for one whose magnitude reaches the quantity bound (10**15)."""
-        if self.kind == "COUNT":
-            super().add(value)
+        if self.kind in NUMERIC_AGGREGATIONS:
+            value = _value(None if value is None else str(value))
         elif self.kind == "UNIQUE_COUNT":
-            super().add(str(value))
-        else:
-            super().add(_value(value if value is None or isinstance(value, str) else str(value)))
+            value = str(value)
+        super().add(value)
 
 
 def times(quantity: Decimal, rate: Decimal) -> Decimal:

@@ -5,6 +5,7 @@ worker job does)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import astuple
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from monk.billing.calendar import InvoiceSlot, due_date, invoice_slots
 from monk.billing.context import PriceTerms
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
-from monk.billing.totals import invoice_totals
+from monk.billing.totals import InvoiceTotals, invoice_totals
 from monk.invoices import repository
 from monk.invoices.transitions import Mover
 from monk.invoicing import repository as store
@@ -187,10 +188,8 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
                              quantities=qty, reopened=reopened)
     totals = invoice_totals([e.line for e in expected])  # OutOfBounds beyond 64-bit room: nothing written
     await repository.replace_lines(session, inv.id, [_line_row(inv.id, pos, e) for pos, e in enumerate(expected)])
-    if (totals.total_cents, totals.subtotal_cents, totals.credits_applied_cents) != \
-            (inv.total_cents, inv.subtotal_cents, inv.credits_applied_cents):
-        inv.total_cents, inv.subtotal_cents = totals.total_cents, totals.subtotal_cents
-        inv.credits_applied_cents = totals.credits_applied_cents
+    if totals != InvoiceTotals(inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents):
+        inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents = astuple(totals)
         inv.updated_at = now
     await session.flush()
 

@@ -35,10 +35,6 @@ class MonkError(Exception):
         self.details = details
         self.headers = headers or {}
 
-    def body(self) -> dict[str, Any]:
-        """The response body: ``{"error": {"message", "code"[, "details"]}}``."""
-        return error_body(self.code, self.message, self.details)
-
 
 class ValidationFailed(MonkError):
     """400: the request is malformed or breaks a documented rule."""

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.billing.aggregation import NUMERIC_AGGREGATIONS
 from monk.billing.context import METERED_MODELS
 from monk.billing.matching import match_event
 from monk.billing.money import format_quantity
@@ -26,8 +27,6 @@ from monk.legacy_usage.schemas import LegacyUsageIn
 from monk.meters.service import meter_spec
 from monk.models import Customer, Meter
 from monk.models.statuses import MeterStatus
-
-NUMERIC_AGGREGATIONS = ("SUM", "MAX", "MIN")
 
 
 def _legacy_property(quantity: Decimal) -> int | str:
