@@ -80,6 +80,7 @@ def create_app(
     app.state.event_batcher = EventBatcher(app.state.sessions,
                                            max_inflight=1 if engine.dialect.name == "sqlite" else PG_WRITERS)
     app.state.worker = None
+    app.state.dispatcher = None
     _install_error_handlers(app)
     _include_routers(app, only=only)
     openapi.install(app)  # the document as the server behaves; /docs and /redoc from packaged assets
@@ -111,9 +112,10 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     from monk.plans.endpoints import router as plans_router
     from monk.pricing.endpoints import router as pricing_router
     from monk.ratecards.endpoints import router as ratecards_router
+    from monk.webhooks.endpoints import router as webhooks_router
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
-                   invoices_router, ratecards_router, costing_router, legacy_usage_router):
+                   invoices_router, ratecards_router, costing_router, legacy_usage_router, webhooks_router):
         app.include_router(router)
 
 

@@ -102,8 +102,10 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the worker alone (usage matching, draft horizons) until interrupted."""
+    """Run the worker alone (usage matching, draft horizons, finalization, webhook delivery) until interrupted."""
     from monk.kit.db import create_engine, session_factory
+    from monk.kit.notify import install
+    from monk.webhooks.dispatch import Dispatcher
     from monk.worker.runner import Worker
 
     settings = get_settings()
@@ -111,8 +113,12 @@ def worker() -> None:
 
     async def main() -> None:
         engine = create_engine(settings.database_url, pool_size=settings.pool_size)
+        sessions = session_factory(engine)
+        install(sessions)  # this process's commits wake its own loops at once
+        clock = Clock()
         try:
-            await Worker(session_factory(engine), clock=Clock(), settings=settings).run_forever()
+            await asyncio.gather(Worker(sessions, clock=clock, settings=settings).run_forever(),
+                                 Dispatcher(sessions, clock=clock, settings=settings).run_forever())
         finally:
             await engine.dispose()
 

@@ -57,6 +57,23 @@ class Settings(BaseSettings):
     # long on either path (the Monk API and the Events API fast path share one cache). Expiry is
     # checked on every request.
     key_cache_seconds: float = Field(2.0, ge=0)
+    # Webhooks (reference §13). Endpoint URLs resolving to private, link-local or otherwise
+    # non-public addresses are refused unless this is set (loopback is always allowed, for development).
+    webhook_allow_private_networks: bool = False
+    # Seconds one attempt may take before it counts as failed (the reference: 10 s).
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    # Attempts sent at once: by the whole dispatcher, and to any one endpoint (a slow endpoint holds
+    # at most its own share).
+    webhook_concurrency: int = Field(64, ge=1, le=1000)
+    webhook_endpoint_concurrency: int = Field(4, ge=1, le=100)
+    # An endpoint whose attempts have all failed for this long is disabled (days).
+    webhook_disable_after_days: float = Field(3.0, gt=0)
+    # Finished deliveries (and their attempts and events) are deleted after this many days.
+    webhook_retention_days: float = Field(30.0, gt=0)
+    # How often the dispatcher looks for due deliveries when nothing woke it (seconds).
+    webhook_poll_seconds: float = Field(1.0, gt=0)
+    # Usage-driven total changes of an open invoice send at most one invoice.updated per this many seconds.
+    webhook_coalesce_seconds: float = Field(60.0, ge=0)
 
 
 def normalise_database_url(url: str) -> str:

@@ -44,11 +44,11 @@ async def test_moves_only_from_the_statuses_the_table_allows(app: object, api: A
         moved = await repository.move(session, [first["id"], second["id"]], InvoiceStatus.CANCELLED, Mover.CALENDAR,
                                       now)
         await session.commit()
-        assert moved == 1
+        assert moved == [second["id"]]
         assert (await session.get(Invoice, first["id"])).status == "Sent"
         assert (await session.get(Invoice, second["id"])).status == "Cancelled"
         # Nothing moves a cancelled invoice, not even to Paid.
-        assert await repository.move(session, [second["id"]], InvoiceStatus.PAID, Mover.API, now) == 0
+        assert await repository.move(session, [second["id"]], InvoiceStatus.PAID, Mover.API, now) == []
     assert_error(await api.post(f"/v1/invoices/{second['id']}/mark-paid"), 409, "CONFLICT")
     r = await api.post(f"/v1/invoices/{first['id']}/mark-paid")
     assert r.status_code == 200 and r.json()["data"]["status"] == "Paid"

@@ -136,7 +136,7 @@ async def test_start_usage_periods(session: AsyncSession, who: Principal) -> Non
     fees_only = await build.invoice(session, who, c, 0, JAN, usage=False)
     feb = await build.invoice(session, who, c, 1, FEB)  # usage from January 1
     mar = await build.invoice(session, who, c, 2, MAR)  # usage from February 1
-    await repository.start_usage_periods(session, date(2026, 1, 20))
+    assert await repository.start_usage_periods(session, date(2026, 1, 20), NOW) == [feb.id]
     session.expunge_all()
     statuses = {i.id: i.status for i in await repository.of_contract(session, c.id)}
     assert statuses == {fees_only.id: "Drafted", feb.id: "In Progress", mar.id: "Drafted"}
@@ -165,12 +165,12 @@ async def test_mark_finalized_once(session: AsyncSession, who: Principal) -> Non
 async def test_status_changes(session: AsyncSession, who: Principal) -> None:
     c = await _contract(session, who)
     a, b = await build.invoice(session, who, c, 0, JAN), await build.invoice(session, who, c, 1, FEB)
-    assert await repository.move(session, [a.id], InvoiceStatus.SENT, Mover.FINALIZER, NOW) == 1
-    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.FINALIZER, NOW) == 0  # not its move
-    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.API, NOW) == 1
-    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.API, NOW) == 0  # paid once
-    assert await repository.move(session, [b.id], InvoiceStatus.CANCELLED, Mover.CALENDAR, NOW) == 1
-    assert await repository.move(session, [], InvoiceStatus.CANCELLED, Mover.CALENDAR, NOW) == 0
+    assert await repository.move(session, [a.id], InvoiceStatus.SENT, Mover.FINALIZER, NOW) == [a.id]
+    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.FINALIZER, NOW) == []  # not its move
+    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.API, NOW) == [a.id]
+    assert await repository.move(session, [a.id], InvoiceStatus.PAID, Mover.API, NOW) == []  # paid once
+    assert await repository.move(session, [b.id], InvoiceStatus.CANCELLED, Mover.CALENDAR, NOW) == [b.id]
+    assert await repository.move(session, [], InvoiceStatus.CANCELLED, Mover.CALENDAR, NOW) == []
     session.expunge_all()
     assert {i.id: (i.status, i.updated_at) for i in await repository.of_contract(session, c.id)} == {
         a.id: ("Paid", NOW), b.id: ("Cancelled", NOW)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.contracts import repository, service
 from monk.contracts.schemas import (
@@ -23,16 +22,10 @@ from monk.kit.auth import Principal, require
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, Listing, envelope
 from monk.kit.schemas import page as listing
-from monk.models import Contract as ContractRow
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 ContractsWrite = Annotated[Principal, Depends(require("contracts:write"))]
 ContractsRead = Annotated[Principal, Depends(require("contracts:read"))]
-
-
-async def _out(session: AsyncSession, contract: ContractRow) -> dict[str, Any]:
-    phases = await repository.phases_of(session, [contract.id])
-    return contract_out(contract, phases[contract.id])
 
 
 @router.post("", status_code=201, **typed(Data[Contract], 404))
@@ -51,7 +44,7 @@ async def create_contract(
     """
     contract = await service.create(session, principal, body, now=clock.now(),
                                     periods_ahead=settings.rolling_horizon_periods)
-    out = await _out(session, contract)
+    out = await service.shaped(session, contract)
     return envelope(out)
 
 
@@ -80,7 +73,7 @@ async def get_contract(
     principal: ContractsRead,
 ) -> dict[str, Any]:
     """One contract → ``{"data": Contract}`` with ``metadata`` and its plan schedule; 404 unknown."""
-    return envelope(await _out(session, await service.get(session, principal, contract_id)))
+    return envelope(await service.shaped(session, await service.get(session, principal, contract_id)))
 
 
 @router.patch("/{contract_id}", **typed(Data[Contract], 404))
@@ -94,7 +87,7 @@ async def update_contract_metadata(
     """Replace the contract's ``metadata`` (``null`` clears it) → ``{"data": Contract}``; 400 beyond the
     limits (10 keys, keys ≤ 40 characters, values ≤ 500, string/number/boolean); 404 unknown."""
     contract = await service.update_metadata(session, principal, contract_id, body.metadata, now=clock.now())
-    out = await _out(session, contract)
+    out = await service.shaped(session, contract)
     return envelope(out)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.billing.calendar import due_date
 from monk.billing.periods import period_containing
 from monk.contracts import repository
-from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate
+from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate, contract_out
 from monk.customers import service as customers
 from monk.events import repository as event_store
 from monk.events import service as events
@@ -28,11 +28,25 @@ from monk.models.shapes import Override, dump_credit_settings, dump_overrides
 from monk.models.statuses import ChangeOption, InvoiceStatus, PlanStatus
 from monk.plans import repository as plans
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
+from monk.webhooks import outbox
+from monk.webhooks.catalogue import CONTRACT_CREATED, CONTRACT_TERMINATED, CONTRACT_UPDATED
 
 
 async def billing_of(session: AsyncSession, contract: Contract) -> ContractBilling:
     """Load what billing ``contract`` needs (phases, pricing, meters, rate cards)."""
     return await load_billing(session, contract)
+
+
+async def shaped(session: AsyncSession, contract: Contract) -> dict[str, Any]:
+    """The API shape of ``contract`` with its plan schedule (reference §3.2)."""
+    phases = await repository.phases_of(session, [contract.id])
+    return contract_out(contract, phases[contract.id])
+
+
+async def _announce(session: AsyncSession, contract: Contract, event_type: str, now: datetime) -> None:
+    """Write the ``contract.*`` webhook ``event_type`` with the contract as the API returns it."""
+    await outbox.emit(session, org_id=contract.org_id, mode=contract.mode, event_type=event_type,
+                      resource_id=contract.id, payload=await shaped(session, contract), now=now)
 
 
 async def _active_plan(session: AsyncSession, principal: Principal, plan_id: str) -> Plan:
@@ -84,6 +98,7 @@ async def create(
     await sync_calendar(session, await load_billing(session, contract), now=now, periods_ahead=periods_ahead)
     await events.requeue_customer(session, customer, start=midnight(contract.start_date),
                                   end=midnight(contract.end_date) if contract.end_date else None)
+    await _announce(session, contract, CONTRACT_CREATED, now)
     return contract
 
 
@@ -177,6 +192,7 @@ async def cancel(session: AsyncSession, principal: Principal, contract_id: str, 
     count = await reshape_calendar(session, billing, now=now)
     if body.cancel_at == "immediate":
         await _date_final_invoice(session, billing, now)
+    await _announce(session, contract, CONTRACT_TERMINATED, now)
     return {"id": contract.id, "isActive": False,
             "effectiveCancellationDate": (contract.end_date - timedelta(days=1)).isoformat(),
             "cancelledInvoiceCount": count}
@@ -250,6 +266,7 @@ async def change_plan(session: AsyncSession, principal: Principal, contract_id: 
     await events.requeue_customer(session, await customers.get(session, principal, contract.customer_id), start=starts,
                                   end=midnight(contract.end_date) if contract.end_date else None,
                                   wait_for_workers=False)
+    await _announce(session, contract, CONTRACT_UPDATED, now)
     return {"id": contract.id, "currentPlanId": current_plan, "newPlanId": plan.id,
             "effectiveDate": starts.date().isoformat(), "changeOption": body.change_option,
             "prorate": body.prorate, "status": "applied" if applied else "scheduled"}
@@ -286,6 +303,8 @@ async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
     for contract, plan_id in await repository.due_plan_moves(session, now, fresh=True):
         contract.plan_id = plan_id
         contract.updated_at = now
+        await session.flush()
+        await _announce(session, contract, CONTRACT_UPDATED, now)
         moved += 1
     return moved
 
@@ -297,4 +316,5 @@ async def update_metadata(session: AsyncSession, principal: Principal, contract_
     contract.metadata_ = metadata or {}
     contract.updated_at = now
     await session.flush()
+    await _announce(session, contract, CONTRACT_UPDATED, now)
     return contract

@@ -18,6 +18,11 @@ async def get(session: AsyncSession, principal: Principal, customer_id: str) -> 
     )).scalar_one_or_none()
 
 
+async def by_id(session: AsyncSession, customer_id: str) -> Customer | None:
+    """The customer ``customer_id`` of any organization (for jobs and webhook payloads), or None."""
+    return await session.get(Customer, customer_id)
+
+
 async def by_external_id(session: AsyncSession, principal: Principal, external_id: str) -> Customer | None:
     """The customer whose ``externalCustomerId`` is ``external_id``, or None."""
     return (await session.execute(select(Customer).where(

@@ -9,12 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import repository
-from monk.customers.schemas import CustomerCreate, CustomerUpdate
+from monk.customers.schemas import CustomerCreate, CustomerUpdate, customer_out
 from monk.events import service as events
 from monk.kit.auth import Principal
 from monk.kit.errors import Conflict, NotFound
 from monk.kit.ids import new_id
 from monk.models import Customer
+from monk.webhooks import outbox
+from monk.webhooks.catalogue import CUSTOMER_CREATED, CUSTOMER_UPDATED
 
 
 def _taken(external_id: str) -> Conflict:
@@ -37,6 +39,12 @@ async def _write_unique(session: AsyncSession, principal: Principal, customer: C
         if external_id and await repository.by_external_id(session, principal, external_id):
             raise _taken(external_id) from None
         raise
+
+
+async def _announce(session: AsyncSession, customer: Customer, event_type: str, now: datetime) -> None:
+    """Write the ``customer.*`` webhook ``event_type`` with the customer as the API returns it."""
+    await outbox.emit(session, org_id=customer.org_id, mode=customer.mode, event_type=event_type,
+                      resource_id=customer.id, payload=customer_out(customer), now=now)
 
 
 async def create(session: AsyncSession, principal: Principal, body: CustomerCreate, now: datetime, *,
@@ -63,6 +71,7 @@ async def create(session: AsyncSession, principal: Principal, body: CustomerCrea
     await _write_unique(session, principal, customer, {})
     if customer.external_customer_id:
         await events.requeue_customer(session, customer, start=now - rematch_window, end=None)
+    await _announce(session, customer, CUSTOMER_CREATED, now)
     return customer
 
 
@@ -98,4 +107,5 @@ async def update(
     await _write_unique(session, principal, customer, {**changes, "updated_at": now})
     if renamed and customer.external_customer_id:
         await events.requeue_customer(session, customer, start=now - rematch_window, end=None)
+    await _announce(session, customer, CUSTOMER_UPDATED, now)
     return customer

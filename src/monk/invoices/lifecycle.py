@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.invoices import repository, transitions
+from monk.invoices import notices, repository, transitions
 from monk.invoices.transitions import Mover
 from monk.kit.auth import Principal
 from monk.kit.errors import NotFound
@@ -31,4 +31,5 @@ async def mark_paid(session: AsyncSession, principal: Principal, invoice_id: str
         await repository.reload(session, inv)  # another request moved it first
         raise transitions.IllegalTransition(inv.status, InvoiceStatus.PAID, Mover.API, _not_payable(inv.status))
     await repository.reload(session, inv)
+    await notices.updated(session, [inv], now=now)
     return inv

@@ -153,12 +153,14 @@ async def due_for_finalization(session: AsyncSession, on_or_before: date, limit:
     return list((await session.execute(query)).scalars().all())
 
 
-async def start_usage_periods(session: AsyncSession, today: date) -> None:
-    """``Drafted`` → ``In Progress`` (by the finalizer) for regular invoices whose usage period has begun."""
-    await session.execute(update(Invoice).where(
+async def start_usage_periods(session: AsyncSession, today: date, now: datetime) -> list[str]:
+    """``Drafted`` → ``In Progress`` (by the finalizer) for regular invoices whose usage period has
+    begun; returns the ids of those that moved."""
+    result = await session.execute(update(Invoice).where(
         Invoice.status.in_(sources(InvoiceStatus.IN_PROGRESS, Mover.FINALIZER)),
         Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
-    ).values(status=InvoiceStatus.IN_PROGRESS))
+    ).values(status=InvoiceStatus.IN_PROGRESS, updated_at=now).returning(Invoice.id))
+    return list(result.scalars().all())
 
 
 async def next_number(session: AsyncSession, org_id: str, mode: str) -> int:
@@ -188,16 +190,33 @@ async def clear_reopened(session: AsyncSession, contract_id: str) -> None:
 
 
 async def move(session: AsyncSession, invoice_ids: list[str], target: InvoiceStatus, mover: Mover,
-               now: datetime) -> int:
+               now: datetime) -> list[str]:
     """Move invoices to ``target`` on behalf of ``mover``: a compare-and-set on the statuses the
     transition table allows ``mover`` to move from (``transitions.sources``); an invoice in any other
-    status is left as it is. Returns how many moved."""
+    status is left as it is. Returns the ids of those that moved."""
     if not invoice_ids:
-        return 0
+        return []
     allowed = sources(target, mover)
     result = await session.execute(update(Invoice).where(Invoice.id.in_(invoice_ids), Invoice.status.in_(allowed))
-                                   .values(status=target, updated_at=now))
-    return int(cast("CursorResult[Any]", result).rowcount)
+                                   .values(status=target, updated_at=now).returning(Invoice.id))
+    return list(result.scalars().all())
+
+
+async def by_ids(session: AsyncSession, invoice_ids: list[str]) -> list[Invoice]:
+    """The invoices ``invoice_ids`` (any organization: for jobs), read afresh."""
+    if not invoice_ids:
+        return []
+    return list((await session.execute(select(Invoice).where(column_in(session, Invoice.id, invoice_ids))
+                                        .execution_options(populate_existing=True))).scalars().all())
+
+
+async def notices_due(session: AsyncSession, *, now: datetime, quiet_since: datetime, limit: int) -> list[Invoice]:
+    """Invoices with a usage-driven ``invoice.updated`` waiting (``webhook_due_at`` ≤ now) whose last
+    one was written at or before ``quiet_since`` (the coalescing window), claimed for this transaction."""
+    return list((await session.execute(claiming(select(Invoice).where(
+        Invoice.webhook_due_at <= now,
+        (Invoice.webhook_sent_at.is_(None)) | (Invoice.webhook_sent_at <= quiet_since),
+    ).order_by(Invoice.webhook_due_at).limit(limit)))).scalars().all())
 
 
 async def set_processing_error(session: AsyncSession, invoice_id: str, error: str | None) -> Invoice | None:

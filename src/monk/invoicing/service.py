@@ -19,7 +19,7 @@ from monk.billing.context import PriceTerms
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
 from monk.billing.totals import InvoiceTotals, invoice_totals
-from monk.invoices import repository
+from monk.invoices import notices, repository
 from monk.invoices.transitions import Mover
 from monk.invoicing import repository as store
 from monk.invoicing import rollups
@@ -109,6 +109,7 @@ async def sync_calendar(session: AsyncSession, billing: ContractBilling, *, now:
         session.add(inv)
         await session.flush()
         await rebuild(session, billing, inv, now=now)
+        await notices.created(session, inv, now=now)
         created += 1
     return created
 
@@ -132,7 +133,8 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
         inv.usage_start = slot.usage_period.start if slot.usage_period else None
         inv.usage_end = slot.usage_period.end if slot.usage_period else None
         inv.updated_at = now
-    await repository.move(session, cancelled, InvoiceStatus.CANCELLED, Mover.CALENDAR, now)
+    await notices.moved(session, await repository.move(session, cancelled, InvoiceStatus.CANCELLED,
+                                                       Mover.CALENDAR, now), now=now)
     await session.flush()
     for inv in await repository.of_contract(session, billing.contract.id):
         if inv.status in OPEN:
@@ -191,6 +193,7 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     if totals != InvoiceTotals(inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents):
         inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents = astuple(totals)
         inv.updated_at = now
+        notices.totals_changed(inv, now=now)
     await session.flush()
 
 
@@ -226,11 +229,14 @@ async def rebuild_earliest(session: AsyncSession, billing: ContractBilling, *, n
     """Rebuild the contract's earliest open invoice, creating an adjustment invoice dated today when
     every invoice is finalized (usage or changes after the contract ended)."""
     target = await repository.earliest_open(session, billing.contract.id)
-    if target is None:
-        target = _new_invoice(billing.contract, slot=None, now=now, invoice_date=now.date())
-        session.add(target)
-        await session.flush()
+    if target is not None:
+        await rebuild(session, billing, target, now=now)
+        return
+    target = _new_invoice(billing.contract, slot=None, now=now, invoice_date=now.date())
+    session.add(target)
+    await session.flush()
     await rebuild(session, billing, target, now=now)
+    await notices.created(session, target, now=now)
 
 
 async def rebuild_open(session: AsyncSession, billing: ContractBilling, *, now: datetime) -> None:
@@ -246,7 +252,7 @@ async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta
     ``limit``) in this one transaction. Returns how many were finalized. The worker instead takes
     them in small batches (``due_invoice_ids``, ``finalize``) so that one invoice that cannot be
     finalized is set aside on its own."""
-    await repository.start_usage_periods(session, now.date())
+    await start_usage_periods(session, now=now)
     return await finalize(session, await due_invoice_ids(session, now=now, grace=grace, limit=limit),
                           now=now, grace=grace)
 
@@ -296,7 +302,16 @@ async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: dateti
             await repository.clear_reopened(session, contract.id)
         done.append(inv.id)
     await failures.clear(session, repository.FINALIZE_JOB, done)
+    await notices.moved(session, done, now=now)
     return len(done)
+
+
+async def start_usage_periods(session: AsyncSession, *, now: datetime) -> int:
+    """Move the drafts whose usage period has begun to ``In Progress`` (``invoice.updated`` for each);
+    returns how many moved."""
+    moved = await repository.start_usage_periods(session, now.date(), now)
+    await notices.moved(session, moved, now=now)
+    return len(moved)
 
 
 async def set_aside(session: AsyncSession, invoice_id: str, error: BaseException, *,

@@ -27,7 +27,7 @@ from monk.kit.policy import admit
 SCOPES = (
     "*", "customers:read", "customers:write", "invoices:read", "invoices:write", "contracts:read", "contracts:write",
     "plans:read", "plans:write", "meters:read", "meters:write", "pricing:read", "pricing:write",
-    "usage:read", "usage:write",
+    "usage:read", "usage:write", "webhooks:read", "webhooks:write",
 )
 MODES = ("live", "test")
 KEY_RE = re.compile(r"^mk_(live|test)_[0-9a-f]{48}$")

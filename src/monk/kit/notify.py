@@ -1,11 +1,12 @@
 """Wake-ups between processes: whoever commits new events announces it, a worker in another
 process listens, so it starts matching at once instead of at its next poll.
 
-``announce(session)`` is the one call for "work is waiting" (events written or re-queued), made in
-the transaction that writes it. Both wake-ups follow the commit and never a rollback:
+``announce(session, topic)`` is the one call for "work is waiting" (``EVENTS``: events written or
+re-queued; ``WEBHOOKS``: webhook deliveries written), made in the transaction that writes it. Both
+wake-ups follow the commit and never a rollback:
 
-- PostgreSQL: ``NOTIFY monk_events`` inside the transaction (delivered at commit) and ``LISTEN
-  monk_events`` on a connection each worker keeps for it (``Listener``): workers in other processes.
+- PostgreSQL: ``NOTIFY monk_<topic>`` inside the transaction (delivered at commit) and ``LISTEN
+  monk_<topic>`` on a connection each loop keeps for it (``Listener``): loops in other processes.
 - In process: the session factory carries a ``Wakers`` (``install``); a worker running on that factory
   registers its ``wake`` there, and ``announce`` calls them through ``kit.aftercommit`` once the
   transaction commits (the embedded worker, on SQLite too).
@@ -27,7 +28,8 @@ from monk.kit.db import notify
 
 log = structlog.get_logger("monk.worker")
 
-CHANNEL = "monk_events"
+EVENTS = "events"  # pending events to match (the billing worker)
+WEBHOOKS = "webhooks"  # webhook deliveries to send (the webhook dispatcher)
 RETRY_SECONDS = 5.0
 CONNECT_TIMEOUT_SECONDS = 3.0
 
@@ -35,24 +37,33 @@ CONNECT_TIMEOUT_SECONDS = 3.0
 _WAKERS = "monk.wakers"
 
 
+def channel(topic: str) -> str:
+    """The PostgreSQL channel of ``topic`` (``monk_events``, ``monk_webhooks``)."""
+    return f"monk_{topic}"
+
+
 class Wakers:
-    """The in-process workers to wake after a commit that announced work (``wake`` callbacks)."""
+    """The in-process loops to wake after a commit that announced work, per topic (``wake`` callbacks)."""
 
     def __init__(self) -> None:
-        self._callbacks: list[Callable[[], None]] = []
+        self._callbacks: dict[str, list[Callable[[], None]]] = {}
 
-    def add(self, callback: Callable[[], None]) -> None:
-        """Wake ``callback`` after every announcing commit from now on."""
-        self._callbacks.append(callback)
+    def add(self, callback: Callable[[], None], topic: str = EVENTS) -> None:
+        """Wake ``callback`` after every commit that announces ``topic`` from now on."""
+        self._callbacks.setdefault(topic, []).append(callback)
 
-    def discard(self, callback: Callable[[], None]) -> None:
+    def discard(self, callback: Callable[[], None], topic: str = EVENTS) -> None:
         """Stop waking ``callback`` (no error if it was not registered)."""
-        if callback in self._callbacks:
-            self._callbacks.remove(callback)
+        callbacks = self._callbacks.get(topic, [])
+        if callback in callbacks:
+            callbacks.remove(callback)
 
-    def __call__(self) -> None:
-        for callback in list(self._callbacks):
-            callback()
+    def waker(self, topic: str) -> Callable[[], None]:
+        """One callable that wakes every loop registered for ``topic`` (an after-commit callback)."""
+        def wake() -> None:
+            for callback in list(self._callbacks.get(topic, ())):
+                callback()
+        return wake
 
 
 def install(sessions: async_sessionmaker[AsyncSession]) -> Wakers:
@@ -71,25 +82,26 @@ def wakers_of(sessions: async_sessionmaker[AsyncSession]) -> Wakers | None:
     return found if isinstance(found, Wakers) else None
 
 
-async def announce(session: AsyncSession) -> None:
-    """Work is waiting: once the session's transaction commits, wake listening workers in other
-    processes (``NOTIFY``, PostgreSQL) and the in-process ones (``Wakers``); nothing on rollback.
-    Call it in the transaction that writes or re-queues the events."""
+async def announce(session: AsyncSession, topic: str = EVENTS) -> None:
+    """Work of ``topic`` is waiting: once the session's transaction commits, wake listening loops in
+    other processes (``NOTIFY``, PostgreSQL) and the in-process ones (``Wakers``); nothing on rollback.
+    Call it in the transaction that writes or re-queues the work."""
     if session.bind.dialect.name == "postgresql":
-        await notify(session, CHANNEL)
+        await notify(session, channel(topic))
     wakers = session.info.get(_WAKERS)
-    if wakers is not None:
-        after_commit(session, wakers)
+    if isinstance(wakers, Wakers):
+        after_commit(session, wakers.waker(topic))
 
 
 class Listener:
-    """Holds a dedicated connection that ``LISTEN``s on ``CHANNEL`` and calls ``on_notify`` for
-    every notification. ``ensure()`` (re)connects when needed, at most every ``RETRY_SECONDS``
+    """Holds a dedicated connection that ``LISTEN``s on ``topic``'s channel and calls ``on_notify``
+    for every notification. ``ensure()`` (re)connects when needed, at most every ``RETRY_SECONDS``
     after a failure; it never raises. Does nothing on SQLite."""
 
-    def __init__(self, engine: AsyncEngine, on_notify: Callable[[], None]) -> None:
+    def __init__(self, engine: AsyncEngine, on_notify: Callable[[], None], topic: str = EVENTS) -> None:
         self.engine = engine
         self.on_notify = on_notify
+        self.channel = channel(topic)
         self._conn: Any = None
         self._next_try = 0.0
 
@@ -110,7 +122,7 @@ class Listener:
 
             dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             self._conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_SECONDS)
-            await self._conn.add_listener(CHANNEL, self._received)
+            await self._conn.add_listener(self.channel, self._received)
         except Exception as exc:  # noqa: BLE001 - polling covers for a listener that cannot connect
             log.warning("cannot listen for new events; polling only", error=str(exc)[:200])
             await self.close()

@@ -14,8 +14,10 @@ from monk.models.pricing import Pricing, Product
 from monk.models.ratecard import RateCard
 from monk.models.rollup import UsageRollup
 from monk.models.sequence import Sequence
+from monk.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey", "Base", "Contract", "ContractPhase", "Customer", "Event", "Invoice", "InvoiceLine", "JobFailure", "Meter",
     "Organization", "Plan", "PlanPricing", "Pricing", "Product", "RateCard", "Sequence", "UsageRecord", "UsageRollup",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
 ]

@@ -34,6 +34,8 @@ class Invoice(Tenant, Base):
             sqlite_where=text("invoice_number IS NOT NULL"),
             postgresql_where=text("invoice_number IS NOT NULL"),
         ),
+        Index("ix_invoices_webhook_due", "webhook_due_at", sqlite_where=text("webhook_due_at IS NOT NULL"),
+              postgresql_where=text("webhook_due_at IS NOT NULL")),
     )
 
     contract_id: Mapped[str] = mapped_column(ForeignKey("contracts.id"))
@@ -61,6 +63,11 @@ class Invoice(Tenant, Base):
     # Why finalization last failed (bounded text; ``None`` when it has not failed): the worker set
     # the invoice aside and retries it with backoff (``job_failures``).
     processing_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Usage-driven total changes of an open invoice are announced as at most one
+    # ``invoice.updated`` per minute (``invoices.notices``): ``webhook_due_at`` is when the next one
+    # is due (None: nothing waiting), ``webhook_sent_at`` when the last one was written.
+    webhook_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    webhook_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class InvoiceLine(Base):

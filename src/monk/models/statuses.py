@@ -73,3 +73,12 @@ class ChangeOption(StrEnum):
     IMMEDIATE = "immediate"
     END_OF_PERIOD = "end_of_period"
     REQUESTED_DATE = "requested_date"
+
+
+class DeliveryStatus(StrEnum):
+    """``webhook_deliveries.status``: ``pending`` until an attempt got a 2xx (``succeeded``) or the
+    last allowed attempt failed (``failed``)."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

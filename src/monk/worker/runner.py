@@ -19,12 +19,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
-from monk.invoices.repository import FINALIZE_JOB, start_usage_periods
+from monk.invoices import notices
+from monk.invoices.repository import FINALIZE_JOB
 from monk.invoicing import repository as billing_store
 from monk.invoicing.matching import JOB as MATCH_JOB
 from monk.invoicing.matching import ClaimCursor, claim, claim_ids, match_events, requeue_due
 from monk.invoicing.matching import set_aside as set_aside_event
-from monk.invoicing.service import FinalizationRace, due_invoice_ids, finalize, load_billing, sync_calendar
+from monk.invoicing.service import (
+    FinalizationRace,
+    due_invoice_ids,
+    finalize,
+    load_billing,
+    start_usage_periods,
+    sync_calendar,
+)
 from monk.invoicing.service import set_aside as set_aside_invoice
 from monk.jobs import repository as failures
 from monk.kit.clock import Clock
@@ -145,12 +153,16 @@ class Worker:
 
     async def housekeeping(self) -> None:
         """The periodic bookkeeping before finalization, each step in its own transaction: point
-        contracts at scheduled plans, move drafts whose usage period began to ``In Progress``, and
-        hand events set aside back to matching once their retry time has come."""
+        contracts at scheduled plans, move drafts whose usage period began to ``In Progress``, write
+        the coalesced ``invoice.updated`` webhooks that are due (``invoices.notices``), and hand
+        events set aside back to matching once their retry time has come."""
         now = self.clock.now()
         async with self.sessions() as session:
             await apply_due_phases(session, now)
-            await start_usage_periods(session, now.date())
+            await start_usage_periods(session, now=now)
+            await session.commit()
+        async with self.sessions() as session:
+            await notices.send_due(session, now=now, window=timedelta(seconds=self.settings.webhook_coalesce_seconds))
             await session.commit()
         async with self.sessions() as session:
             requeued, recovered = await requeue_due(session, now=now)
