@@ -44,17 +44,22 @@ async def _run_saas(api: Api, receiver: Receiver, dispatcher: Dispatcher, worker
     await s.send(api, [{"eventName": "call_count", "externalCustomerId": "alice", "idempotencyKey": f"a-{i}",
                         "timestamp": "2026-03-04T10:00:00Z"} for i in range(100)])
     await worker.drain()  # Drafted → In Progress (March usage) and the usage itself
+    await dispatcher.drain()  # (delivery is unordered: each step is sent before the next one is made)
     clock.advance(timedelta(minutes=2))
     await worker.drain()  # the coalesced invoice.updated with the new total
+    await dispatcher.drain()
     assert (await api.patch(f"/v1/customers/{alice['id']}", {"name": "Alice Apps Inc."})).status_code == 200
     assert (await api.patch(f"/v1/contracts/{ca['id']}", {"metadata": {"crm": "42"}})).status_code == 200
     r = await api.post(f"/v1/contracts/{ca['id']}/change-plan", {"planId": pro["id"], "changeOption": "immediate"})
     assert r.status_code == 200, r.text
+    await dispatcher.drain()
     clock.set(datetime(2026, 4, 2, tzinfo=UTC))
     await worker.drain()  # the April invoice is finalized (Sent)
+    await dispatcher.drain()
     april = next(i for i in await s.invoices(api, ca["id"]) if i["invoiceDate"] == "2026-04-01")
     assert april["status"] == "Sent"
     assert (await api.post(f"/v1/invoices/{april['id']}/mark-paid")).status_code == 200
+    await dispatcher.drain()
     r = await api.post(f"/v1/contracts/{ca['id']}/cancel", {"cancelAt": "immediate"})
     assert r.status_code == 200, r.text
     await dispatcher.drain()

@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from monk.customers import service as customers
 from monk.customers.schemas import CustomerCreate
+from monk.invoices import notices
 from monk.keys.service import default_organization
 from monk.kit.auth import Principal
 from monk.kit.clock import FrozenClock
@@ -88,3 +91,38 @@ async def test_finished_deliveries_are_pruned_after_the_retention(
     assert await dispatcher.prune() == 1
     [left] = (await api.get("/v1/webhooks/deliveries")).json()["data"]
     assert left["payload"]["name"] == "Bob Builds" and left["attempts"]
+
+
+async def test_a_notice_that_cannot_be_written_is_postponed_alone(
+        api: Api, receiver: Receiver, dispatcher: Dispatcher, worker: Any, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clock.set(datetime(2026, 3, 5, tzinfo=UTC))
+    m = await s.meter(api, "API_CALL", "call_count")
+    plan = await s.plan(api, "payg", [(await s.usage_price(api, "API Calls", m["id"], "0.10"))["id"]])
+    contracts = {}
+    for name in ("alice", "bob"):
+        c = await s.customer(api, name.title(), name)
+        contracts[name] = await s.contract(api, c["id"], plan["id"], "2026-03-01", "2026-05-01")
+    await worker.drain()
+    await subscribe(api, receiver, "/hooks", ["invoice.updated"])
+    broken = {i["id"] for i in await s.invoices(api, contracts["alice"]["id"])}
+    real_payload = notices.payload
+
+    async def payload(session: Any, inv: Any) -> dict[str, Any]:
+        if inv.id in broken:
+            raise RuntimeError("cannot render")
+        return await real_payload(session, inv)
+
+    monkeypatch.setattr(notices, "payload", payload)
+    await s.send(api, [{"eventName": "call_count", "externalCustomerId": who, "idempotencyKey": f"{who}-{i}",
+                        "timestamp": "2026-03-04T10:00:00Z"} for who in ("alice", "bob") for i in range(3)])
+    await worker.drain()
+    clock.advance(timedelta(minutes=2))
+    await worker.drain()
+    await dispatcher.drain()
+    assert [r.json["contractId"] for r in receiver.at("/hooks")] == [contracts["bob"]["id"]]
+    monkeypatch.setattr(notices, "payload", real_payload)
+    clock.advance(timedelta(minutes=11))  # the postponed one is tried again
+    await worker.drain()
+    await dispatcher.drain()
+    assert [r.json["contractId"] for r in receiver.at("/hooks")] == [contracts["bob"]["id"], contracts["alice"]["id"]]

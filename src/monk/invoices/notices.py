@@ -14,17 +14,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.customers import repository as customers
 from monk.customers.schemas import customer_out
 from monk.invoices import repository
 from monk.invoices.schemas import invoice_out
+from monk.kit.jobs import error_text
 from monk.models import Invoice
 from monk.webhooks import outbox
 from monk.webhooks.catalogue import INVOICE_CREATED, INVOICE_UPDATED
 
 NOTICE_BATCH = 200
+RETRY_LATER = timedelta(minutes=10)
+log = structlog.get_logger("monk.webhooks")
 
 
 async def payload(session: AsyncSession, inv: Invoice) -> dict[str, Any]:
@@ -66,9 +70,24 @@ def totals_changed(inv: Invoice, *, now: datetime) -> None:
         inv.webhook_due_at = now
 
 
-async def send_due(session: AsyncSession, *, now: datetime, window: timedelta) -> int:
-    """Write the coalesced ``invoice.updated`` events that are due: invoices marked by
-    ``totals_changed`` whose last event is at least ``window`` old. Returns how many were written."""
-    due = await repository.notices_due(session, now=now, quiet_since=now - window, limit=NOTICE_BATCH)
+async def due_ids(session: AsyncSession, *, now: datetime, window: timedelta,
+                  limit: int = NOTICE_BATCH * 10) -> list[str]:
+    """Ids of the invoices whose coalesced ``invoice.updated`` is due (marked by ``totals_changed``,
+    last event at least ``window`` old), oldest first."""
+    return [inv.id for inv in await repository.notices_due(session, now=now, quiet_since=now - window, limit=limit,
+                                                           claim=False)]
+
+
+async def send_due(session: AsyncSession, *, now: datetime, window: timedelta, ids: list[str] | None = None) -> int:
+    """Write the coalesced ``invoice.updated`` events that are due (of ``ids`` when given), each
+    with the invoice's state now. Returns how many were written."""
+    due = await repository.notices_due(session, now=now, quiet_since=now - window, limit=NOTICE_BATCH, ids=ids)
     await updated(session, due, now=now)
     return len(due)
+
+
+async def postpone(session: AsyncSession, invoice_id: str, error: BaseException, *, now: datetime) -> None:
+    """The invoice's coalesced ``invoice.updated`` could not be written: try it again in
+    ``RETRY_LATER`` (its other work is not held up)."""
+    if await repository.postpone_notice(session, invoice_id, now + RETRY_LATER) is not None:
+        log.warning("invoice.updated webhook postponed", invoice_id=invoice_id, error=error_text(error, 300))

@@ -210,13 +210,25 @@ async def by_ids(session: AsyncSession, invoice_ids: list[str]) -> list[Invoice]
                                         .execution_options(populate_existing=True))).scalars().all())
 
 
-async def notices_due(session: AsyncSession, *, now: datetime, quiet_since: datetime, limit: int) -> list[Invoice]:
+async def notices_due(session: AsyncSession, *, now: datetime, quiet_since: datetime, limit: int,
+                      ids: list[str] | None = None, claim: bool = True) -> list[Invoice]:
     """Invoices with a usage-driven ``invoice.updated`` waiting (``webhook_due_at`` ≤ now) whose last
-    one was written at or before ``quiet_since`` (the coalescing window), claimed for this transaction."""
-    return list((await session.execute(claiming(select(Invoice).where(
+    one was written at or before ``quiet_since`` (the coalescing window), oldest first; only
+    ``ids`` when given; claimed for this transaction unless ``claim`` is false."""
+    query = select(Invoice).where(
         Invoice.webhook_due_at <= now,
         (Invoice.webhook_sent_at.is_(None)) | (Invoice.webhook_sent_at <= quiet_since),
-    ).order_by(Invoice.webhook_due_at).limit(limit)))).scalars().all())
+    )
+    if ids is not None:
+        query = query.where(column_in(session, Invoice.id, ids))
+    query = query.order_by(Invoice.webhook_due_at).limit(limit)
+    return list((await session.execute(claiming(query) if claim else query)).scalars().all())
+
+
+async def postpone_notice(session: AsyncSession, invoice_id: str, until: datetime) -> Invoice | None:
+    """Hold the invoice's waiting ``invoice.updated`` until ``until`` (it could not be written)."""
+    return (await session.execute(update(Invoice).where(Invoice.id == invoice_id, Invoice.webhook_due_at.is_not(None))
+                                  .values(webhook_due_at=until).returning(Invoice))).scalar_one_or_none()
 
 
 async def set_processing_error(session: AsyncSession, invoice_id: str, error: str | None) -> Invoice | None:

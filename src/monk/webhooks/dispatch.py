@@ -125,7 +125,9 @@ class Dispatcher:
             bodies = await repository.bodies(session, [d.event_id for d in picked])
             claims = []
             for delivery in picked:
-                endpoint = endpoints[delivery.endpoint_id]
+                endpoint = endpoints.get(delivery.endpoint_id)
+                if endpoint is None:  # deleted meanwhile: its deletion fails the delivery
+                    continue
                 delivery.lease_token = new_id()
                 delivery.next_attempt_at = lease
                 secrets = [endpoint.secret]
@@ -239,7 +241,7 @@ class Dispatcher:
 
     async def drain(self) -> int:
         """Send until nothing is due at the clock's now and nothing is in flight; returns the number of
-        attempts made. (Tests and ``monk webhooks deliver``; the server runs ``run_forever``.)"""
+        attempts made (the server and ``monk worker`` run ``run_forever`` instead)."""
         before = self.attempts
         while True:
             started = await self.dispatch_once()

@@ -71,9 +71,11 @@ async def claim_due(session: AsyncSession, *, now: datetime, limit: int,
 
 
 async def leased(session: AsyncSession, delivery_id: str, token: str) -> WebhookDelivery | None:
-    """The delivery ``delivery_id`` if it is still claimed under ``token`` (locked), else None."""
-    return (await session.execute(claiming(select(WebhookDelivery).where(
-        WebhookDelivery.id == delivery_id, WebhookDelivery.lease_token == token)))).scalar_one_or_none()
+    """The delivery ``delivery_id`` if it is still claimed under ``token``, locked for this
+    transaction (waiting for a concurrent change of it, such as a manual retry), else None."""
+    return (await session.execute(select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id, WebhookDelivery.lease_token == token,
+    ).with_for_update().execution_options(populate_existing=True))).scalar_one_or_none()
 
 
 async def endpoint_for_update(session: AsyncSession, endpoint_id: str) -> WebhookEndpoint | None:

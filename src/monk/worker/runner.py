@@ -46,6 +46,7 @@ HORIZON_EVERY_SECONDS = 60
 FINALIZE_EVERY_SECONDS = 5
 FINALIZE_BATCH = 20  # invoices finalized per transaction
 HORIZON_BATCH = 50  # rolling contracts extended per transaction
+NOTICE_JOB = "notice"  # coalesced invoice.updated webhooks (logs only)
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
@@ -161,9 +162,7 @@ class Worker:
             await apply_due_phases(session, now)
             await start_usage_periods(session, now=now)
             await session.commit()
-        async with self.sessions() as session:
-            await notices.send_due(session, now=now, window=timedelta(seconds=self.settings.webhook_coalesce_seconds))
-            await session.commit()
+        await self.send_invoice_notices(now)
         async with self.sessions() as session:
             requeued, recovered = await requeue_due(session, now=now)
             await session.commit()
@@ -172,6 +171,26 @@ class Worker:
             self.wake()
         for event_id in recovered:
             log.info("job item recovered", job=MATCH_JOB, event_id=event_id)
+
+    async def send_invoice_notices(self, now: datetime) -> None:
+        """Write the coalesced ``invoice.updated`` webhooks that are due, ``FINALIZE_BATCH`` invoices per
+        transaction; one that cannot be written is postponed on its own (``invoices.notices``)."""
+        window = timedelta(seconds=self.settings.webhook_coalesce_seconds)
+        async with self.sessions() as session:
+            ids = await notices.due_ids(session, now=now, window=window)
+
+        async def run(batch: Sequence[str]) -> None:
+            async with self.sessions() as session:
+                await notices.send_due(session, now=now, window=window, ids=list(batch))
+                await session.commit()
+
+        async def postpone(invoice_id: str, error: BaseException) -> None:
+            async with self.sessions() as session:
+                await notices.postpone(session, invoice_id, error, now=now)
+                await session.commit()
+
+        for batch in _chunks(ids, FINALIZE_BATCH):
+            await run_isolated(batch, run, postpone, job=NOTICE_JOB)
 
     async def finalize_once(self) -> int:
         """Finalize the invoices that are due, ``FINALIZE_BATCH`` per transaction (a back-dated
