@@ -20,6 +20,7 @@ from monk.billing.credits import (
     give_back,
     priorities,
     priority_order,
+    settle,
     status,
 )
 
@@ -142,3 +143,58 @@ def test_the_ledger_replays_to_the_blocks(blocks: list[Block], usages: list[Deci
         original = next(x for x in blocks if x.id == b.id)
         assert b.remaining == original.remaining - sum((d.amount for d in ledger if d.block_id == b.id), D(0))
     assert sum((b.remaining for b in state), D(0)) >= 0
+
+
+def test_settle_draws_when_charges_rise_and_gives_back_when_they_fall() -> None:
+    wallet = [block("promo", "30", promo=True, days=10), block("paid", "100", days=365)]
+    first = settle(wallet, [], D("50"), at=T0)
+    assert first.draws == [Draw("promo", D("30")), Draw("paid", D("20"))] and first.uncovered == 0
+    wallet = apply(wallet, first.draws)
+    drawn = list(reversed(first.draws))
+    # A resend lowers the usage to 25: 25 goes back, newest draw first (all 20 of paid, 5 of promo).
+    lower = settle(wallet, drawn, D("25"), at=T0)
+    assert lower.give_backs == [Draw("paid", D("20")), Draw("promo", D("5"))] and lower.expirations == []
+    # Once promo expired, what returns to it expires at once.
+    late = settle(wallet, drawn, D("25"), at=T0 + timedelta(days=11))
+    assert late.expirations == [Draw("promo", D("5"))]
+    # Settling at the same charges changes nothing.
+    same = settle(wallet, drawn, D("50"), at=T0)
+    assert (same.draws, same.give_backs, same.uncovered) == ([], [], 0)
+
+
+def test_a_grant_after_depletion_pays_the_overage_at_the_next_settlement() -> None:
+    wallet = [block("a", "50", days=30)]
+    first = settle(wallet, [], D("80"), at=T0)
+    assert first.uncovered == D("30")
+    wallet = apply(wallet, first.draws) + [block("b", "100", days=30, created=10)]
+    second = settle(wallet, list(reversed(first.draws)), D("80"), at=T0)
+    assert second.draws == [Draw("b", D("30"))] and second.uncovered == 0
+
+
+@given(blocks_st, st.lists(amounts, min_size=1, max_size=6))
+def test_any_sequence_of_charges_ends_as_one_settlement_of_the_last(blocks: list[Block],
+                                                                    targets: list[Decimal]) -> None:
+    """Settling through any sequence of charges leaves the same blocks as settling the last one at once
+    (when nothing expired meanwhile): the order of usage and resends does not change the outcome."""
+    state, drawn = blocks, []
+    for target in targets:
+        s = settle(state, list(reversed(drawn)), target, at=T0)
+        state = apply(apply(state, s.draws), s.give_backs, sign=+1)
+        drawn = _net(drawn + s.draws, s.give_backs)
+        assert sum((d.amount for d in drawn), D(0)) <= target
+    once = settle(blocks, [], targets[-1], at=T0)
+    assert sum((b.remaining for b in state), D(0)) == sum((b.remaining for b in apply(blocks, once.draws)), D(0))
+
+
+def _net(drawn_oldest_first: list[Draw], back: list[Draw]) -> list[Draw]:
+    out = list(drawn_oldest_first)
+    for b in back:  # give-backs came newest first
+        left = b.amount
+        for i in range(len(out) - 1, -1, -1):
+            if left == 0:
+                break
+            if out[i].block_id == b.block_id and out[i].amount > 0:
+                take = min(out[i].amount, left)
+                out[i] = Draw(out[i].block_id, out[i].amount - take)
+                left -= take
+    return [d for d in out if d.amount > 0]

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-__all__ = ["Block", "BlockStatus", "Draw", "allocate", "apply", "expiring", "give_back", "priorities",
-           "priority_order", "status"]
+__all__ = ["Block", "BlockStatus", "Draw", "Settlement", "allocate", "apply", "expiring", "give_back", "priorities",
+           "priority_order", "settle", "status"]
 
 _ZERO = Decimal(0)
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -148,3 +148,33 @@ def apply(blocks: Sequence[Block], draws: Iterable[Draw], *, sign: int = -1) -> 
             raise ValueError(f"block {block.id} would hold {remaining} of {block.original}")
         by_id[draw.block_id] = replace(block, remaining=remaining)
     return [by_id[b.id] for b in blocks]
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How an invoice's credits move to match its metered charges: new ``draws``, ``give_backs``
+    (newest draw first), ``expirations`` (given back to blocks already expired: written off at once)
+    and the charges left ``uncovered`` (the overage)."""
+
+    draws: list[Draw]
+    give_backs: list[Draw]
+    expirations: list[Draw]
+    uncovered: Decimal
+
+
+def settle(blocks: Sequence[Block], drawn_newest_first: Sequence[Draw], target: Decimal, *, at: datetime,
+           period: tuple[datetime, datetime] | None = None) -> Settlement:
+    """Bring what an open invoice has drawn (``drawn_newest_first``, net of give-backs) to its metered
+    charges ``target`` (≥ 0, in the wallet's unit), at ``at``: draw more when they rose (as far as
+    the blocks reach: a grant after depletion pays the overage at the next settlement), give back the
+    excess when they fell. Settling twice with the same inputs changes nothing the second time."""
+    if target < 0:
+        raise ValueError(f"metered charges cannot be negative ({target})")
+    current = sum((d.amount for d in drawn_newest_first), _ZERO)
+    if target > current:
+        draws, uncovered = allocate(blocks, target - current, at=at, period=period)
+        return Settlement(draws=draws, give_backs=[], expirations=[], uncovered=uncovered)
+    back = give_back(drawn_newest_first, current - target)
+    expired = {b.id for b in blocks if status(b, at) == BlockStatus.EXPIRED}
+    return Settlement(draws=[], give_backs=back, expirations=[d for d in back if d.block_id in expired],
+                      uncovered=_ZERO)
