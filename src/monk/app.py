@@ -105,6 +105,7 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
         return
     from monk.contracts.endpoints import router as contracts_router
     from monk.costing.endpoints import router as costing_router
+    from monk.credits.endpoints import router as credits_router
     from monk.customers.endpoints import router as customers_router
     from monk.invoices.endpoints import router as invoices_router
     from monk.legacy_usage.endpoints import router as legacy_usage_router
@@ -115,7 +116,8 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     from monk.webhooks.endpoints import router as webhooks_router
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
-                   invoices_router, ratecards_router, costing_router, legacy_usage_router, webhooks_router):
+                   invoices_router, ratecards_router, costing_router, legacy_usage_router, webhooks_router,
+                   credits_router):
         app.include_router(router)
 
 

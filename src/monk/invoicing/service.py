@@ -19,6 +19,9 @@ from monk.billing.context import PriceTerms
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
 from monk.billing.totals import InvoiceTotals, invoice_totals
+from monk.credits import drawdown
+from monk.credits import repository as credit_store
+from monk.credits.wallet import terms as wallet_terms
 from monk.invoices import notices, repository
 from monk.invoices.transitions import Mover
 from monk.invoicing import repository as store
@@ -28,6 +31,7 @@ from monk.jobs import repository as failures
 from monk.kit.auth import Principal
 from monk.kit.ids import new_id
 from monk.kit.jobs import error_text
+from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
 from monk.models.statuses import InvoiceKind, InvoiceStatus
 from monk.plans import repository as plans
@@ -133,8 +137,10 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
         inv.usage_start = slot.usage_period.start if slot.usage_period else None
         inv.usage_end = slot.usage_period.end if slot.usage_period else None
         inv.updated_at = now
-    await notices.moved(session, await repository.move(session, cancelled, InvoiceStatus.CANCELLED,
-                                                       Mover.CALENDAR, now), now=now)
+    moved = await repository.move(session, cancelled, InvoiceStatus.CANCELLED, Mover.CALENDAR, now)
+    await drawdown.release(session, await repository.by_ids(session, moved),
+                           wallet_terms(billing.contract.credit_settings), now=now)
+    await notices.moved(session, moved, now=now)
     await session.flush()
     for inv in await repository.of_contract(session, billing.contract.id):
         if inv.status in OPEN:
@@ -188,13 +194,25 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     reopened = await _reopened(session, billing, inv) if earliest is not None and earliest.id == inv.id else []
     expected = invoice_lines(billing.context, fee_period=period_of(inv.fee_start, inv.fee_end), usage_period=usage,
                              quantities=qty, reopened=reopened)
-    totals = invoice_totals([e.line for e in expected])  # OutOfBounds beyond 64-bit room: nothing written
+    lines = [e.line for e in expected]
+    invoice_totals(lines)  # OutOfBounds beyond 64-bit room: nothing written
+    metered = sum((to_cents(line.amount) for line in lines if line.is_metered), 0)
+    credits = await drawdown.settle_invoice(session, inv, wallet_terms(billing.contract.credit_settings), metered,
+                                            period=_usage_window(inv), now=now)
+    totals = invoice_totals(lines, credits_cents=credits)
     await repository.replace_lines(session, inv.id, [_line_row(inv.id, pos, e) for pos, e in enumerate(expected)])
     if totals != InvoiceTotals(inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents):
         inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents = astuple(totals)
         inv.updated_at = now
         notices.totals_changed(inv, now=now)
     await session.flush()
+
+
+def _usage_window(inv: Invoice) -> tuple[datetime, datetime] | None:
+    """The instants of the usage period ``inv`` bills (a credit block pays only inside its validity)."""
+    if inv.usage_start is None or inv.usage_end is None:
+        return None
+    return midnight(inv.usage_start), midnight(inv.usage_end)
 
 
 def _line_row(invoice_id: str, pos: int, e: Expected) -> dict[str, Any]:
@@ -237,6 +255,21 @@ async def rebuild_earliest(session: AsyncSession, billing: ContractBilling, *, n
     await session.flush()
     await rebuild(session, billing, target, now=now)
     await notices.created(session, target, now=now)
+
+
+async def settle_credits(session: AsyncSession, *, now: datetime, contract_ids: list[str]) -> int:
+    """Draw the open invoices of ``contract_ids`` that got credits since (``settle_pending`` blocks: a
+    grant after depletion pays the overage already billed) by rebuilding them; returns how many."""
+    await store.lock(session, contract_ids)
+    for contract_id in contract_ids:
+        contract = await store.contract(session, contract_id)
+        if contract is not None:
+            billing = await load_billing(session, contract)
+            for inv in await repository.of_contract(session, contract_id):
+                if inv.status in OPEN and inv.usage_start is not None:
+                    await rebuild(session, billing, inv, now=now)
+        await credit_store.settled(session, contract_id)
+    return len(contract_ids)
 
 
 async def rebuild_open(session: AsyncSession, billing: ContractBilling, *, now: datetime) -> None:

@@ -82,3 +82,14 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+class LedgerEntryType(StrEnum):
+    """``credit_ledger.type`` (reference §10.3, concepts §12): ``grant`` (+), ``usage`` (−, drawn for
+    an invoice), ``adjustment`` (±), ``reversal`` (+, usage given back), ``expiration`` (−, written off)."""
+
+    GRANT = "grant"
+    USAGE = "usage"
+    ADJUSTMENT = "adjustment"
+    REVERSAL = "reversal"
+    EXPIRATION = "expiration"

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
+from monk.credits import drawdown
+from monk.credits import repository as credit_store
 from monk.invoices import notices
 from monk.invoices.repository import FINALIZE_JOB
 from monk.invoicing import repository as billing_store
@@ -30,13 +32,14 @@ from monk.invoicing.service import (
     due_invoice_ids,
     finalize,
     load_billing,
+    settle_credits,
     start_usage_periods,
     sync_calendar,
 )
 from monk.invoicing.service import set_aside as set_aside_invoice
 from monk.jobs import repository as failures
 from monk.kit.clock import Clock
-from monk.kit.jobs import run_isolated
+from monk.kit.jobs import error_text, run_isolated
 from monk.kit.notify import Listener, wakers_of
 from monk.models import JobFailure
 from monk.settings import Settings
@@ -46,7 +49,9 @@ HORIZON_EVERY_SECONDS = 60
 FINALIZE_EVERY_SECONDS = 5
 FINALIZE_BATCH = 20  # invoices finalized per transaction
 HORIZON_BATCH = 50  # rolling contracts extended per transaction
-NOTICE_JOB = "notice"  # coalesced invoice.updated webhooks (logs only)
+NOTICE_JOB = "notice"
+CREDIT_JOB = "credits"  # expiry and settlement of credit blocks (logs only)
+CREDIT_BATCH = 200  # coalesced invoice.updated webhooks (logs only)
 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
@@ -162,6 +167,7 @@ class Worker:
             await apply_due_phases(session, now)
             await start_usage_periods(session, now=now)
             await session.commit()
+        await self.credit_upkeep(now)
         await self.send_invoice_notices(now)
         async with self.sessions() as session:
             requeued, recovered = await requeue_due(session, now=now)
@@ -171,6 +177,27 @@ class Worker:
             self.wake()
         for event_id in recovered:
             log.info("job item recovered", job=MATCH_JOB, event_id=event_id)
+
+    async def credit_upkeep(self, now: datetime) -> None:
+        """Write off expired credit blocks, then draw the open invoices of contracts that got new
+        credits; each contract in its own transaction, one that fails is logged and retried at the
+        next pass without holding up the others (or finalization)."""
+        async with self.sessions() as session:
+            expiring = await credit_store.expiring_contracts(session, now, limit=CREDIT_BATCH)
+            settling = await credit_store.contracts_to_settle(session, CREDIT_BATCH)
+
+        async def run(batch: Sequence[str]) -> None:
+            async with self.sessions() as session:
+                await drawdown.expire_due(session, now=now, contract_ids=list(batch))
+                await settle_credits(session, now=now, contract_ids=[c for c in batch if c in settling])
+                await session.commit()
+
+        async def skip(contract_id: str, error: BaseException) -> None:
+            log.warning("credit upkeep failed for a contract; retried at the next pass", job=CREDIT_JOB,
+                        contract_id=contract_id, error=error_text(error, 300))
+
+        for batch in _chunks(sorted(set(expiring) | set(settling)), 10):
+            await run_isolated(batch, run, skip, job=CREDIT_JOB)
 
     async def send_invoice_notices(self, now: datetime) -> None:
         """Write the coalesced ``invoice.updated`` webhooks that are due, ``FINALIZE_BATCH`` invoices per

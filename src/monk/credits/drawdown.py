@@ -1,0 +1,106 @@
+"""Drawing an open invoice's metered charges from its contract's wallet (reference §10.4, concepts
+§12): called whenever the invoice is rebuilt, under the contract's lock, in the rebuild's transaction.
+
+The invoice's draws are brought to its metered charges (``billing.credits.settle``): a rise draws
+from the active blocks in priority order, as far as they reach; a fall gives credits back with
+``reversal`` entries, newest draw first, and what returns to a block that has expired meanwhile is
+written off at once (``expiration``). Credits pay for metered lines only (usage and late-usage
+adjustments), never for fixed or one-time fees. A block pays only for usage whose service period
+overlaps its validity. Finalization freezes an invoice's draws (a finalized invoice is never
+rebuilt); a cancelled draft gives everything back (``release``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.billing import credits as core
+from monk.credits import repository
+from monk.credits.wallet import WalletTerms, shown_cents
+from monk.kit.ids import new_id
+from monk.models import CreditBlock, CreditEntry, Invoice
+from monk.models.statuses import LedgerEntryType
+
+_ZERO = Decimal(0)
+
+
+def _core(block: CreditBlock) -> core.Block:
+    return core.Block(id=block.id, original=block.original, remaining=block.remaining,
+                      is_promotional=block.is_promotional, cost_basis=block.cost_basis_cents,
+                      created_at=block.created_at, starts_at=block.starts_at, expires_at=block.expires_at)
+
+
+def _drawn_newest_first(entries: list[CreditEntry]) -> list[core.Draw]:
+    """Net units drawn per block by these entries (usage −, reversal +), newest draw first."""
+    net: dict[str, Decimal] = {}
+    last: dict[str, int] = {}
+    for position, entry in enumerate(entries):
+        if entry.type == LedgerEntryType.USAGE:
+            net[entry.block_id] = net.get(entry.block_id, _ZERO) - entry.amount
+            last[entry.block_id] = position
+        elif entry.type == LedgerEntryType.REVERSAL:
+            net[entry.block_id] = net.get(entry.block_id, _ZERO) - entry.amount
+    ordered = sorted((b for b, units in net.items() if units > 0), key=lambda b: last.get(b, -1), reverse=True)
+    return [core.Draw(b, net[b]) for b in ordered]
+
+
+async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerms, metered_cents: int, *,
+                         period: tuple[datetime, datetime] | None, now: datetime) -> int:
+    """Bring ``inv``'s draws to ``metered_cents`` (≥ 0; its metered charges) and return the credits it
+    now has applied, in cents (never more than ``metered_cents``). Without a wallet: 0, nothing written."""
+    if not await repository.has_wallet(session, inv.contract_id):
+        return 0
+    await repository.lock_wallet(session, inv.contract_id)
+    rows = {b.id: b for b in await repository.blocks(session, inv.contract_id)}
+    drawn = _drawn_newest_first(await repository.invoice_entries(session, inv.id))
+    target = wallet.units(Decimal(max(metered_cents, 0)))
+    settlement = core.settle([_core(b) for b in rows.values()], drawn, target, at=now, period=period)
+    moves = ([(d, LedgerEntryType.USAGE, -1, inv.id) for d in settlement.draws]
+             + [(d, LedgerEntryType.REVERSAL, +1, inv.id) for d in settlement.give_backs]
+             + [(d, LedgerEntryType.EXPIRATION, -1, None) for d in settlement.expirations])
+    for draw, kind, sign, invoice_id in moves:
+        block = rows[draw.block_id]
+        block.remaining += sign * draw.amount
+        block.updated_at = now
+        session.add(CreditEntry(
+            id=new_id(), org_id=block.org_id, mode=block.mode, contract_id=block.contract_id, type=kind,
+            block_id=block.id, amount=sign * draw.amount, amount_cents=sign * wallet.cents(draw.amount),
+            credit_rate_cents=wallet.rate, is_promotional=block.is_promotional, expires_at=block.expires_at,
+            invoice_id=invoice_id, description=None, metadata_={}, created_at=now))
+    if moves:
+        await session.flush()
+    applied = sum((d.amount for d in drawn), _ZERO) - sum((d.amount for d in settlement.give_backs), _ZERO) \
+        + sum((d.amount for d in settlement.draws), _ZERO)
+    return min(max(metered_cents, 0), shown_cents(wallet.cents(applied)))
+
+
+async def release(session: AsyncSession, invoices: list[Invoice], wallet: WalletTerms, *, now: datetime) -> None:
+    """Give back everything the (cancelled) ``invoices`` drew."""
+    for inv in invoices:
+        await settle_invoice(session, inv, wallet, 0, period=None, now=now)
+
+
+async def expire_due(session: AsyncSession, *, now: datetime, limit: int = 200,
+                     contract_ids: list[str] | None = None) -> int:
+    """Write off what is left of the blocks whose ``expires_at`` has come (one ``expiration`` entry
+    each, valued at the block's rate: breakage for paid credits, none for promotional ones), at most
+    ``limit`` (of ``contract_ids`` when given); returns how many blocks expired."""
+    blocks = await repository.expiring_blocks(session, now, limit, contract_ids=contract_ids)
+    for contract_id in sorted({b.contract_id for b in blocks}):
+        await repository.lock_wallet(session, contract_id)
+    for block in blocks:
+        if block.remaining > 0:
+            session.add(CreditEntry(
+                id=new_id(), org_id=block.org_id, mode=block.mode, contract_id=block.contract_id,
+                type=LedgerEntryType.EXPIRATION, block_id=block.id, amount=-block.remaining,
+                amount_cents=-block.remaining * block.credit_rate_cents, credit_rate_cents=block.credit_rate_cents,
+                is_promotional=block.is_promotional, expires_at=block.expires_at, invoice_id=None, description=None,
+                metadata_={}, created_at=now))
+        block.remaining = _ZERO
+        block.expired_at = now
+        block.updated_at = now
+    await session.flush()
+    return len(blocks)

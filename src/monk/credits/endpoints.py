@@ -1,0 +1,45 @@
+"""HTTP endpoints for a contract's credit wallet (reference §10)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from monk.credits import service
+from monk.credits.schemas import GrantEntry, Ledger, PromotionalGrant, Wallet
+from monk.kit import deps
+from monk.kit.auth import Principal, require
+from monk.kit.openapi import typed
+from monk.kit.schemas import Data, envelope
+
+router = APIRouter(prefix="/v1/contracts/{contract_id}/credits", tags=["credits"])
+ContractsWrite = Annotated[Principal, Depends(require("contracts:write"))]
+ContractsRead = Annotated[Principal, Depends(require("contracts:read"))]
+
+
+@router.post("/promotional/grant", status_code=201, **typed(Data[GrantEntry], 404))
+async def grant_promotional(session: deps.Session, contract_id: str, body: PromotionalGrant, clock: deps.Clock,
+                            principal: ContractsWrite) -> dict[str, Any]:
+    """Grant promotional credits → 201 ``{"data": LedgerEntry}`` with ``purchaseRateCents`` 0,
+    ``balanceAfterCents``, ``creditBalanceAfter`` (reference §10.1). ``amountCents`` (dollars) or
+    ``creditRateCents`` + ``creditAmount``; ``expiresAt`` required, in the future; a retry with the
+    same ``externalId`` returns the original entry. 400: both modes, neither, an incomplete pair, a
+    past ``expiresAt``; 404 unknown contract."""
+    return envelope(await service.grant_promotional(session, principal, contract_id, body, now=clock.now()))
+
+
+@router.get("/balance", **typed(Data[Wallet], 404))
+async def get_balance(session: deps.Session, contract_id: str, clock: deps.Clock,
+                      principal: ContractsRead) -> dict[str, Any]:
+    """The wallet's balance and blocks → ``{"data": {"balance", "blocks"}}`` (reference §10.2); zero and
+    no blocks without a wallet; 404 unknown contract."""
+    return envelope(await service.balance(session, principal, contract_id, now=clock.now()))
+
+
+@router.get("/ledger", **typed(Data[Ledger], 404))
+async def get_ledger(session: deps.Session, contract_id: str, page: deps.LongPage,
+                     principal: ContractsRead) -> dict[str, Any]:
+    """The ledger, newest first → ``{"data": {"totalCount", "entries"}}`` (reference §10.3; ``limit``
+    default 50, ``offset``); empty without a wallet; 404 unknown contract."""
+    return envelope(await service.ledger(session, principal, contract_id, page))

@@ -1,0 +1,123 @@
+"""Credit request bodies and the balance, block and ledger-entry shapes (reference §10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field, StrictInt, model_validator
+
+from monk.billing.bounds import MAX_AMOUNT_CENTS
+from monk.kit.bounds import Id, InstantIn, JsonObject
+from monk.kit.schemas import CamelModel, Instant, ResponseModel
+
+MAX_CREDIT_AMOUNT = Decimal(10) ** 12  # credits in one grant (exclusive)
+RESERVED_METADATA = ("isPromotional", "deductionBatchId")
+MODES = "Provide either amountCents (dollars) or creditRateCents with creditAmount (credits)"
+
+
+class PromotionalGrant(CamelModel):
+    """``POST /v1/contracts/{id}/credits/promotional/grant`` (reference §10.1): ``amountCents`` alone
+    (dollar mode), or ``creditRateCents`` + ``creditAmount`` (rate mode; ``creditRateCents`` 0 = free
+    credits). ``expiresAt`` is required and in the future; ``externalId`` makes it idempotent."""
+
+    expires_at: InstantIn
+    amount_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
+    credit_rate_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
+    credit_amount: Decimal | None = Field(None, gt=0, lt=MAX_CREDIT_AMOUNT, decimal_places=12)
+    description: str | None = Field(None, max_length=500)
+    external_id: Id | None = None
+    metadata: JsonObject | None = None
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> PromotionalGrant:
+        dollars = self.amount_cents is not None
+        rate = self.credit_rate_cents is not None or self.credit_amount is not None
+        if dollars and rate:
+            raise ValueError(f"{MODES}, not both")
+        if not dollars and not rate:
+            raise ValueError(MODES)
+        if rate and (self.credit_rate_cents is None or self.credit_amount is None):
+            raise ValueError("creditRateCents and creditAmount go together: provide both")
+        if rate and self.credit_rate_cents is not None and self.credit_amount is not None \
+                and self.credit_rate_cents * self.credit_amount >= MAX_AMOUNT_CENTS:
+            raise ValueError(f"creditRateCents × creditAmount must be below {MAX_AMOUNT_CENTS} cents")
+        return self
+
+
+class LedgerEntry(ResponseModel):
+    """A ledger entry (reference §10.3); ``creditAmount``/``creditRateCents`` null in a dollar wallet."""
+
+    id: str
+    type: str
+    amount_cents: int
+    credit_amount: float | None
+    credit_rate_cents: float | None
+    currency: str
+    description: str | None
+    source_type: str
+    invoice_id: str | None
+    grant_entry_id: str | None
+    expires_at: Instant | None
+    is_promotional: bool
+    created_at: Instant
+
+
+class GrantEntry(LedgerEntry):
+    """The grant's entry with the wallet's balance right after it (reference §10.1)."""
+
+    purchase_rate_cents: int
+    balance_after_cents: int
+    credit_balance_after: float | None
+    metadata: dict[str, Any]
+
+
+class Balance(ResponseModel):
+    """The wallet's balance now: cents, credits (null in a dollar wallet), active blocks."""
+
+    balance_cents: int
+    credit_balance: float | None
+    currency: str
+    block_count: int
+    as_of: Instant
+
+
+class BlockOut(ResponseModel):
+    """A block (one grant's credits) with its status and draw ``priority`` (1 = first; null unless active)."""
+
+    id: str
+    status: str
+    priority: int | None
+    days_until_expiry: int | None
+    original_cents: int
+    original_credits: float | None
+    remaining_cents: int
+    remaining_credits: float | None
+    credit_rate_cents: float | None
+    currency: str
+    description: str | None
+    is_promotional: bool
+    expires_at: Instant | None
+    created_at: Instant
+
+
+class Wallet(ResponseModel):
+    """``GET …/credits/balance``: the balance and every block."""
+
+    balance: Balance
+    blocks: list[BlockOut]
+
+
+class Ledger(ResponseModel):
+    """``GET …/credits/ledger``: entries newest first and how many there are."""
+
+    total_count: int
+    entries: list[LedgerEntry]
+
+
+def days_until(expires_at: datetime | None, now: datetime) -> int | None:
+    """Whole days until ``expires_at`` (0 when past; None without expiry)."""
+    if expires_at is None:
+        return None
+    return max(0, (expires_at - now).days)

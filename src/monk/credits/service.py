@@ -1,0 +1,151 @@
+"""Credit rules: promotional grants, the wallet's balance and blocks, the ledger. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.billing import credits as core
+from monk.credits import repository
+from monk.credits.schemas import RESERVED_METADATA, PromotionalGrant, days_until
+from monk.credits.wallet import WalletTerms, shown_cents, terms
+from monk.kit.auth import Principal
+from monk.kit.clock import iso_ms
+from monk.kit.errors import NotFound, ValidationFailed
+from monk.kit.ids import new_id
+from monk.kit.pagination import Page
+from monk.models import Contract, CreditBlock, CreditEntry
+from monk.models.statuses import LedgerEntryType
+
+CURRENCY = "USD"
+
+
+async def _contract(session: AsyncSession, principal: Principal, contract_id: str) -> Contract:
+    found = await repository.contract(session, principal, contract_id)
+    if found is None:
+        raise NotFound(f"Contract '{contract_id}' not found")
+    return found
+
+
+def _core(block: CreditBlock) -> core.Block:
+    return core.Block(id=block.id, original=block.original, remaining=block.remaining,
+                      is_promotional=block.is_promotional, cost_basis=block.cost_basis_cents,
+                      created_at=block.created_at, starts_at=block.starts_at, expires_at=block.expires_at)
+
+
+def _amounts(body: PromotionalGrant, wallet: WalletTerms) -> tuple[Decimal, Decimal, Decimal]:
+    """(units for the block, the grant's value in cents, its rate in cents per credit) of a grant."""
+    if body.amount_cents is not None:
+        cents = Decimal(body.amount_cents)
+        return wallet.units(cents), cents, wallet.rate
+    assert body.credit_rate_cents is not None and body.credit_amount is not None  # the body's validator
+    rate, amount = Decimal(body.credit_rate_cents), body.credit_amount
+    if not wallet.tracks_credits:
+        if rate == 0:
+            raise ValidationFailed("creditRateCents: free credits (rate 0) need a credit wallet "
+                                   "(the contract's creditSettings.walletMode 'credits')")
+        return rate * amount, rate * amount, rate
+    return amount, rate * amount, rate
+
+
+async def grant_promotional(session: AsyncSession, principal: Principal, contract_id: str, body: PromotionalGrant,
+                            *, now: datetime) -> dict[str, Any]:
+    """Grant promotional credits to the contract's wallet (reference §10.1), enabling it. Returns the
+    grant's ledger entry with the balance right after it. A retry with the same ``externalId``
+    returns the original entry and grants nothing. Raises ``NotFound`` (404), ``ValidationFailed``
+    (400: ``expiresAt`` not in the future, free credits in a dollar wallet)."""
+    contract = await _contract(session, principal, contract_id)
+    wallet = terms(contract.credit_settings)
+    if body.external_id is not None:
+        existing = await repository.grant_by_external_id(session, contract.id, body.external_id)
+        if existing is not None:
+            return await _granted(session, existing, wallet)
+    if body.expires_at <= now:
+        raise ValidationFailed("expiresAt must be in the future")
+    units, cents, rate = _amounts(body, wallet)
+    metadata = {k: v for k, v in (body.metadata or {}).items() if k not in RESERVED_METADATA}
+    await repository.lock_wallet(session, contract.id)
+    entry_id = new_id()
+    block = CreditBlock(id=entry_id, org_id=contract.org_id, mode=contract.mode, contract_id=contract.id,
+                        original=units, remaining=units, credit_rate_cents=wallet.rate, cost_basis_cents=Decimal(0),
+                        is_promotional=True, starts_at=now, expires_at=body.expires_at, expired_at=None,
+                        settle_pending=True, description=body.description, created_at=now, updated_at=now)
+    entry = CreditEntry(id=entry_id, org_id=contract.org_id, mode=contract.mode, contract_id=contract.id,
+                        type=LedgerEntryType.GRANT, block_id=entry_id, amount=units, amount_cents=cents,
+                        credit_rate_cents=rate, is_promotional=True, expires_at=body.expires_at,
+                        external_id=body.external_id, description=body.description, metadata_=metadata,
+                        created_at=now)
+    try:
+        async with session.begin_nested():
+            session.add_all([block, entry])
+            await session.flush()
+    except IntegrityError:  # the same externalId granted by a request at the same moment
+        existing = await repository.grant_by_external_id(session, contract.id, body.external_id or "")
+        if existing is None:
+            raise
+        return await _granted(session, existing, wallet)
+    return await _granted(session, entry, wallet)
+
+
+def entry_out(entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:
+    """The API shape of a ledger entry (reference §10.3)."""
+    return {
+        "id": entry.id, "type": entry.type, "amountCents": shown_cents(entry.amount_cents),
+        "creditAmount": float(entry.amount) if wallet.tracks_credits else None,
+        "creditRateCents": float(entry.credit_rate_cents) if wallet.tracks_credits else None,
+        "currency": CURRENCY, "description": entry.description,
+        "sourceType": "invoice" if entry.invoice_id else "contract", "invoiceId": entry.invoice_id,
+        "grantEntryId": None if entry.type == LedgerEntryType.GRANT else entry.block_id,
+        "expiresAt": iso_ms(entry.expires_at) if entry.expires_at else None,
+        "isPromotional": entry.is_promotional, "createdAt": iso_ms(entry.created_at),
+    }
+
+
+async def _granted(session: AsyncSession, entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:
+    after = await repository.balance_through(session, entry.contract_id, entry.id)
+    return {**entry_out(entry, wallet), "purchaseRateCents": 0 if entry.is_promotional else None,
+            "balanceAfterCents": shown_cents(wallet.cents(after)),
+            "creditBalanceAfter": float(after) if wallet.tracks_credits else None,
+            "metadata": dict(entry.metadata_ or {})}
+
+
+async def balance(session: AsyncSession, principal: Principal, contract_id: str, *, now: datetime) -> dict[str, Any]:
+    """The wallet's balance and blocks (reference §10.2): zero and no blocks without a wallet.
+    Raises ``NotFound`` (404)."""
+    contract = await _contract(session, principal, contract_id)
+    wallet = terms(contract.credit_settings)
+    rows = await repository.blocks(session, contract.id)
+    blocks = [_core(b) for b in rows]
+    priority = core.priorities(blocks, now)
+    active = [b for b in blocks if core.status(b, now) == core.BlockStatus.ACTIVE]
+    units = sum((b.remaining for b in active), Decimal(0))
+    credits = wallet.tracks_credits
+    return {
+        "balance": {"balanceCents": shown_cents(wallet.cents(units)),
+                    "creditBalance": float(units) if credits else None,
+                    "currency": CURRENCY, "blockCount": len(active), "asOf": iso_ms(now)},
+        "blocks": [{
+            "id": row.id, "status": core.status(b, now).value, "priority": priority[row.id],
+            "daysUntilExpiry": days_until(row.expires_at, now),
+            "originalCents": shown_cents(wallet.cents(row.original)),
+            "originalCredits": float(row.original) if credits else None,
+            "remainingCents": shown_cents(wallet.cents(row.remaining)),
+            "remainingCredits": float(row.remaining) if credits else None,
+            "creditRateCents": float(row.credit_rate_cents) if credits else None, "currency": CURRENCY,
+            "description": row.description, "isPromotional": row.is_promotional,
+            "expiresAt": iso_ms(row.expires_at) if row.expires_at else None, "createdAt": iso_ms(row.created_at),
+        } for row, b in zip(rows, blocks, strict=True)],
+    }
+
+
+async def ledger(session: AsyncSession, principal: Principal, contract_id: str, page: Page) -> dict[str, Any]:
+    """The wallet's ledger, newest first (reference §10.3): ``{totalCount, entries}``; empty without a
+    wallet. Raises ``NotFound`` (404)."""
+    contract = await _contract(session, principal, contract_id)
+    wallet = terms(contract.credit_settings)
+    rows, total = await repository.entries_page(session, contract.id, page)
+    return {"totalCount": total, "entries": [entry_out(e, wallet) for e in rows]}
