@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-webhooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: $(TEST_STAMP)
 # The ingestion benchmark (docs/benchmarks.md); PostgreSQL when MONK_BENCH_DATABASE_URL is set.
 bench: $(STAMP)
 	$(BIN)/monk bench
+
+# Webhook delivery (docs/benchmarks.md, "Webhook delivery"); PostgreSQL when MONK_BENCH_DATABASE_URL is set.
+bench-webhooks: $(STAMP)
+	$(BIN)/monk bench-webhooks
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests

@@ -164,6 +164,23 @@ def bench(
         _die(f"bench failed: acknowledged events are missing or stored twice: {results['verification']}")
 
 
+@app.command("bench-webhooks")
+def bench_webhooks(
+    deliveries: int = typer.Option(5_000, help="deliveries in the backlog"),
+    endpoints: int = typer.Option(10, help="fast endpoints the events fan out to"),
+    rounds: int = typer.Option(2, help="runs of each scenario"),
+) -> None:
+    """Benchmark webhook delivery: deliveries per second to a local receiver, and with one hanging
+    endpoint (docs/benchmarks.md). PostgreSQL when MONK_BENCH_DATABASE_URL is set (dropped and
+    created again), else a temporary SQLite file."""
+    from monk.bench.webhooks import run as run_webhooks
+    from monk.bench.webhooks import table as webhooks_table
+
+    results = run_webhooks(get_settings().bench_database_url or None, deliveries=deliveries, endpoints=endpoints,
+                           rounds=rounds)
+    typer.echo(webhooks_table(results))
+
+
 @keys.command("create")
 def keys_create(
     scopes: str = typer.Option(..., help="comma-separated scopes, e.g. usage:write,invoices:read or *"),

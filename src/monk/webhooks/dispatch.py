@@ -20,8 +20,9 @@ import asyncio
 import contextlib
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import structlog
@@ -31,7 +32,6 @@ from monk.kit.clock import Clock, iso_ms
 from monk.kit.ids import new_id
 from monk.kit.jobs import error_text
 from monk.kit.notify import WEBHOOKS, Listener, wakers_of
-from monk.models import WebhookAttempt
 from monk.models.statuses import DeliveryStatus
 from monk.settings import Settings
 from monk.webhooks import repository
@@ -44,6 +44,8 @@ USER_AGENT = "Monk-Webhook/1.0"
 LEASE_SLACK_SECONDS = 5.0  # a lease lasts twice the attempt timeout and this much: then another worker may resend
 RESPONSE_BODY_BYTES = 2048
 PRUNE_EVERY_SECONDS = 3600
+RECORD_BATCH = 500  # attempts recorded per transaction at most
+CLAIM_PAUSE_SECONDS = 0.01  # between claims while attempts are in flight
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,16 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+@dataclass(frozen=True)
+class Sent:
+    """One attempt made: its claim, what it got, when it started and how long it took (ms)."""
+
+    claim: Claim
+    outcome: Outcome
+    started: datetime
+    duration_ms: int
+
+
 class Dispatcher:
     """Sends due webhook deliveries from the database behind ``sessions``."""
 
@@ -90,6 +102,8 @@ class Dispatcher:
         self.inflight: dict[str, int] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.attempts = 0  # attempts recorded by this dispatcher
+        self._finished: list[Sent] = []  # attempts made, waiting to be recorded
+        self._recorder: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stop = False
         self._last_prune: float | None = None
@@ -104,39 +118,41 @@ class Dispatcher:
         self._wake.set()
 
     async def claim(self) -> list[Claim]:
-        """Lease the due deliveries this dispatcher has room for, within each endpoint's share."""
+        """Lease the due deliveries this dispatcher has room for, within each endpoint's share, in one
+        transaction (one lease token for the batch)."""
         room = self.settings.webhook_concurrency - len(self.tasks)
         share = self.settings.webhook_endpoint_concurrency
         if room <= 0:
             return []
         now = self.clock.now()
         busy = [e for e, n in self.inflight.items() if n >= share]
-        lease = now + timedelta(seconds=2 * self.settings.webhook_timeout_seconds + LEASE_SLACK_SECONDS)
+        until = now + timedelta(seconds=2 * self.settings.webhook_timeout_seconds + LEASE_SLACK_SECONDS)
         async with self.sessions() as session:
             rows = await repository.claim_due(session, now=now, limit=room, busy=busy)
             taken: dict[str, int] = {}
             picked = []
-            for delivery in rows:
-                n = taken.get(delivery.endpoint_id, 0)
-                if self.inflight.get(delivery.endpoint_id, 0) + n < share:
-                    taken[delivery.endpoint_id] = n + 1
-                    picked.append(delivery)
+            for row in rows:
+                n = taken.get(row.endpoint_id, 0)
+                if self.inflight.get(row.endpoint_id, 0) + n < share:
+                    taken[row.endpoint_id] = n + 1
+                    picked.append(row)
+            if not picked:
+                return []
             endpoints = await repository.endpoints_by_id(session, list(taken))
-            bodies = await repository.bodies(session, [d.event_id for d in picked])
-            claims = []
-            for delivery in picked:
-                endpoint = endpoints.get(delivery.endpoint_id)
-                if endpoint is None:  # deleted meanwhile: its deletion fails the delivery
-                    continue
-                delivery.lease_token = new_id()
-                delivery.next_attempt_at = lease
-                secrets = [endpoint.secret]
-                expires = endpoint.previous_secret_expires_at
-                if endpoint.previous_secret and expires is not None and expires > now:
-                    secrets.append(endpoint.previous_secret)
-                claims.append(Claim(delivery.id, delivery.lease_token, endpoint.id, endpoint.url, tuple(secrets),
-                                    delivery.event_type, bodies[delivery.event_id].encode()))
+            picked = [row for row in picked if row.endpoint_id in endpoints]  # deleted meanwhile: left to the deletion
+            bodies = await repository.bodies(session, [row.event_id for row in picked])
+            token = new_id()
+            await repository.lease(session, [row.id for row in picked], token=token, until=until, now=now)
             await session.commit()
+        claims = []
+        for row in picked:
+            endpoint = endpoints[row.endpoint_id]
+            secrets = [endpoint.secret]
+            expires = endpoint.previous_secret_expires_at
+            if endpoint.previous_secret and expires is not None and expires > now:
+                secrets.append(endpoint.previous_secret)
+            claims.append(Claim(row.id, token, endpoint.id, endpoint.url, tuple(secrets), row.event_type,
+                                bodies[row.event_id].encode()))
         return claims
 
     async def _post(self, claim: Claim) -> Outcome:
@@ -171,35 +187,53 @@ class Dispatcher:
         except httpx.HTTPError as exc:
             return Outcome(error=error_text(exc))
 
-    async def deliver(self, claim: Claim) -> None:
-        """Send ``claim`` and record the outcome (the attempt, the delivery's status or next attempt,
-        the endpoint's run of failures) under its lease; a lease lost meanwhile records nothing."""
+    async def send(self, claim: Claim) -> Sent:
+        """Make one attempt of ``claim`` and return it with its timing (nothing is recorded yet)."""
         started = self.clock.now()
         t0 = time.perf_counter()
         outcome = await self.attempt(claim)
-        duration_ms = int((time.perf_counter() - t0) * 1000)
+        return Sent(claim, outcome, started, int((time.perf_counter() - t0) * 1000))
+
+    async def deliver(self, claim: Claim) -> None:
+        """Send ``claim`` and record the outcome at once (``record``)."""
+        await self.record([await self.send(claim)])
+
+    async def record(self, sent: Sequence[Sent]) -> int:
+        """Record attempts in one transaction: each attempt, its delivery's status or next attempt, the
+        endpoints' runs of failures. An attempt whose lease was lost meanwhile (expired and taken by
+        another worker, or the delivery retried) records nothing. Returns how many were recorded."""
         now = self.clock.now()
+        outcomes: dict[str, list[bool]] = {}
+        done: dict[str, list[str]] = {DeliveryStatus.SUCCEEDED: [], DeliveryStatus.FAILED: []}
+        attempts = []
         async with self.sessions() as session:
-            delivery = await repository.leased(session, claim.delivery_id, claim.token)
-            if delivery is None:
-                return
-            delivery.attempt_count += 1
-            delivery.lease_token = None
-            delivery.updated_at = now
-            session.add(WebhookAttempt(id=new_id(), delivery_id=delivery.id, attempted_at=started,
-                                       duration_ms=duration_ms, status_code=outcome.status_code,
-                                       error=outcome.error, response_body=outcome.response_body))
-            if outcome.ok:
-                delivery.status, delivery.next_attempt_at, delivery.completed_at = DeliveryStatus.SUCCEEDED, None, now
-                await repository.endpoint_succeeded(session, claim.endpoint_id)
-            else:
-                if delivery.attempt_count >= delivery.max_attempts:
-                    delivery.status, delivery.next_attempt_at, delivery.completed_at = DeliveryStatus.FAILED, None, now
+            held = await repository.leases(session, [s.claim.delivery_id for s in sent])
+            for s in sent:
+                row = held.get(s.claim.delivery_id)
+                if row is None or row.lease_token != s.claim.token:
+                    continue
+                attempts.append({"id": new_id(), "delivery_id": row.id, "attempted_at": s.started,
+                                 "duration_ms": s.duration_ms, "status_code": s.outcome.status_code,
+                                 "error": s.outcome.error, "response_body": s.outcome.response_body})
+                if s.outcome.ok:
+                    done[DeliveryStatus.SUCCEEDED].append(row.id)
+                elif row.attempt_count + 1 >= row.max_attempts:
+                    done[DeliveryStatus.FAILED].append(row.id)
                 else:
-                    delivery.next_attempt_at = now + retry_delay(delivery.attempt_count, self.rng)
-                await self._failed(session, claim.endpoint_id)
+                    await repository.retry_later(session, row.id, now + retry_delay(row.attempt_count + 1, self.rng),
+                                                 now=now)
+                outcomes.setdefault(s.claim.endpoint_id, []).append(s.outcome.ok)
+            for status, ids in done.items():
+                await repository.finish(session, ids, status, now=now)
+            await repository.add_attempts(session, attempts)
+            for endpoint_id in sorted(outcomes):  # one update per endpoint, in one order (no deadlocks)
+                if any(outcomes[endpoint_id]):
+                    await repository.endpoint_succeeded(session, endpoint_id)
+                else:
+                    await self._failed(session, endpoint_id)
             await session.commit()
-        self.attempts += 1
+        self.attempts += len(attempts)
+        return len(attempts)
 
     async def _failed(self, session: AsyncSession, endpoint_id: str) -> None:
         window = timedelta(days=self.settings.webhook_disable_after_days)
@@ -208,6 +242,22 @@ class Dispatcher:
                   f"{self.settings.webhook_disable_after_days:g} days")
         if await repository.endpoint_failed(session, endpoint_id, at=now, since=now - window, reason=reason):
             log.warning("webhook endpoint disabled", endpoint_id=endpoint_id, reason=reason)
+
+    def _flush_soon(self) -> None:
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        """Record what finished, many attempts per transaction: while one batch is written, the next
+        gathers (a write per attempt would cap delivery at the database's commit rate)."""
+        while self._finished:
+            batch, self._finished = self._finished[:RECORD_BATCH], self._finished[RECORD_BATCH:]
+            try:
+                await self.record(batch)
+            except Exception as exc:  # noqa: BLE001 - the leases expire and the deliveries are sent again
+                log.warning("webhook attempts not recorded; they will be sent again", count=len(batch),
+                            error=error_text(exc, 300))
+        self._wake.set()
 
     def _start(self, claim: Claim) -> None:
         self.inflight[claim.endpoint_id] = self.inflight.get(claim.endpoint_id, 0) + 1
@@ -226,11 +276,9 @@ class Dispatcher:
         task.add_done_callback(done)
 
     async def _run(self, claim: Claim) -> None:
-        try:
-            await self.deliver(claim)
-        except Exception as exc:  # noqa: BLE001 - the lease expires and the delivery is sent again
-            log.warning("webhook attempt not recorded; it will be sent again", delivery_id=claim.delivery_id,
-                        error=error_text(exc, 300))
+        sent = await self.send(claim)
+        self._finished.append(sent)  # after the await: the flusher may have swapped the list meanwhile
+        self._flush_soon()
 
     async def dispatch_once(self) -> int:
         """Claim and start what there is room for; returns how many attempts were started."""
@@ -240,15 +288,36 @@ class Dispatcher:
         return len(claims)
 
     async def drain(self) -> int:
-        """Send until nothing is due at the clock's now and nothing is in flight; returns the number of
-        attempts made (the server and ``monk worker`` run ``run_forever`` instead)."""
+        """Send until nothing is due at the clock's now and nothing is in flight or unrecorded; returns
+        the number of attempts recorded (the server and ``monk worker`` run ``run_forever`` instead)."""
         before = self.attempts
         while True:
             started = await self.dispatch_once()
             if not started and not self.tasks:
-                return self.attempts - before
+                await self._settled()
+                if not self.tasks and not await self._has_due():
+                    return self.attempts - before
             if self.tasks:
                 await asyncio.wait(set(self.tasks), return_when=asyncio.FIRST_COMPLETED)
+                await self._gather_slots()
+
+    async def _gather_slots(self) -> None:
+        """With attempts still in flight, let a few more finish before claiming again: one claim
+        transaction per freed slot would cap delivery at the database's commit rate."""
+        if self.tasks:
+            await asyncio.sleep(CLAIM_PAUSE_SECONDS)
+
+    async def _settled(self) -> None:
+        """Wait until every finished attempt is recorded."""
+        while self._finished or (self._recorder is not None and not self._recorder.done()):
+            if self._recorder is None or self._recorder.done():
+                self._flush_soon()
+            assert self._recorder is not None
+            await self._recorder
+
+    async def _has_due(self) -> bool:
+        async with self.sessions() as session:
+            return bool(await repository.claim_due(session, now=self.clock.now(), limit=1, busy=[]))
 
     async def prune(self) -> int:
         """Delete finished deliveries older than the retention (``MONK_WEBHOOK_RETENTION_DAYS``)."""
@@ -278,7 +347,7 @@ class Dispatcher:
                         self._last_prune = time.monotonic()
                         await self.prune()
                     while not self._stop and await self.dispatch_once():
-                        pass
+                        await self._gather_slots()
                 except Exception as exc:  # noqa: BLE001 - the dispatcher must outlive a failing step
                     log.warning("webhook dispatch failed; retrying", error=error_text(exc, 300))
                     await asyncio.sleep(1)
@@ -291,7 +360,10 @@ class Dispatcher:
             await self.close()
 
     async def close(self) -> None:
-        """Wait for the attempts in flight (at most one timeout), then close the HTTP client."""
+        """Wait for the attempts in flight (at most one timeout) and their recording, then close the
+        HTTP client."""
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=self.settings.webhook_timeout_seconds + 1)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._settled(), timeout=10)
         await self.client.aclose()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
@@ -55,33 +56,59 @@ async def bodies(session: AsyncSession, event_ids: Sequence[str]) -> dict[str, s
     return {row.id: row.body for row in rows}
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int,
-                    busy: Sequence[str]) -> list[WebhookDelivery]:
+async def claim_due(session: AsyncSession, *, now: datetime, limit: int, busy: Sequence[str]) -> list[Any]:
     """Up to ``limit`` pending deliveries due at ``now`` (``next_attempt_at`` ≤ now), oldest due first,
-    of enabled endpoints not in ``busy``, locked for this transaction (``kit.db.claiming``)."""
+    of enabled endpoints not in ``busy``, locked for this transaction (``kit.db.claiming``): rows of
+    ``id``, ``endpoint_id``, ``event_id``, ``event_type``."""
     enabled = select(WebhookEndpoint.id).where(WebhookEndpoint.enabled.is_(True))
-    query = select(WebhookDelivery).where(
-        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= now,
-        WebhookDelivery.endpoint_id.in_(enabled),
-    )
+    d = WebhookDelivery
+    query = select(d.id, d.endpoint_id, d.event_id, d.event_type).where(
+        d.status == DeliveryStatus.PENDING, d.next_attempt_at <= now, d.endpoint_id.in_(enabled))
     if busy:
-        query = query.where(WebhookDelivery.endpoint_id.not_in(list(busy)))
-    query = query.order_by(WebhookDelivery.next_attempt_at).limit(limit)
-    return list((await session.execute(claiming(query))).scalars().all())
+        query = query.where(d.endpoint_id.not_in(list(busy)))
+    return list((await session.execute(claiming(query.order_by(d.next_attempt_at).limit(limit)))).all())
 
 
-async def leased(session: AsyncSession, delivery_id: str, token: str) -> WebhookDelivery | None:
-    """The delivery ``delivery_id`` if it is still claimed under ``token``, locked for this
-    transaction (waiting for a concurrent change of it, such as a manual retry), else None."""
-    return (await session.execute(select(WebhookDelivery).where(
-        WebhookDelivery.id == delivery_id, WebhookDelivery.lease_token == token,
-    ).with_for_update().execution_options(populate_existing=True))).scalar_one_or_none()
+async def lease(session: AsyncSession, delivery_ids: Sequence[str], *, token: str, until: datetime,
+                now: datetime) -> None:
+    """Lease the claimed deliveries under ``token`` until ``until`` (their next attempt moves there)."""
+    await session.execute(update(WebhookDelivery).where(column_in(session, WebhookDelivery.id, delivery_ids))
+                          .values(lease_token=token, next_attempt_at=until, updated_at=now)
+                          .execution_options(synchronize_session=False))
 
 
-async def endpoint_for_update(session: AsyncSession, endpoint_id: str) -> WebhookEndpoint | None:
-    """The endpoint ``endpoint_id`` locked for this transaction, or None when it was deleted."""
-    return (await session.execute(select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
-                                  .with_for_update().execution_options(populate_existing=True))).scalar_one_or_none()
+async def leases(session: AsyncSession, delivery_ids: Sequence[str]) -> dict[str, Any]:
+    """``id`` → row of ``lease_token``, ``attempt_count``, ``max_attempts`` of the deliveries, locked for
+    this transaction in id order (waiting for a concurrent change of one, such as a manual retry)."""
+    if not delivery_ids:
+        return {}
+    d = WebhookDelivery
+    rows = await session.execute(select(d.id, d.lease_token, d.attempt_count, d.max_attempts)
+                                 .where(column_in(session, d.id, delivery_ids)).order_by(d.id).with_for_update())
+    return {row.id: row for row in rows}
+
+
+async def finish(session: AsyncSession, delivery_ids: Sequence[str], status: str, *, now: datetime) -> None:
+    """One more attempt made of each delivery, and it is ``status`` (succeeded or failed) now."""
+    if delivery_ids:
+        await session.execute(update(WebhookDelivery).where(column_in(session, WebhookDelivery.id, delivery_ids))
+                              .values(status=status, attempt_count=WebhookDelivery.attempt_count + 1,
+                                      lease_token=None, next_attempt_at=None, completed_at=now, updated_at=now)
+                              .execution_options(synchronize_session=False))
+
+
+async def retry_later(session: AsyncSession, delivery_id: str, at: datetime, *, now: datetime) -> None:
+    """One more attempt made of the delivery; the next is due ``at``."""
+    await session.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+                          .values(attempt_count=WebhookDelivery.attempt_count + 1, lease_token=None,
+                                  next_attempt_at=at, updated_at=now)
+                          .execution_options(synchronize_session=False))
+
+
+async def add_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert attempt rows (``webhook_attempts`` columns) in one statement."""
+    if rows:
+        await session.execute(insert(WebhookAttempt), list(rows))
 
 
 async def delivery(session: AsyncSession, principal: Principal, delivery_id: str) -> WebhookDelivery | None:
