@@ -207,9 +207,9 @@ class Dispatcher:
         done: dict[str, list[str]] = {DeliveryStatus.SUCCEEDED: [], DeliveryStatus.FAILED: []}
         attempts = []
         async with self.sessions() as session:
-            held = await repository.leases(session, [s.claim.delivery_id for s in sent])
+            leased = await repository.leases(session, [s.claim.delivery_id for s in sent])
             for s in sent:
-                row = held.get(s.claim.delivery_id)
+                row = leased.get(s.claim.delivery_id)
                 if row is None or row.lease_token != s.claim.token:
                     continue
                 attempts.append({"id": new_id(), "delivery_id": row.id, "attempted_at": s.started,
