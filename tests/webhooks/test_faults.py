@@ -1,4 +1,5 @@
-"""Webhook delivery under faults: a server killed with deliveries in flight loses none of them.
+"""Webhook delivery under faults: a server killed with deliveries in flight loses none of them, and
+two dispatchers over one backlog never send an attempt twice.
 
 Delivery is at least once: an attempt cut short (its worker killed, its lease expired) is sent again,
 always under the delivery's one ``X-Monk-Delivery-Id``; the delivery log records only attempts made
@@ -7,12 +8,19 @@ under a live lease. A real receiver on loopback verifies every signature with it
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from monk.kit.clock import FrozenClock
+from monk.kit.db import create_engine, session_factory
+from monk.models import WebhookEndpoint
+from monk.webhooks.dispatch import Dispatcher
+from monk.webhooks.outbox import emit
 from tests.conftest import Api
 from tests.e2e import scenario as s
 from tests.faults.conftest import Server, new_key, start_server
@@ -98,3 +106,49 @@ async def test_a_server_killed_with_deliveries_in_flight_loses_none(
     assert total == n and len(log) == n
     assert {d["status"] for d in log} == {"succeeded"}
     assert {d["resourceId"]: {d["id"]} for d in log} == delivery_ids
+
+
+async def test_two_dispatchers_over_one_backlog_send_each_delivery_once(
+        database_url: str, app: Any, api: Api, receiver: Receiver, clock: FrozenClock) -> None:
+    """Two dispatchers, each with its own engine (as two processes would be), drain 300 deliveries at
+    once on PostgreSQL: every delivery is sent exactly once and recorded once, and both took part.
+
+    Both taking part is guaranteed: each one's first claim finds due rows the other has not locked
+    (``SKIP LOCKED``; a claim locks at most ``MONK_WEBHOOK_CONCURRENCY`` = 64 of the 300). SQLite has one
+    writer at a time (a claim excludes every other), so the test is PostgreSQL's."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL: concurrent claims with row locks")
+    n = 300
+    endpoint = await subscribe(api, receiver, "/hooks", ["customer.created"])
+    async with app.state.sessions() as session:
+        found = await session.get(WebhookEndpoint, endpoint["id"])
+        assert found is not None
+        for i in range(n):  # the backlog, written as the customers API would write it, in one transaction
+            await emit(session, org_id=found.org_id, mode=found.mode, event_type="customer.created",
+                       resource_id=f"cust-{i}", payload={"id": f"cust-{i}"}, now=clock.now())
+        await session.commit()
+
+    # 16 attempts at a time to the endpoint per dispatcher: more claims overlap than with the default 4.
+    settings = app.state.settings.model_copy(update={"webhook_endpoint_concurrency": 16})
+    engines = [create_engine(database_url) for _ in range(2)]
+    dispatchers = [Dispatcher(session_factory(e), clock=clock, settings=settings, rng=random.Random(i))
+                   for i, e in enumerate(engines)]
+    try:
+        made = await asyncio.gather(*(d.drain() for d in dispatchers))
+    finally:
+        for d in dispatchers:
+            await d.close()
+        for e in engines:
+            await e.dispose()
+
+    requests = receiver.at("/hooks")
+    assert all(r.verified for r in requests)
+    per_delivery: dict[str, int] = defaultdict(int)
+    for r in requests:
+        per_delivery[r.delivery_id] += 1
+    assert len(per_delivery) == n and set(per_delivery.values()) == {1}, "a delivery was sent twice"
+    assert sum(made) == sum(d.attempts for d in dispatchers) == n
+    assert all(m > 0 for m in made), f"one dispatcher did all the work: {made}"
+    log, total = await _log(api)
+    assert total == n and {d["id"] for d in log} == set(per_delivery)
+    assert {(d["status"], d["attemptCount"], len(d["attempts"])) for d in log} == {("succeeded", 1, 1)}
