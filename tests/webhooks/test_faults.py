@@ -1,5 +1,6 @@
-"""Webhook delivery under faults: a server killed with deliveries in flight loses none of them, and
-two dispatchers over one backlog never send an attempt twice.
+"""Webhook delivery under faults: a server killed with deliveries in flight loses none of them, two
+dispatchers over one backlog never send an attempt twice, and a dispatcher whose lease expired records
+nothing over the one that took the delivery over.
 
 Delivery is at least once: an attempt cut short (its worker killed, its lease expired) is sent again,
 always under the delivery's one ``X-Monk-Delivery-Id``; the delivery log records only attempts made
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import defaultdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +154,32 @@ async def test_two_dispatchers_over_one_backlog_send_each_delivery_once(
     log, total = await _log(api)
     assert total == n and {d["id"] for d in log} == set(per_delivery)
     assert {(d["status"], d["attemptCount"], len(d["attempts"])) for d in log} == {("succeeded", 1, 1)}
+
+
+async def test_a_late_result_under_an_expired_lease_is_discarded(
+        app: Any, api: Api, receiver: Receiver, clock: FrozenClock) -> None:
+    """Dispatcher A claims a delivery and stalls past its lease; B takes the delivery over and records
+    its attempt; A's attempt then still reaches the receiver (same delivery id) but is not recorded."""
+    await subscribe(api, receiver, "/hooks", ["customer.created"])
+    alice = await s.customer(api, "Alice Apps", "alice")
+    settings = app.state.settings.model_copy(update={"webhook_timeout_seconds": 1.0})
+    a = Dispatcher(app.state.sessions, clock=clock, settings=settings, rng=random.Random(1))
+    b = Dispatcher(app.state.sessions, clock=clock, settings=settings, rng=random.Random(2))
+    try:
+        [claim] = await a.claim()
+        assert await b.drain() == 0  # leased: not due for B
+        clock.advance(timedelta(seconds=2 * 1.0 + 5 + 1))  # past the lease (twice the timeout plus 5 s)
+        assert await b.drain() == 1
+        await a.deliver(claim)
+    finally:
+        await a.close()
+        await b.close()
+
+    assert (a.attempts, b.attempts) == (0, 1)
+    first, late = receiver.at("/hooks")
+    assert first.delivery_id == late.delivery_id == claim.delivery_id
+    assert first.verified and late.verified and late.json["id"] == alice["id"]
+    log, _ = await _log(api, resourceId=alice["id"])
+    [d] = log
+    assert (d["id"], d["status"], d["attemptCount"]) == (claim.delivery_id, "succeeded", 1)
+    assert [x["statusCode"] for x in d["attempts"]] == [200]
