@@ -48,19 +48,23 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = None
+        tasks: list[asyncio.Task[None]] = []
         if run_worker:
+            from monk.webhooks.dispatch import Dispatcher
             from monk.worker.runner import Worker
 
             app.state.worker = Worker(app.state.sessions, clock=app.state.clock, settings=settings)
-            task = asyncio.create_task(app.state.worker.run_forever())
+            app.state.dispatcher = Dispatcher(app.state.sessions, clock=app.state.clock, settings=settings)
+            tasks = [asyncio.create_task(app.state.worker.run_forever()),
+                     asyncio.create_task(app.state.dispatcher.run_forever())]
         try:
             yield
         finally:
-            if task is not None:
+            if tasks:
                 app.state.worker.stop()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait_for(task, timeout=10)
+                app.state.dispatcher.stop()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):  # attempts in flight: at most 10 s
+                    await asyncio.wait_for(asyncio.gather(*tasks), timeout=10)
             await engine.dispose()
 
     app = FastAPI(

@@ -70,14 +70,19 @@ class Server:
         self.proc.wait(timeout=15)
 
 
-def start_server(url: str, tmp_path: Path, *, timeout: float = 30.0) -> Server:
-    """Start ``monk serve --no-worker`` on a free port against ``url`` and wait until it is ready."""
+def start_server(url: str, tmp_path: Path, *, timeout: float = 30.0, worker: bool = False,
+                 extra_env: dict[str, str] | None = None) -> Server:
+    """Start ``monk serve --no-worker`` on a free port against ``url`` and wait until it is ready;
+    ``worker=True`` runs the in-process worker and webhook dispatcher instead. ``extra_env`` adds to
+    (or overrides) the server's environment, e.g. ``MONK_WEBHOOK_TIMEOUT_SECONDS``."""
     port = free_port()
     log = tmp_path / f"server-{port}.log"
-    env = {**os.environ, "MONK_DATABASE_URL": url, "MONK_LOG_LEVEL": "warning", "MONK_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {**os.environ, "MONK_DATABASE_URL": url, "MONK_LOG_LEVEL": "warning", "MONK_RATE_LIMIT_PER_MINUTE": "0",
+           **(extra_env or {})}
+    args = ["serve", "--port", str(port)] + ([] if worker else ["--no-worker"])
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from monk.cli import app; app()", "serve", "--port", str(port), "--no-worker"],
+            [sys.executable, "-c", "from monk.cli import app; app()", *args],
             env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(proc, port, log)
 

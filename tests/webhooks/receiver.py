@@ -1,6 +1,7 @@
 """A real HTTP receiver on loopback for the webhook tests: a small ASGI app served by uvicorn in the
 test process. It verifies every signature with its own HMAC code (never Monk's), records what it
-got, and answers as each path is told to: a status per request in turn, then 200; or hang."""
+got, and answers as each path is told to: a status per request in turn, then 200; or hang; at once
+or after a delay."""
 
 from __future__ import annotations
 
@@ -54,12 +55,17 @@ def verifies(header: str, body: bytes, secret: str) -> bool:
 @dataclass
 class Receiver:
     """Programmable receiver: ``secrets[path]`` is the secret the path verifies with; ``script[path]``
-    the statuses to answer in turn (``HANG`` never answers), 200 once it is used up."""
+    the statuses to answer in turn (``HANG`` never answers), 200 once it is used up; ``delay[path]``
+    the seconds the path waits before answering each request (a slow receiver). ``holding`` lists the
+    requests waiting out their delay: one leaves it just before its answer is sent, so a request
+    still there has not been answered."""
 
     port: int = 0
     secrets: dict[str, str] = field(default_factory=dict)
     script: dict[str, list[int]] = field(default_factory=dict)
+    delay: dict[str, float] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
+    holding: list[Received] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
@@ -81,8 +87,15 @@ class Receiver:
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         secret = self.secrets.get(path)
         ok = secret is not None and verifies(headers.get("x-monk-signature", ""), body, secret)
-        self.received.append(Received(path, headers, body, ok))
+        request = Received(path, headers, body, ok)
+        self.received.append(request)
         self.arrived.set()
+        if self.delay.get(path):
+            self.holding.append(request)
+            try:
+                await asyncio.sleep(self.delay[path])
+            finally:
+                self.holding.remove(request)
         queue = self.script.get(path) or []
         status = queue.pop(0) if queue else 200
         if status == HANG:
