@@ -198,3 +198,4 @@ def _net(drawn_oldest_first: list[Draw], back: list[Draw]) -> list[Draw]:
                 out[i] = Draw(out[i].block_id, out[i].amount - take)
                 left -= take
     return [d for d in out if d.amount > 0]
+

@@ -12,13 +12,14 @@ rebuilt); a cancelled draft gives everything back (``release``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing import credits as core
-from monk.credits import repository
+from monk.credits import notices, repository
 from monk.credits.wallet import WalletTerms, shown_cents
 from monk.kit.ids import new_id
 from monk.models import CreditBlock, CreditEntry, Invoice
@@ -31,6 +32,11 @@ def _core(block: CreditBlock) -> core.Block:
     return core.Block(id=block.id, original=block.original, remaining=block.remaining,
                       is_promotional=block.is_promotional, cost_basis=block.cost_basis_cents,
                       created_at=block.created_at, starts_at=block.starts_at, expires_at=block.expires_at)
+
+
+def _active_units(blocks: Iterable[CreditBlock], at: datetime) -> Decimal:
+    """The wallet's balance at ``at`` in its unit: what the active blocks hold."""
+    return sum((b.remaining for b in map(_core, blocks) if core.status(b, at) == core.BlockStatus.ACTIVE), _ZERO)
 
 
 def _drawn_newest_first(entries: list[CreditEntry]) -> list[core.Draw]:
@@ -56,6 +62,7 @@ async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerm
     await repository.lock_wallet(session, inv.contract_id)
     rows = {b.id: b for b in await repository.blocks(session, inv.contract_id)}
     drawn = _drawn_newest_first(await repository.invoice_entries(session, inv.id))
+    before = _active_units(rows.values(), now)
     target = wallet.units(Decimal(max(metered_cents, 0)))
     settlement = core.settle([_core(b) for b in rows.values()], drawn, target, at=now, period=period)
     moves = ([(d, LedgerEntryType.USAGE, -1, inv.id) for d in settlement.draws]
@@ -72,6 +79,11 @@ async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerm
             invoice_id=invoice_id, description=None, metadata_={}, created_at=now))
     if moves:
         await session.flush()
+    if settlement.draws:  # credit events follow draws only (not give-backs or expiry)
+        contract = await repository.contract_of(session, inv.contract_id)
+        if contract is not None:
+            await notices.announce(session, contract, wallet, before=before, after=_active_units(rows.values(), now),
+                                   now=now)
     applied = sum((d.amount for d in drawn), _ZERO) - sum((d.amount for d in settlement.give_backs), _ZERO) \
         + sum((d.amount for d in settlement.draws), _ZERO)
     return min(max(metered_cents, 0), shown_cents(wallet.cents(applied)))

@@ -21,6 +21,11 @@ async def contract(session: AsyncSession, principal: Principal, contract_id: str
     ))).scalar_one_or_none()
 
 
+async def contract_of(session: AsyncSession, contract_id: str) -> Contract | None:
+    """The contract ``contract_id`` (any organization: callers hold an id read from a scoped row)."""
+    return await session.get(Contract, contract_id)
+
+
 async def lock_wallet(session: AsyncSession, contract_id: str) -> None:
     """Take the contract's row lock for this transaction: every change of a wallet runs under it, so
     grants, draws and expiries of one contract happen one after another (PostgreSQL; SQLite
