@@ -30,6 +30,14 @@ def _hex(secret: str, t: int, body: bytes) -> str:
     return hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
 
 
+def test_a_fixed_vector() -> None:
+    # computed once with hmac and checked with `openssl dgst -sha256 -hmac`: pins the scheme itself
+    expected = "8044d8b91104d4836677f894f3c326876e714d31b534dc047c3c8ecf16556803"
+    assert _hex(SECRET, T, BODY) == expected
+    assert sign(BODY, [SECRET], T) == f"t={T},v1={expected}"
+    assert verify_signature(BODY, f"t={T},v1={expected}", SECRET, now=T)["id"] == "inv_1"
+
+
 def test_the_header_is_the_documented_hmac() -> None:
     assert sign(BODY, [SECRET], T) == f"t={T},v1={_hex(SECRET, T, BODY)}"
     assert verify_signature(BODY, f"t={T},v1={_hex(SECRET, T, BODY)}", SECRET, now=T) == json.loads(BODY)
