@@ -30,6 +30,14 @@ def _hex(secret: str, t: int, body: bytes) -> str:
     return hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
 
 
+def test_a_fixed_vector() -> None:
+    # computed once with hmac and checked with `openssl dgst -sha256 -hmac`: pins the scheme itself
+    expected = "8044d8b91104d4836677f894f3c326876e714d31b534dc047c3c8ecf16556803"
+    assert _hex(SECRET, T, BODY) == expected
+    assert sign(BODY, [SECRET], T) == f"t={T},v1={expected}"
+    assert verify_signature(BODY, f"t={T},v1={expected}", SECRET, now=T)["id"] == "inv_1"
+
+
 def test_the_header_is_the_documented_hmac() -> None:
     assert sign(BODY, [SECRET], T) == f"t={T},v1={_hex(SECRET, T, BODY)}"
     assert verify_signature(BODY, f"t={T},v1={_hex(SECRET, T, BODY)}", SECRET, now=T) == json.loads(BODY)
@@ -59,7 +67,9 @@ def test_tolerance_edges() -> None:
 
 @pytest.mark.parametrize("header", [
     "", "v1=" + "0" * 64, f"t={T}", f"t=abc,v1={'0' * 64}", f"t={T},v1=xyz", f"t={T},v1={'0' * 63}",
-    f"t={T},t={T},v1={'0' * 64}", "garbage",
+    f"t={T},t={T},v1={'0' * 64}", "garbage", f"t={T},v1={'0' * 65}", f"t=-{T},v1={'0' * 64}",
+    f"t=\u00b2,v1={'0' * 64}", f"t=\u0661\u0667,v1={'0' * 64}",
+    pytest.param(f"t={'1' * 5000},v1={'0' * 64}", id="t-beyond-int"),
 ])
 def test_malformed_headers(header: str) -> None:
     with pytest.raises(MalformedSignatureHeader):
@@ -69,6 +79,7 @@ def test_malformed_headers(header: str) -> None:
 def test_unknown_parts_and_spaces_are_tolerated() -> None:
     header = f" t={T} , v2=whatever, v1={_hex(SECRET, T, BODY)} "
     assert verify_signature(BODY, header, SECRET, now=T)["status"] == "Paid"
+    assert verify_signature(BODY, f"t={T},v1={_hex(SECRET, T, BODY).upper()}", SECRET, now=T)["status"] == "Paid"
 
 
 def test_a_changed_body_or_a_non_json_body() -> None:

@@ -25,7 +25,7 @@ class WebhookSignatureError(ValueError):
 
 
 class MalformedSignatureHeader(WebhookSignatureError):
-    """The header is not ``t=<int>,v1=<hex>[,v1=<hex>…]``."""
+    """The header is not ``t=<int>,v1=<hex>[,v1=<hex>…]`` (``t`` ASCII digits, ``v1`` 64 hex characters)."""
 
 
 class TimestampOutsideTolerance(WebhookSignatureError):
@@ -68,8 +68,9 @@ def _parse(header: str) -> tuple[int, list[str]]:
         if key == "t":
             timestamps.append(value.strip())
         elif key == "v1":
-            candidates.append(value.strip())
-    if len(timestamps) != 1 or not timestamps[0].isdigit():
+            candidates.append(value.strip().lower())
+    # ASCII digits only (str.isdigit also takes "²" and other scripts' digits), and a length int() accepts
+    if len(timestamps) != 1 or not (timestamps[0].isascii() and timestamps[0].isdigit()) or len(timestamps[0]) > 18:
         raise MalformedSignatureHeader("X-Monk-Signature needs exactly one integer t=")
     hexdigits = set("0123456789abcdef")
     if not candidates or any(len(c) != 64 or not set(c) <= hexdigits for c in candidates):
