@@ -15,7 +15,6 @@ B. the same, plus one endpoint at ``/hang/0`` subscribed to every event: the dis
 from __future__ import annotations
 
 import asyncio
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from monk.bench.runner import Database
+from monk.bench.runner import Database, _free_port
 from monk.keys.service import default_organization
 from monk.kit.clock import Clock
 from monk.kit.db import create_engine, session_factory
@@ -54,12 +53,6 @@ async def app(scope, receive, send):
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
             lifespan="off", timeout_keep_alive=30)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_receiver() -> tuple[subprocess.Popen[bytes], int]:

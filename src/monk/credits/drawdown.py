@@ -28,7 +28,8 @@ from monk.models.statuses import LedgerEntryType
 _ZERO = Decimal(0)
 
 
-def _core(block: CreditBlock) -> core.Block:
+def as_block(block: CreditBlock) -> core.Block:
+    """A stored block as the pure core's ``Block`` (amounts in the wallet's unit)."""
     return core.Block(id=block.id, original=block.original, remaining=block.remaining,
                       is_promotional=block.is_promotional, cost_basis=block.cost_basis_cents,
                       created_at=block.created_at, starts_at=block.starts_at, expires_at=block.expires_at)
@@ -36,7 +37,7 @@ def _core(block: CreditBlock) -> core.Block:
 
 def _active_units(blocks: Iterable[CreditBlock], at: datetime) -> Decimal:
     """The wallet's balance at ``at`` in its unit: what the active blocks hold."""
-    return sum((b.remaining for b in map(_core, blocks) if core.status(b, at) == core.BlockStatus.ACTIVE), _ZERO)
+    return sum((b.remaining for b in map(as_block, blocks) if core.status(b, at) == core.BlockStatus.ACTIVE), _ZERO)
 
 
 def _drawn_newest_first(entries: list[CreditEntry]) -> list[core.Draw]:
@@ -64,7 +65,7 @@ async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerm
     drawn = _drawn_newest_first(await repository.invoice_entries(session, inv.id))
     before = _active_units(rows.values(), now)
     target = wallet.units(Decimal(max(metered_cents, 0)))
-    settlement = core.settle([_core(b) for b in rows.values()], drawn, target, at=now, period=period)
+    settlement = core.settle([as_block(b) for b in rows.values()], drawn, target, at=now, period=period)
     moves = ([(d, LedgerEntryType.USAGE, -1, inv.id) for d in settlement.draws]
              + [(d, LedgerEntryType.REVERSAL, +1, inv.id) for d in settlement.give_backs]
              + [(d, LedgerEntryType.EXPIRATION, -1, None) for d in settlement.expirations])

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing import credits as core
 from monk.credits import repository
+from monk.credits.drawdown import as_block
 from monk.credits.schemas import RESERVED_METADATA, PromotionalGrant, days_until
 from monk.credits.wallet import WalletTerms, shown_cents, terms
 from monk.kit.auth import Principal
@@ -29,12 +30,6 @@ async def _contract(session: AsyncSession, principal: Principal, contract_id: st
     if found is None:
         raise NotFound(f"Contract '{contract_id}' not found")
     return found
-
-
-def _core(block: CreditBlock) -> core.Block:
-    return core.Block(id=block.id, original=block.original, remaining=block.remaining,
-                      is_promotional=block.is_promotional, cost_basis=block.cost_basis_cents,
-                      created_at=block.created_at, starts_at=block.starts_at, expires_at=block.expires_at)
 
 
 def _amounts(body: PromotionalGrant, wallet: WalletTerms) -> tuple[Decimal, Decimal, Decimal]:
@@ -119,7 +114,7 @@ async def balance(session: AsyncSession, principal: Principal, contract_id: str,
     contract = await _contract(session, principal, contract_id)
     wallet = terms(contract.credit_settings)
     rows = await repository.blocks(session, contract.id)
-    blocks = [_core(b) for b in rows]
+    blocks = [as_block(b) for b in rows]
     priority = core.priorities(blocks, now)
     active = [b for b in blocks if core.status(b, now) == core.BlockStatus.ACTIVE]
     units = sum((b.remaining for b in active), Decimal(0))
