@@ -71,9 +71,11 @@ async def test_an_existing_database_upgrades_to_64_bit_cents(database_url: str, 
         fee = await s.flat_price(api, "Fee", "1234.56")
         await s.contract(api, (await s.customer(api, "Old", "old"))["id"],
                          (await s.plan(api, "old", [fee["id"]], creditGrantCents=2_000_000_000))["id"], "2026-01-01",
-                         "2026-03-01", creditGrantCents=2_147_483_647)
+                         "2026-03-01", creditGrantCents=2_147_483_647 - 123456)
     before = await _invoice_rows(application.state.engine)
-    assert [r[1:3] for r in before] == [(123456, 123456), (123456, 123456)]
+    # The first invoice bills the fee and the prepaid credits: the largest 32-bit total.
+    assert [r[1:3] for r in before] == [(2_147_483_647, 123456), (2_147_483_647, 2_147_483_647 - 123456),
+                                        (123456, 123456)]
     await application.state.engine.dispose()
 
     engine = create_engine(database_url)

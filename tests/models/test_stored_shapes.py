@@ -105,7 +105,8 @@ OLD = {
         {"basePricingId": "<usage>", "unitAmount": "0.0080"},
         {"basePricingId": "<usage>", "unitAmount": "1.50", "dimensions": {"region": "EU", "call_outcome": "resolved"}},
     ]],
-    "contracts.credit_settings": [{"creditRateCents": 750, "lowBalance": {"notifyAt": 5}}],
+    "contracts.credit_settings": [{"walletMode": "credits", "creditRateCents": 750, "depletionBehavior": "auto_invoice",
+                                   "lowBalanceThresholdCents": 500}],
 }
 NEW = {
     "pricing.tiers": [[{"min_qty": "0", "max_qty": "100", "unit_amount": "0.10", "flat_amount": "0.00"},
@@ -116,7 +117,8 @@ NEW = {
         {"base_pricing_id": "<usage>", "unit_amount": "1.50",
          "dimensions": {"region": "EU", "call_outcome": "resolved"}},
     ]],
-    "contracts.credit_settings": [{"credit_rate_cents": 750, "low_balance": {"notifyAt": 5}}],
+    "contracts.credit_settings": [{"wallet_mode": "credits", "credit_rate_cents": 750,
+                                   "depletion_behavior": "auto_invoice", "low_balance_threshold_cents": 500}],
 }
 
 
@@ -151,7 +153,7 @@ async def test_migration_0010_rewrites_old_rows_and_back(database_url: str, cloc
                               "2026-01-01", "2026-03-01",
                               overrides=[{"basePricingId": usage["id"], "unitAmount": "0.0080"}],
                               rateOverrides={"AI_CALL": {"region=EU,call_outcome=resolved": "1.5"}},
-                              creditSettings={"creditRateCents": 750, "lowBalance": {"notifyAt": 5}})
+                              creditSettings={"creditRateCents": 750, "lowBalanceThresholdCents": 500})
         ids = {"pricing": tiered["id"], "meter": m["id"], "contract": c_["id"]}
         before = await _answers(api, ids)
         assert before[2]["data"]["overrides"] == [

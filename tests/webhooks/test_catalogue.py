@@ -22,8 +22,8 @@ from tests.webhooks.receiver import Received, Receiver
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"
 INVOICE_KEYS = {"id", "invoiceNum", "customerId", "contractId", "status", "invoiceDate", "dueDate", "subtotalCents",
-                "creditsAppliedCents", "totalCents", "memo", "paymentLink", "processingError", "customer",
-                "createdAt", "updatedAt"}
+                "creditsAppliedCents", "totalCents", "heldForReview", "memo", "paymentLink", "processingError",
+                "customer", "createdAt", "updatedAt"}
 
 
 async def _run_saas(api: Api, receiver: Receiver, dispatcher: Dispatcher, worker: Any,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from monk.contracts import repository, service
+from monk.contracts import purchases, repository, service
 from monk.contracts.schemas import (
     CancelBody,
     Cancellation,
@@ -17,6 +17,7 @@ from monk.contracts.schemas import (
     PlanChange,
     contract_out,
 )
+from monk.credits.schemas import CreditPurchase, GrantEntry
 from monk.kit import deps
 from monk.kit.auth import Principal, require
 from monk.kit.openapi import typed
@@ -118,3 +119,16 @@ async def change_plan(
     "changeOption", "prorate", "status"}}``; 400 invalid; 404 unknown; 409 contract ended."""
     result = await service.change_plan(session, principal, contract_id, body, now=clock.now())
     return envelope(result)
+
+
+@router.post("/{contract_id}/credits/purchase", status_code=201, **typed(Data[GrantEntry], 404, 409))
+async def purchase_credits(session: deps.Session, contract_id: str, body: CreditPurchase, clock: deps.Clock,
+                           principal: ContractsWrite) -> dict[str, Any]:
+    """Buy paid credits for the contract's wallet (an extension; the reference keeps purchases in
+    the dashboard) → 201 ``{"data": LedgerEntry}`` (a ``grant``, ``isPromotional`` false, ``invoiceId``
+    the invoice that bills it, ``purchaseRateCents`` what one unit cost, ``balanceAfterCents``).
+    ``amountCents`` (value in cents) or ``creditAmount`` (credit wallets); ``priceCents`` what is
+    invoiced (default the value) as a "Prepaid credits" line on the contract's next invoice;
+    ``expiresAt`` default the contract's end or one year; ``externalId`` makes it idempotent. 400
+    invalid; 404 unknown contract; 409 the contract has ended."""
+    return envelope(await purchases.purchase(session, principal, contract_id, body, now=clock.now()))

@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator, model_validator
 
 from monk.billing.bounds import MAX_AMOUNT_CENTS, amount_problem
-from monk.kit.bounds import DayIn, Id, JsonObject
+from monk.credits.schemas import CreditSettings
+from monk.kit.bounds import DayIn, Id
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, Day, DecimalText, Instant, ResponseModel
 from monk.models import Contract as ContractRow
 from monk.models import ContractPhase
 from monk.models.shapes import Override as OverrideValue
-from monk.models.shapes import load_overrides
+from monk.models.shapes import camel_keys, load_overrides
 
 MetadataValue = StrictStr | StrictBool | StrictInt | StrictFloat
 DECIMAL = r"^\d+(\.\d+)?$"
@@ -69,7 +70,7 @@ class ContractCreate(CamelModel):
     overrides: list[Override] = Field(default_factory=list, max_length=500)
     rate_overrides: dict[Id, RateEntries] | None = Field(None, max_length=100)
     credit_grant_cents: int | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
-    credit_settings: JsonObject | None = None
+    credit_settings: CreditSettings | None = None
     metadata: dict[str, MetadataValue] | None = None
 
     @field_validator("metadata")
@@ -145,6 +146,7 @@ class Contract(ResponseModel):
     billing_frequency: str
     net_terms: int
     credit_grant_cents: int | None
+    credit_settings: dict[str, Any] | None = Field(description="The wallet's terms (credits.schemas.CreditSettings)")
     overrides: list[OverrideOut]
     is_active: bool
     cancelled_at: Instant | None
@@ -203,6 +205,7 @@ def contract_out(c: ContractRow, phases: list[ContractPhase] | None = None) -> d
         "billingFrequency": c.billing_frequency,
         "netTerms": c.net_terms,
         "creditGrantCents": c.credit_grant_cents,
+        "creditSettings": camel_keys(c.credit_settings) if c.credit_settings is not None else None,
         "overrides": [override_out(o) for o in load_overrides(c.overrides)],
         "isActive": c.is_active,
         "cancelledAt": iso_ms(c.cancelled_at) if c.cancelled_at else None,

@@ -18,13 +18,14 @@ from monk.invoices import repository as invoices
 from monk.invoicing import repository as billing_store
 from monk.invoicing.context import ContractBilling
 from monk.invoicing.service import load_billing, rebuild_open, reshape_calendar, sync_calendar
+from monk.invoicing.wallets import start_wallet
 from monk.kit.auth import Principal
 from monk.kit.bounds import contract_dates_problem
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Plan
-from monk.models.shapes import Override, dump_credit_settings, dump_overrides
+from monk.models.shapes import Override, dump_overrides
 from monk.models.statuses import ChangeOption, InvoiceStatus, PlanStatus
 from monk.plans import repository as plans
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
@@ -87,7 +88,7 @@ async def create(
         billing_frequency=plan.billing_frequency,
         net_terms=body.net_terms if body.net_terms is not None else plan.net_terms,
         credit_grant_cents=body.credit_grant_cents if "credit_grant_cents" in fields else plan.credit_grant_cents,
-        credit_settings=dump_credit_settings(body.credit_settings),
+        credit_settings=_credit_settings(body, now),
         overrides=overrides,
         metadata_=body.metadata or {}, is_active=True,
     )
@@ -95,11 +96,22 @@ async def create(
     session.add(ContractPhase(id=contract.id, contract_id=contract.id, plan_id=plan.id,
                               starts_at=midnight(body.start_date), change_option=None, prorate=True, created_at=now))
     await session.flush()
-    await sync_calendar(session, await load_billing(session, contract), now=now, periods_ahead=periods_ahead)
+    billing = await load_billing(session, contract)
+    await sync_calendar(session, billing, now=now, periods_ahead=periods_ahead)
+    await start_wallet(session, billing, now=now)
     await events.requeue_customer(session, customer, start=midnight(contract.start_date),
                                   end=midnight(contract.end_date) if contract.end_date else None)
     await _announce(session, contract, CONTRACT_CREATED, now)
     return contract
+
+
+def _credit_settings(body: ContractCreate, now: datetime) -> dict[str, Any] | None:
+    """The stored form of the contract's ``creditSettings`` (``credits.schemas.CreditSettings``)."""
+    if body.credit_settings is None:
+        return None
+    if body.credit_settings.expires_at is not None and body.credit_settings.expires_at <= now:
+        raise ValidationFailed("creditSettings.expiresAt must be in the future")
+    return body.credit_settings.stored()
 
 
 async def _overrides(session: AsyncSession, plan_id: str, body: ContractCreate) -> list[dict[str, Any]]:

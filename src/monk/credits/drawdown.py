@@ -57,9 +57,8 @@ def _drawn_newest_first(entries: list[CreditEntry]) -> list[core.Draw]:
 async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerms, metered_cents: int, *,
                          period: tuple[datetime, datetime] | None, now: datetime) -> int:
     """Bring ``inv``'s draws to ``metered_cents`` (≥ 0; its metered charges) and return the credits it
-    now has applied, in cents (never more than ``metered_cents``). Without a wallet: 0, nothing written."""
-    if not await repository.has_wallet(session, inv.contract_id):
-        return 0
+    now has applied, in cents (never more than ``metered_cents``). The caller has checked that the
+    contract has a wallet (``repository.has_wallet``)."""
     await repository.lock_wallet(session, inv.contract_id)
     rows = {b.id: b for b in await repository.blocks(session, inv.contract_id)}
     drawn = _drawn_newest_first(await repository.invoice_entries(session, inv.id))
@@ -90,8 +89,16 @@ async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerm
     return min(max(metered_cents, 0), shown_cents(wallet.cents(applied)))
 
 
+async def is_dry(session: AsyncSession, contract_id: str, *, now: datetime) -> bool:
+    """Whether the contract has a wallet and nothing left in it (no active block holds credits)."""
+    rows = await repository.blocks(session, contract_id)
+    return bool(rows) and _active_units(rows, now) <= 0
+
+
 async def release(session: AsyncSession, invoices: list[Invoice], wallet: WalletTerms, *, now: datetime) -> None:
     """Give back everything the (cancelled) ``invoices`` drew."""
+    if not invoices or not await repository.has_wallet(session, invoices[0].contract_id):
+        return
     for inv in invoices:
         await settle_invoice(session, inv, wallet, 0, period=None, now=now)
 

@@ -40,6 +40,24 @@ async def blocks(session: AsyncSession, contract_id: str) -> list[CreditBlock]:
                                         .execution_options(populate_existing=True))).scalars().all())
 
 
+async def block(session: AsyncSession, block_id: str) -> CreditBlock | None:
+    """The block ``block_id`` (any organization: callers hold an id read from a scoped row)."""
+    return await session.get(CreditBlock, block_id)
+
+
+async def purchases_on(session: AsyncSession, invoice_id: str) -> list[CreditBlock]:
+    """The paid blocks that invoice ``invoice_id`` bills ("Prepaid credits" lines)."""
+    query = select(CreditBlock).where(CreditBlock.invoice_id == invoice_id)
+    return list((await session.execute(query)).scalars().all())
+
+
+async def rebill(session: AsyncSession, invoice_ids: list[str], target_id: str) -> None:
+    """Move the purchases billed on ``invoice_ids`` (cancelled) to invoice ``target_id``."""
+    if invoice_ids:
+        await session.execute(update(CreditBlock).where(column_in(session, CreditBlock.invoice_id, invoice_ids))
+                              .values(invoice_id=target_id))
+
+
 async def grant_by_external_id(session: AsyncSession, contract_id: str, external_id: str) -> CreditEntry | None:
     """The grant of the contract made with ``external_id``, or None."""
     return (await session.execute(select(CreditEntry).where(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, StrictInt, model_validator
 
@@ -46,6 +46,78 @@ class PromotionalGrant(CamelModel):
         return self
 
 
+class CreditSettings(CamelModel):
+    """A contract's ``creditSettings`` (reference §9.1 leaves its fields open; decided here):
+
+    - ``walletMode``: ``dollars`` (blocks hold cents) or ``credits`` (blocks hold credit units);
+      default ``credits`` when ``creditRateCents`` is given, else ``dollars``.
+    - ``creditRateCents``: cents per credit (integer > 0), required for a credit wallet.
+    - ``expiresAt``: when the paid credits of ``creditGrantCents`` (and the bonus) expire; default the
+      contract's end, or one year after creation for a rolling contract.
+    - ``purchasePriceCents``: what the customer is invoiced for ``creditGrantCents`` of credits
+      when it differs (the enterprise guide: 10000000 for 12500000 of credits); default the value.
+    - ``bonusCredits`` (credit wallets) / ``bonusCents`` (dollar wallets): free promotional credits
+      granted beside the paid ones, valued at the paid rate, never invoiced.
+    - ``depletionBehavior``: ``auto_invoice`` (default: invoices finalize as usual) or
+      ``alert_only`` (an invoice whose usage the wallet could not cover is held for review).
+    - ``lowBalanceThresholdCents``: ``credit.threshold_crossed`` fires when the balance falls below it.
+    """
+
+    wallet_mode: Literal["dollars", "credits"] | None = None
+    credit_rate_cents: StrictInt | None = Field(None, gt=0, lt=MAX_AMOUNT_CENTS)
+    expires_at: InstantIn | None = None
+    purchase_price_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
+    bonus_credits: Decimal | None = Field(None, gt=0, lt=MAX_CREDIT_AMOUNT, decimal_places=12)
+    bonus_cents: StrictInt | None = Field(None, gt=0, lt=MAX_AMOUNT_CENTS)
+    depletion_behavior: Literal["auto_invoice", "alert_only"] = "auto_invoice"
+    low_balance_threshold_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CreditSettings:
+        if self.wallet_mode is None:
+            self.wallet_mode = "credits" if self.credit_rate_cents is not None else "dollars"
+        credits = self.wallet_mode == "credits"
+        if credits and self.credit_rate_cents is None:
+            raise ValueError("creditRateCents is required for a credit wallet (walletMode 'credits')")
+        if not credits and self.credit_rate_cents is not None:
+            raise ValueError("creditRateCents applies to credit wallets only (walletMode 'credits')")
+        if credits and self.bonus_cents is not None:
+            raise ValueError("bonusCents is for dollar wallets; a credit wallet takes bonusCredits")
+        if not credits and self.bonus_credits is not None:
+            raise ValueError("bonusCredits is for credit wallets; a dollar wallet takes bonusCents")
+        if self.bonus_credits is not None and self.credit_rate_cents is not None \
+                and self.bonus_credits * self.credit_rate_cents >= MAX_AMOUNT_CENTS:
+            raise ValueError(f"bonusCredits × creditRateCents must be below {MAX_AMOUNT_CENTS} cents")
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        """The stored (snake_case) form: the fields set, with the resolved ``walletMode``."""
+        out = self.model_dump(mode="json", exclude_none=True)
+        if self.bonus_credits is not None:
+            out["bonus_credits"] = str(self.bonus_credits)
+        return out
+
+
+class CreditPurchase(CamelModel):
+    """``POST /v1/contracts/{id}/credits/purchase`` (an extension: paid top-ups). The credits' value:
+    ``amountCents`` (either wallet) or ``creditAmount`` (credit wallets, at the wallet's rate).
+    ``priceCents`` is what is invoiced (default the value), on the contract's next invoice.
+    ``expiresAt`` defaults to the contract's end, or one year from now for a rolling contract."""
+
+    amount_cents: StrictInt | None = Field(None, gt=0, lt=MAX_AMOUNT_CENTS)
+    credit_amount: Decimal | None = Field(None, gt=0, lt=MAX_CREDIT_AMOUNT, decimal_places=12)
+    price_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
+    expires_at: InstantIn | None = None
+    description: str | None = Field(None, max_length=500)
+    external_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> CreditPurchase:
+        if (self.amount_cents is None) == (self.credit_amount is None):
+            raise ValueError("Provide either amountCents or creditAmount (credit wallets)")
+        return self
+
+
 class LedgerEntry(ResponseModel):
     """A ledger entry (reference §10.3); ``creditAmount``/``creditRateCents`` null in a dollar wallet."""
 
@@ -67,7 +139,8 @@ class LedgerEntry(ResponseModel):
 class GrantEntry(LedgerEntry):
     """The grant's entry with the wallet's balance right after it (reference §10.1)."""
 
-    purchase_rate_cents: int
+    purchase_rate_cents: float = Field(description="What one credit (one cent in a dollar wallet) cost, in "
+                                                   "cents: 0 for promotional credits")
     balance_after_cents: int
     credit_balance_after: float | None
     metadata: dict[str, Any]

@@ -6,20 +6,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing import credits as core
 from monk.credits import repository
 from monk.credits.drawdown import as_block
+from monk.credits.grants import Grant, add_grant
 from monk.credits.schemas import RESERVED_METADATA, PromotionalGrant, days_until
 from monk.credits.wallet import WalletTerms, shown_cents, terms
 from monk.kit.auth import Principal
 from monk.kit.clock import iso_ms
 from monk.kit.errors import NotFound, ValidationFailed
-from monk.kit.ids import new_id
 from monk.kit.pagination import Page
-from monk.models import Contract, CreditBlock, CreditEntry
+from monk.models import Contract, CreditEntry
 from monk.models.statuses import LedgerEntryType
 
 CURRENCY = "USD"
@@ -58,32 +57,15 @@ async def grant_promotional(session: AsyncSession, principal: Principal, contrac
     if body.external_id is not None:
         existing = await repository.grant_by_external_id(session, contract.id, body.external_id)
         if existing is not None:
-            return await _granted(session, existing, wallet)
+            return await granted(session, existing, wallet)
     if body.expires_at <= now:
         raise ValidationFailed("expiresAt must be in the future")
     units, cents, rate = _amounts(body, wallet)
     metadata = {k: v for k, v in (body.metadata or {}).items() if k not in RESERVED_METADATA}
-    await repository.lock_wallet(session, contract.id)
-    entry_id = new_id()
-    block = CreditBlock(id=entry_id, org_id=contract.org_id, mode=contract.mode, contract_id=contract.id,
-                        original=units, remaining=units, credit_rate_cents=wallet.rate, cost_basis_cents=Decimal(0),
-                        is_promotional=True, starts_at=now, expires_at=body.expires_at, expired_at=None,
-                        settle_pending=True, description=body.description, created_at=now, updated_at=now)
-    entry = CreditEntry(id=entry_id, org_id=contract.org_id, mode=contract.mode, contract_id=contract.id,
-                        type=LedgerEntryType.GRANT, block_id=entry_id, amount=units, amount_cents=cents,
-                        credit_rate_cents=rate, is_promotional=True, expires_at=body.expires_at,
-                        external_id=body.external_id, description=body.description, metadata_=metadata,
-                        created_at=now)
-    try:
-        async with session.begin_nested():
-            session.add_all([block, entry])
-            await session.flush()
-    except IntegrityError:  # the same externalId granted by a request at the same moment
-        existing = await repository.grant_by_external_id(session, contract.id, body.external_id or "")
-        if existing is None:
-            raise
-        return await _granted(session, existing, wallet)
-    return await _granted(session, entry, wallet)
+    entry = await add_grant(session, contract, wallet, Grant(
+        units=units, cents=cents, rate=rate, purchase_cents=None, starts_at=now, expires_at=body.expires_at,
+        description=body.description, external_id=body.external_id, metadata=metadata), now=now)
+    return await granted(session, entry, wallet)
 
 
 def entry_out(entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:
@@ -93,16 +75,22 @@ def entry_out(entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:
         "creditAmount": float(entry.amount) if wallet.tracks_credits else None,
         "creditRateCents": float(entry.credit_rate_cents) if wallet.tracks_credits else None,
         "currency": CURRENCY, "description": entry.description,
-        "sourceType": "invoice" if entry.invoice_id else "contract", "invoiceId": entry.invoice_id,
+        "sourceType": "invoice" if entry.invoice_id and entry.type != LedgerEntryType.GRANT else "contract",
+        "invoiceId": entry.invoice_id,
         "grantEntryId": None if entry.type == LedgerEntryType.GRANT else entry.block_id,
         "expiresAt": iso_ms(entry.expires_at) if entry.expires_at else None,
         "isPromotional": entry.is_promotional, "createdAt": iso_ms(entry.created_at),
     }
 
 
-async def _granted(session: AsyncSession, entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:
+async def granted(session: AsyncSession, entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:
+    """A grant's entry as the grant endpoints answer it (reference §10.1): the entry, what one unit
+    cost (``purchaseRateCents``: 0 for promotional credits), the balance right after it."""
     after = await repository.balance_through(session, entry.contract_id, entry.id)
-    return {**entry_out(entry, wallet), "purchaseRateCents": 0 if entry.is_promotional else None,
+    block = await repository.block(session, entry.block_id)
+    basis = block.cost_basis_cents if block is not None else Decimal(0)
+    rate = int(basis) if basis == basis.to_integral() else float(basis)
+    return {**entry_out(entry, wallet), "purchaseRateCents": rate,
             "balanceAfterCents": shown_cents(wallet.cents(after)),
             "creditBalanceAfter": float(after) if wallet.tracks_credits else None,
             "metadata": dict(entry.metadata_ or {})}

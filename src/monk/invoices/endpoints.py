@@ -84,6 +84,15 @@ async def mark_paid(
     return envelope(invoice_out(inv))
 
 
+@router.post("/v1/invoices/{invoice_id}/approve", **typed(Data[Invoice], 404, 409))
+async def approve(session: deps.Session, invoice_id: str, principal: InvoicesWrite,
+                  clock: deps.Clock) -> dict[str, Any]:
+    """Approve an invoice held for review (an extension: a wallet with ``depletionBehavior``
+    ``alert_only`` ran dry on its usage) → ``{"data": Invoice}`` with ``heldForReview`` false; the
+    worker finalizes it on its next pass. 404 unknown; 409 when it is not held for review."""
+    return envelope(invoice_out(await lifecycle.approve(session, principal, invoice_id, now=clock.now())))
+
+
 @router.get("/v1/customers/{customer_id}/upcoming-invoice", **typed(Data[Invoice | None], 404))
 async def upcoming_invoice(
     session: deps.Session,

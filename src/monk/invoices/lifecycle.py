@@ -1,4 +1,5 @@
-"""Status changes of finalized invoices asked for through the API. Never commits (the request does)."""
+"""Status changes of invoices asked for through the API: paid outside Monk, approved after a hold
+for review. Never commits (the request does)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.invoices import notices, repository, transitions
 from monk.invoices.transitions import Mover
 from monk.kit.auth import Principal
-from monk.kit.errors import NotFound
+from monk.kit.errors import Conflict, NotFound
 from monk.models import Invoice
 from monk.models.statuses import InvoiceStatus
 
@@ -31,5 +32,21 @@ async def mark_paid(session: AsyncSession, principal: Principal, invoice_id: str
         await repository.reload(session, inv)  # another request moved it first
         raise transitions.IllegalTransition(inv.status, InvoiceStatus.PAID, Mover.API, _not_payable(inv.status))
     await repository.reload(session, inv)
+    await notices.updated(session, [inv], now=now)
+    return inv
+
+
+async def approve(session: AsyncSession, principal: Principal, invoice_id: str, *, now: datetime) -> Invoice:
+    """Approve the caller's invoice held for review (an extension; concepts §12 "Alert Only": its
+    wallet ran dry on its usage): finalization takes it on its next pass, as it stands then.
+    Returns the invoice (``heldForReview`` false). Raises ``NotFound`` (404) and ``Conflict`` (409)
+    when the invoice is not held for review (never held, already approved, or no longer open)."""
+    inv = await repository.get(session, principal, invoice_id)
+    if inv is None:
+        raise NotFound(f"Invoice '{invoice_id}' not found")
+    if inv.held_at is None or inv.approved_at is not None or inv.status not in repository.OPEN_STATUSES:
+        raise Conflict(f"Invoice '{invoice_id}' is not held for review")
+    inv.approved_at = inv.updated_at = now
+    await session.flush()
     await notices.updated(session, [inv], now=now)
     return inv

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,11 +138,13 @@ async def billed_lines(
 async def due_for_finalization(session: AsyncSession, on_or_before: date, limit: int, *,
                                claim: bool = True, ids: list[str] | None = None,
                                now: datetime | None = None) -> list[Invoice]:
-    """Open invoices dated on or before ``on_or_before``, oldest first; with ``claim`` locked for
+    """Open invoices dated on or before ``on_or_before`` and not held for review (or approved since),
+    oldest first; with ``claim`` locked for
     this transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and read afresh. ``ids`` narrows
     them to those invoices. With ``now``, an invoice whose finalization failed and waits for its
     retry is left out, and so are its contract's later invoices (they wait behind it)."""
-    query = select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before)
+    query = select(Invoice).where(Invoice.status.in_(OPEN_STATUSES), Invoice.invoice_date <= on_or_before,
+                                  or_(Invoice.held_at.is_(None), Invoice.approved_at.is_not(None)))
     if ids is not None:
         query = query.where(column_in(session, Invoice.id, ids))
     if now is not None:

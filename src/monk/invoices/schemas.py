@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
 
+from monk.billing.assembly import LINE_NAMESPACE
 from monk.billing.money import format_decimal, to_cents
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import Day, DecimalText, Instant, ResponseModel
@@ -17,6 +19,7 @@ from monk.models import InvoiceLine
 from monk.models.statuses import InvoiceStatus
 
 STATUSES = tuple(InvoiceStatus)
+CREDIT_LINE = "Credits applied"
 
 
 class ServicePeriod(ResponseModel):
@@ -57,6 +60,9 @@ class Invoice(ResponseModel):
     credits_applied_cents: int = Field(description="Prepaid credits drawn down on this invoice, in cents "
                                                    "(0 until credits exist)")
     total_cents: int = Field(description="Amount due, in cents: subtotalCents - creditsAppliedCents")
+    held_for_review: bool = Field(description="The wallet (depletionBehavior alert_only) ran dry on this "
+                                              "invoice's usage: it waits for POST /v1/invoices/{id}/approve "
+                                              "before it is finalized")
     memo: str | None
     payment_link: str | None
     processing_error: str | None = Field(
@@ -95,8 +101,23 @@ def line_out(line: InvoiceLine) -> dict[str, Any]:
     }
 
 
+def credit_line(inv: InvoiceRow) -> dict[str, Any]:
+    """The invoice's credit line (concepts §11: credits appear as a deduction line): the credits
+    applied, negative, over the usage period they paid for. Not stored: the line items of an invoice
+    with credits sum to its ``totalCents``, its charge lines to ``subtotalCents``."""
+    amount = -Decimal(inv.credits_applied_cents).scaleb(-2)
+    return {
+        "id": str(uuid.uuid5(LINE_NAMESPACE, f"{inv.id}:credits-applied")), "name": CREDIT_LINE,
+        "description": "Prepaid credits drawn down on this invoice's usage", "quantity": 1,
+        "unitPriceCents": -inv.credits_applied_cents, "totalAmountCents": -inv.credits_applied_cents,
+        "unitPrice": format_decimal(amount), "totalAmount": format_decimal(amount), "priceId": None,
+        "isMetered": False, "servicePeriod": service_period(inv.usage_start, inv.usage_end), "dimensions": None,
+    }
+
+
 def invoice_out(inv: InvoiceRow, lines: list[InvoiceLine] | None = None) -> dict[str, Any]:
-    """The API shape of an invoice; ``lineItems`` only when ``lines`` is given."""
+    """The API shape of an invoice; ``lineItems`` only when ``lines`` is given, ending with the credit
+    line (``credit_line``) when credits paid part of it."""
     out: dict[str, Any] = {
         "id": inv.id,
         "invoiceNumber": inv.invoice_number,
@@ -108,6 +129,7 @@ def invoice_out(inv: InvoiceRow, lines: list[InvoiceLine] | None = None) -> dict
         "subtotalCents": inv.subtotal_cents,
         "creditsAppliedCents": inv.credits_applied_cents,
         "totalCents": inv.total_cents,
+        "heldForReview": inv.held_at is not None and inv.approved_at is None,
         "memo": inv.memo,
         "paymentLink": None,
         "processingError": inv.processing_error,
@@ -116,4 +138,6 @@ def invoice_out(inv: InvoiceRow, lines: list[InvoiceLine] | None = None) -> dict
     }
     if lines is not None:
         out["lineItems"] = [line_out(line) for line in lines]
+        if inv.credits_applied_cents:
+            out["lineItems"].append(credit_line(inv))
     return out

@@ -19,7 +19,7 @@ from monk.billing.context import PriceTerms
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
 from monk.billing.totals import InvoiceTotals, invoice_totals
-from monk.credits import drawdown
+from monk.credits import drawdown, grants
 from monk.credits import repository as credit_store
 from monk.credits.wallet import terms as wallet_terms
 from monk.invoices import notices, repository
@@ -37,6 +37,7 @@ from monk.models.statuses import InvoiceKind, InvoiceStatus
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
+ALERT_ONLY = "alert_only"
 
 
 class FinalizationRace(Exception):
@@ -140,6 +141,8 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
     moved = await repository.move(session, cancelled, InvoiceStatus.CANCELLED, Mover.CALENDAR, now)
     await drawdown.release(session, await repository.by_ids(session, moved),
                            wallet_terms(billing.contract.credit_settings), now=now)
+    if any([await credit_store.purchases_on(session, i) for i in moved]):  # paid credits stay billed
+        await credit_store.rebill(session, moved, (await next_invoice(session, billing, now=now)).id)
     await notices.moved(session, moved, now=now)
     await session.flush()
     for inv in await repository.of_contract(session, billing.contract.id):
@@ -179,13 +182,14 @@ async def _reopened(session: AsyncSession, billing: ContractBilling, inv: Invoic
     return out
 
 
-async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice, *, now: datetime) -> None:
+async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice, *, now: datetime) -> int:
     """Recompute every line of an open invoice: its period's fees, its period's usage and, when it is
     the contract's earliest open invoice, the adjustments of reopened finalized periods
     (``billing.assembly.invoice_lines``); set its totals (``billing.totals.invoice_totals``).
     Deterministic: the same inputs give the same lines (ids included) and totals. A finalized
     invoice is never touched (``ValueError``); a line or total beyond the cents bound (10**18 cents)
-    raises ``OutOfBounds`` before anything is written, and the worker reports it."""
+    raises ``OutOfBounds`` before anything is written, and the worker reports it. Returns the
+    invoice's metered charges in cents (what credits may pay)."""
     if inv.status not in OPEN:
         raise ValueError(f"invoice {inv.id} is {inv.status}; only open invoices are recomputed")
     usage = period_of(inv.usage_start, inv.usage_end)
@@ -194,11 +198,15 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     reopened = await _reopened(session, billing, inv) if earliest is not None and earliest.id == inv.id else []
     expected = invoice_lines(billing.context, fee_period=period_of(inv.fee_start, inv.fee_end), usage_period=usage,
                              quantities=qty, reopened=reopened)
+    wallet = wallet_terms(billing.contract.credit_settings)
+    has_wallet = await credit_store.has_wallet(session, inv.contract_id)
+    if has_wallet:
+        expected += grants.purchase_lines(await credit_store.purchases_on(session, inv.id), wallet)
     lines = [e.line for e in expected]
     invoice_totals(lines)  # OutOfBounds beyond 64-bit room: nothing written
     metered = sum((to_cents(line.amount) for line in lines if line.is_metered), 0)
-    credits = await drawdown.settle_invoice(session, inv, wallet_terms(billing.contract.credit_settings), metered,
-                                            period=_usage_window(inv), now=now)
+    credits = await drawdown.settle_invoice(session, inv, wallet, metered, period=_usage_window(inv),
+                                            now=now) if has_wallet else 0
     totals = invoice_totals(lines, credits_cents=credits)
     await repository.replace_lines(session, inv.id, [_line_row(inv.id, pos, e) for pos, e in enumerate(expected)])
     if totals != InvoiceTotals(inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents):
@@ -206,6 +214,7 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
         inv.updated_at = now
         notices.totals_changed(inv, now=now)
     await session.flush()
+    return metered
 
 
 def _usage_window(inv: Invoice) -> tuple[datetime, datetime] | None:
@@ -249,12 +258,22 @@ async def rebuild_earliest(session: AsyncSession, billing: ContractBilling, *, n
     target = await repository.earliest_open(session, billing.contract.id)
     if target is not None:
         await rebuild(session, billing, target, now=now)
-        return
+    else:
+        await next_invoice(session, billing, now=now)
+
+
+async def next_invoice(session: AsyncSession, billing: ContractBilling, *, now: datetime) -> Invoice:
+    """The invoice that bills the contract's next charges: its earliest open invoice or, when every
+    invoice is finalized, a new adjustment invoice dated today, built and announced (``invoice.created``)."""
+    target = await repository.earliest_open(session, billing.contract.id)
+    if target is not None:
+        return target
     target = _new_invoice(billing.contract, slot=None, now=now, invoice_date=now.date())
     session.add(target)
     await session.flush()
     await rebuild(session, billing, target, now=now)
     await notices.created(session, target, now=now)
+    return target
 
 
 async def settle_credits(session: AsyncSession, *, now: datetime, contract_ids: list[str]) -> int:
@@ -327,7 +346,9 @@ async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: dateti
         billing = billings.get(contract.id) or await load_billing(session, contract)
         billings[contract.id] = billing
         earliest = await repository.earliest_open(session, contract.id)
-        await rebuild(session, billing, inv, now=now)
+        metered = await rebuild(session, billing, inv, now=now)
+        if await _held_for_review(session, contract, inv, metered, now=now):
+            continue
         number = await repository.next_number(session, inv.org_id, inv.mode)
         if not await repository.mark_finalized(session, inv.id, f"INV-{number:05d}", now):
             raise FinalizationRace(inv.id)
@@ -337,6 +358,22 @@ async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: dateti
     await failures.clear(session, repository.FINALIZE_JOB, done)
     await notices.moved(session, done, now=now)
     return len(done)
+
+
+async def _held_for_review(session: AsyncSession, contract: Contract, inv: Invoice, metered: int, *,
+                           now: datetime) -> bool:
+    """Whether finalization holds ``inv`` for review (concepts §12, "Alert Only"): the contract's
+    ``depletionBehavior`` is ``alert_only``, the invoice is not approved, and its wallet is empty with
+    usage left unpaid. A newly held invoice is marked (``held_at``) and announced (``invoice.updated``)."""
+    if inv.approved_at is not None or (contract.credit_settings or {}).get("depletion_behavior") != ALERT_ONLY:
+        return False
+    if inv.credits_applied_cents >= metered or not await drawdown.is_dry(session, contract.id, now=now):
+        return False
+    if inv.held_at is None:
+        inv.held_at = inv.updated_at = now
+        await session.flush()
+        await notices.updated(session, [inv], now=now)
+    return True
 
 
 async def start_usage_periods(session: AsyncSession, *, now: datetime) -> int:

@@ -18,7 +18,8 @@ class CreditBlock(Tenant, Base):
     """One grant's credits, in the wallet's unit (cents for a dollar wallet, credits for a credit
     wallet): ``original`` and ``remaining`` (0 ≤ remaining ≤ original). ``id`` is the id of its
     ``grant`` ledger entry (``grantEntryId`` of the draws). ``credit_rate_cents`` values one unit
-    (1 for a dollar wallet); ``cost_basis_cents`` is what one unit cost (0 for promotional credits).
+    (1 for a dollar wallet); ``cost_basis_cents`` is what one unit cost (0 for promotional credits,
+    ``purchase_cents / original`` for paid ones).
     Valid for usage in ``[starts_at, expires_at)``; ``expired_at`` is set when its remainder was written off."""
 
     __tablename__ = "credit_blocks"
@@ -28,6 +29,8 @@ class CreditBlock(Tenant, Base):
               sqlite_where=text("expired_at IS NULL")),
         Index("ix_credit_blocks_settle", "contract_id", postgresql_where=text("settle_pending"),
               sqlite_where=text("settle_pending")),
+        Index("ix_credit_blocks_invoice", "invoice_id", postgresql_where=text("invoice_id IS NOT NULL"),
+              sqlite_where=text("invoice_id IS NOT NULL")),
     )
 
     contract_id: Mapped[str] = mapped_column(String(36))
@@ -43,6 +46,11 @@ class CreditBlock(Tenant, Base):
     # (a grant after depletion pays the overage already on them).
     settle_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Paid credits: what the customer is invoiced for the block (cents; it may differ from the
+    # block's value, e.g. $100,000 for $125,000 of credits) and the invoice that bills it ("Prepaid
+    # credits" line). None for promotional credits.
+    purchase_cents: Mapped[Decimal | None] = mapped_column(ExactDecimal(), nullable=True)
+    invoice_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class CreditEntry(Base):

@@ -68,6 +68,10 @@ class Invoice(Tenant, Base):
     # is due (None: nothing waiting), ``webhook_sent_at`` when the last one was written.
     webhook_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     webhook_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A wallet under ``depletionBehavior: alert_only`` ran dry on this invoice's usage: finalization
+    # held it for review (``held_at``) until it is approved (``approved_at``; POST …/approve).
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class InvoiceLine(Base):
