@@ -143,6 +143,7 @@ def bench(
     drain_timeout: float = typer.Option(600.0, help="longest wait for the worker after the batch phase (seconds)"),
     json_path: str = typer.Option(None, "--json", help="also write every figure to this JSON file"),
     keep: bool = typer.Option(False, "--keep", help="keep the database and the server log"),
+    wallets: bool = typer.Option(False, "--wallets", help="give every contract a credit wallet (paid credits)"),
 ) -> None:
     """Benchmark ingestion against a fresh database and print one table (docs/benchmarks.md).
 
@@ -154,7 +155,8 @@ def bench(
     opts = Options(database_url=get_settings().bench_database_url or None, events=events,
                    batch_size=batch_size, batch_connections=batch_connections, single_seconds=single_seconds,
                    single_connections=single_connections, reads=reads, workers=workers,
-                   separate_worker=not in_process_worker, drain_timeout=drain_timeout, json_path=json_path, keep=keep)
+                   separate_worker=not in_process_worker, drain_timeout=drain_timeout, json_path=json_path, keep=keep,
+                   wallets=wallets)
     try:
         results = run(opts, echo=lambda m: typer.echo(m, err=True))
     except BenchFailed as exc:

@@ -72,6 +72,7 @@ class Options:
     drain_timeout: float = 600.0
     phase_time_limit: float = 900.0
     keep: bool = False
+    wallets: bool = False
     json_path: str | None = None
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -230,8 +231,12 @@ class Server:
         self.log.close()
 
 
-def _setup(base: str, key: str) -> dict[str, str]:
-    """Meter, price, plan, customers and contracts through the API; returns customer ids by external id."""
+WALLET_GRANT_CENTS = 10_000_000_000  # $100,000,000: no contract's wallet runs dry during a run
+
+
+def _setup(base: str, key: str, *, wallets: bool = False) -> dict[str, str]:
+    """Meter, price, plan, customers and contracts through the API; returns customer ids by external id.
+    With ``wallets`` every contract starts with paid credits, so every rebuild draws them down."""
     h = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=base, headers=h, timeout=30) as c:
         def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -254,7 +259,8 @@ def _setup(base: str, key: str) -> dict[str, str]:
             cust = post("/v1/customers", {"name": ext, "externalCustomerId": ext,
                                           "contacts": [{"email": f"billing@{ext}.example",
                                                         "roles": ["accounts_payable"]}]})
-            post("/v1/contracts", {"customerId": cust["id"], "planId": plan["id"], "startDate": start})
+            post("/v1/contracts", {"customerId": cust["id"], "planId": plan["id"], "startDate": start,
+                                   **({"creditGrantCents": WALLET_GRANT_CENTS} if wallets else {})})
             ids[ext] = cust["id"]
     return ids
 
@@ -459,10 +465,11 @@ def run(opts: Options, *, echo: Any = print) -> dict[str, Any]:
         echo(f"  {results['raw']['rows_per_second']:,.0f} rows/s")
         server = Server(db.url, workdir, workers=opts.workers, separate_worker=opts.separate_worker)
         results["server"] = (f"monk serve --workers {opts.workers}, worker "
-                             + ("in its own process" if opts.separate_worker or opts.workers > 1 else "in-process"))
+                             + ("in its own process" if opts.separate_worker or opts.workers > 1 else "in-process")
+                             + ("; a credit wallet on every contract" if opts.wallets else ""))
         server.wait_ready()
         sampler = RssSampler([p.pid for p in server.procs]).start()
-        ids = _setup(server.base, key)
+        ids = _setup(server.base, key, wallets=opts.wallets)
         common = {"host": "127.0.0.1", "port": server.port, "key": key, "probe_customer": "bench-probe",
                   "probe_customer_id": ids["bench-probe"], "probe_timeout": 30.0, "probe_interval": 0.1}
         results["options"] = {"events": opts.events, "probe_timeout": common["probe_timeout"]}
