@@ -107,6 +107,7 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     app.include_router(events_router)
     if only == "events":
         return
+    from monk.budgets.endpoints import router as budgets_router
     from monk.contracts.endpoints import router as contracts_router
     from monk.costing.endpoints import router as costing_router
     from monk.credits.endpoints import router as credits_router
@@ -121,7 +122,7 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
                    invoices_router, ratecards_router, costing_router, legacy_usage_router, webhooks_router,
-                   credits_router):
+                   credits_router, budgets_router):
         app.include_router(router)
 
 

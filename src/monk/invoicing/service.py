@@ -19,6 +19,7 @@ from monk.billing.context import PriceTerms
 from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
 from monk.billing.totals import InvoiceTotals, invoice_totals
+from monk.budgets import enforcement as budgets
 from monk.credits import drawdown, grants
 from monk.credits import repository as credit_store
 from monk.credits.wallet import terms as wallet_terms
@@ -205,8 +206,8 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     lines = [e.line for e in expected]
     invoice_totals(lines)  # OutOfBounds beyond 64-bit room: nothing written
     metered = sum((to_cents(line.amount) for line in lines if line.is_metered), 0)
-    credits = await drawdown.settle_invoice(session, inv, wallet, metered, period=_usage_window(inv),
-                                            now=now) if has_wallet else 0
+    credits = await budgets.settle(session, billing.contract, billing.meters, inv, expected, metered,
+                                   period=_usage_window(inv), now=now) if has_wallet else 0
     totals = invoice_totals(lines, credits_cents=credits)
     await repository.replace_lines(session, inv.id, [_line_row(inv.id, pos, e) for pos, e in enumerate(expected)])
     if totals != InvoiceTotals(inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents):

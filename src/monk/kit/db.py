@@ -1,13 +1,14 @@
 """The database seam: engine and sessions, and every dialect difference (column types: ``kit.columns``).
 
-SQLite (embedded default) and PostgreSQL differ in four places, all handled here:
+SQLite (embedded default) and PostgreSQL differ in five places, all handled here:
 - transactions: SQLite write transactions must start with ``BEGIN IMMEDIATE`` or concurrent
   read-then-write transactions fail with "database is locked"; WAL mode is on;
 - exact decimals: SQLite's NUMERIC loses precision, so decimals are stored as exact text there;
 - upserts: ``INSERT … ON CONFLICT`` comes from each dialect's own ``insert`` construct;
 - bulk upserts (the event hot path, ``bulk_upsert``): binary ``COPY`` into a per-connection
   temporary staging table and one ``INSERT … SELECT … ON CONFLICT`` on PostgreSQL; large multi-row
-  ``INSERT … ON CONFLICT`` statements with pre-bound parameters on SQLite.
+  ``INSERT … ON CONFLICT`` statements with pre-bound parameters on SQLite;
+- reading a JSON property as text (``json_text``): ``->>`` on PostgreSQL, ``json_each`` on SQLite.
 It also knows how each driver reports a lost database (``is_connection_failure``) and a
 transaction worth retrying (``is_retryable``).
 """
@@ -23,7 +24,7 @@ from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, event, func, literal, select, text
+from sqlalchemy import String, Table, case, cast, event, func, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -104,6 +105,20 @@ def column_in(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
     if is_sqlite(session):
         return column.in_(values)
     return column.in_(select(func.unnest(literal(list(values), postgresql.ARRAY(column.type)))))
+
+
+def json_text(session: AsyncSession, column: Any, key: str) -> Any:
+    """The value of top-level ``key`` of the JSON object in ``column`` as text: a string as itself, a
+    number or a boolean as its JSON text (``42``, ``1.5``, ``true``), NULL when the key is absent or
+    null. ``->>`` on PostgreSQL; on SQLite a correlated ``json_each`` (a JSON path cannot name every
+    key: one with a double quote has no path there), with SQLite's own text of a number."""
+    if is_sqlite(session):
+        j = func.json_each(column).table_valued("key", "value", "type").alias("json_property")
+        as_text = case((j.c.type == "text", j.c.value), (j.c.type == "true", literal("true")),
+                       (j.c.type == "false", literal("false")),
+                       (j.c.type.in_(("integer", "real")), cast(j.c.value, String)), else_=None)
+        return select(as_text).where(j.c.key == key).limit(1).scalar_subquery()
+    return column[key].as_string()
 
 
 def claiming(query: Any) -> Any:

@@ -1,6 +1,7 @@
 """SQLAlchemy tables, one module per entity. Importing this package registers them all."""
 
 from monk.models.base import Base
+from monk.models.budget import CreditBudget
 from monk.models.contract import Contract
 from monk.models.credit import CreditBlock, CreditEntry
 from monk.models.customer import Customer
@@ -18,7 +19,8 @@ from monk.models.sequence import Sequence
 from monk.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
-    "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditEntry", "Customer", "Event", "Invoice",
-    "InvoiceLine", "JobFailure", "Meter", "Organization", "Plan", "PlanPricing", "Pricing", "Product", "RateCard",
-    "Sequence", "UsageRecord", "UsageRollup", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent",
+    "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditBudget", "CreditEntry", "Customer", "Event",
+    "Invoice", "InvoiceLine", "JobFailure", "Meter", "Organization", "Plan", "PlanPricing", "Pricing", "Product",
+    "RateCard", "Sequence", "UsageRecord", "UsageRollup", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "WebhookEvent",
 ]
