@@ -136,7 +136,7 @@ def _blocks(pdf: FPDF, st: Statement) -> None:
             align + ["R", "R"]
     rows = []
     for b in st.blocks:
-        row = [b.label, b.description or "-", "Promotional" if b.is_promotional else "Paid",
+        row = [b.label, b.description or "-", "Promotional" if b.is_promotional else "Purchased",
                _when(b.expires_at), str(b.entry_count), dollars(shown_cents(b.drawn_cents))]
         if in_credits:
             row += [credits(b.credit_rate_cents), credits(b.drawn_units)]
