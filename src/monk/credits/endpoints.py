@@ -1,24 +1,27 @@
-"""HTTP endpoints for a contract's credit wallet (reference §10)."""
+"""HTTP endpoints for a contract's credit wallet (reference §10) and an invoice's credit usage
+statement (§12.3)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
-from monk.credits import service
-from monk.credits.schemas import GrantEntry, Ledger, PromotionalGrant, Wallet
+from monk.credits import service, statement
+from monk.credits.schemas import CreditReport, GrantEntry, Ledger, PromotionalGrant, Wallet
 from monk.kit import deps
 from monk.kit.auth import Principal, require
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, envelope
 
-router = APIRouter(prefix="/v1/contracts/{contract_id}/credits", tags=["credits"])
+router = APIRouter(tags=["credits"])
+WALLET = "/v1/contracts/{contract_id}/credits"
 ContractsWrite = Annotated[Principal, Depends(require("contracts:write"))]
 ContractsRead = Annotated[Principal, Depends(require("contracts:read"))]
+InvoicesRead = Annotated[Principal, Depends(require("invoices:read"))]
 
 
-@router.post("/promotional/grant", status_code=201, **typed(Data[GrantEntry], 404))
+@router.post(f"{WALLET}/promotional/grant", status_code=201, **typed(Data[GrantEntry], 404))
 async def grant_promotional(session: deps.Session, contract_id: str, body: PromotionalGrant, clock: deps.Clock,
                             principal: ContractsWrite) -> dict[str, Any]:
     """Grant promotional credits → 201 ``{"data": LedgerEntry}`` with ``purchaseRateCents`` 0,
@@ -29,7 +32,7 @@ async def grant_promotional(session: deps.Session, contract_id: str, body: Promo
     return envelope(await service.grant_promotional(session, principal, contract_id, body, now=clock.now()))
 
 
-@router.get("/balance", **typed(Data[Wallet], 404))
+@router.get(f"{WALLET}/balance", **typed(Data[Wallet], 404))
 async def get_balance(session: deps.Session, contract_id: str, clock: deps.Clock,
                       principal: ContractsRead) -> dict[str, Any]:
     """The wallet's balance and blocks → ``{"data": {"balance", "blocks"}}`` (reference §10.2); zero and
@@ -37,9 +40,25 @@ async def get_balance(session: deps.Session, contract_id: str, clock: deps.Clock
     return envelope(await service.balance(session, principal, contract_id, now=clock.now()))
 
 
-@router.get("/ledger", **typed(Data[Ledger], 404))
+@router.get(f"{WALLET}/ledger", **typed(Data[Ledger], 404))
 async def get_ledger(session: deps.Session, contract_id: str, page: deps.LongPage,
                      principal: ContractsRead) -> dict[str, Any]:
     """The ledger, newest first → ``{"data": {"totalCount", "entries"}}`` (reference §10.3; ``limit``
     default 50, ``offset``); empty without a wallet; 404 unknown contract."""
     return envelope(await service.ledger(session, principal, contract_id, page))
+
+
+@router.get("/v1/invoices/{invoice_id}/credit-report", **typed(Data[CreditReport], 404))
+async def get_credit_report(
+    session: deps.Session,
+    invoice_id: str,
+    principal: InvoicesRead,
+    fmt: Literal["pdf", "json"] = Query("pdf", alias="format", description="pdf (default): base64 PDF | json"),
+) -> dict[str, Any]:
+    """The invoice's credit usage statement (reference §12.3) → ``{"data": {"pdfBase64", "filename",
+    "invoiceNumber", "summary"}}`` for ``format=pdf`` (the default), ``{"data": {"invoiceNumber",
+    "summary", "invoice", "blocks", "entries", "walletMode"}}`` for ``format=json``; ``summary`` is
+    ``{"totalCredits"`` (credits; null in a dollar wallet), ``"totalCents"`` (cents drawn, = the
+    invoice's ``creditsAppliedCents``), ``"entryCount"}``. Zero totals when nothing was drawn; 400 for
+    another ``format``; 404 unknown invoice (or another organization's)."""
+    return envelope(await statement.report(session, principal, invoice_id, fmt))

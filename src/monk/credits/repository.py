@@ -93,6 +93,14 @@ async def invoice_entries(session: AsyncSession, invoice_id: str) -> list[Credit
                                         .order_by(CreditEntry.created_at, CreditEntry.id))).scalars().all())
 
 
+async def blocks_by_ids(session: AsyncSession, block_ids: list[str]) -> list[CreditBlock]:
+    """The blocks with these ids (any order; unknown ids are left out)."""
+    if not block_ids:
+        return []
+    return list((await session.execute(select(CreditBlock).where(column_in(session, CreditBlock.id, block_ids))))
+                .scalars().all())
+
+
 async def contracts_to_settle(session: AsyncSession, limit: int) -> list[str]:
     """Contracts with a block granted since their open invoices were last drawn (``settle_pending``)."""
     return list((await session.execute(select(CreditBlock.contract_id).where(CreditBlock.settle_pending.is_(True))

@@ -1,4 +1,5 @@
-"""Credit request bodies and the balance, block and ledger-entry shapes (reference §10)."""
+"""Credit request bodies, the balance, block and ledger-entry shapes (reference §10) and the credit
+usage statement's (§12.3)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from monk.billing.bounds import MAX_AMOUNT_CENTS
 from monk.kit.bounds import Id, InstantIn, JsonObject
-from monk.kit.schemas import CamelModel, Instant, ResponseModel
+from monk.kit.schemas import CamelModel, Day, Instant, ResponseModel
 
 MAX_CREDIT_AMOUNT = Decimal(10) ** 12  # credits in one grant (exclusive)
 RESERVED_METADATA = ("isPromotional", "deductionBatchId")
@@ -194,3 +195,59 @@ def days_until(expires_at: datetime | None, now: datetime) -> int | None:
     if expires_at is None:
         return None
     return max(0, (expires_at - now).days)
+
+
+class ReportSummary(ResponseModel):
+    """What an invoice drew from the wallet: ``totalCents`` (net cents, = the invoice's
+    ``creditsAppliedCents``), ``totalCredits`` (the same in credits; null in a dollar wallet),
+    ``entryCount`` (the invoice's ledger entries)."""
+
+    total_credits: float | None
+    total_cents: int
+    entry_count: int
+
+
+class ReportInvoice(ResponseModel):
+    """The invoice a credit statement is about (cents as integers, dates ``YYYY-MM-DD``)."""
+
+    id: str
+    invoice_number: str | None
+    status: str
+    invoice_date: Day
+    due_date: Day
+    subtotal_cents: int
+    credits_applied_cents: int
+    total_cents: int
+    customer_id: str
+    customer_name: str
+    contract_id: str
+    contract_name: str | None
+
+
+class ReportBlock(ResponseModel):
+    """A block the invoice drew from: ``id`` is its grant entry's id (the entries' ``grantEntryId``);
+    ``drawnCents``/``drawnCredits`` net of give-backs (credits and rate null in a dollar wallet)."""
+
+    id: str
+    description: str | None
+    is_promotional: bool
+    expires_at: Instant | None
+    credit_rate_cents: float | None
+    drawn_cents: int
+    drawn_credits: float | None
+    entry_count: int
+
+
+class CreditReport(ResponseModel):
+    """``GET /v1/invoices/{id}/credit-report`` (reference §12.3): ``pdfBase64`` and ``filename`` for
+    ``format=pdf``; ``invoice``, ``blocks``, ``entries`` (oldest first) and ``walletMode`` for
+    ``format=json``; ``invoiceNumber`` (null for a draft) and ``summary`` for both."""
+
+    invoice_number: str | None
+    summary: ReportSummary
+    pdf_base64: str | None = None
+    filename: str | None = None
+    invoice: ReportInvoice | None = None
+    blocks: list[ReportBlock] | None = None
+    entries: list[LedgerEntry] | None = None
+    wallet_mode: str | None = None
