@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from monk.kit.clock import FrozenClock
-from monk.webhooks.catalogue import EVENT_TYPES, PING
+from monk.webhooks.catalogue import (
+    CREDIT_BALANCE_DEPLETED,
+    CREDIT_BUDGET_EXHAUSTED,
+    CREDIT_THRESHOLD_CROSSED,
+    EVENT_TYPES,
+    PING,
+)
 from monk.webhooks.dispatch import Dispatcher
 from tests.conftest import Api
 from tests.e2e import scenario as s
@@ -98,7 +104,36 @@ async def test_the_saas_scenario_sends_the_documented_events(
     terminated = next(r.json for r in got if r.event == "contract.terminated")
     assert terminated["isActive"] is False and terminated["id"] == contract["id"]
     assert (await api.get(f"/v1/contracts/{contract['id']}")).json()["data"] == terminated
-    _check_or_write_doc(got)
+    credit_events = await _run_credits(api, receiver, dispatcher, worker, clock)
+    _check_or_write_doc(got + credit_events)
+
+
+async def _run_credits(api: Api, receiver: Receiver, dispatcher: Dispatcher, worker: Any,
+                       clock: FrozenClock) -> list[Received]:
+    """A wallet run to empty, past its alert threshold and its budget: the three credit events, once
+    each, to an endpoint subscribed to them alone."""
+    endpoint = await subscribe(api, receiver, "/credits", [CREDIT_THRESHOLD_CROSSED, CREDIT_BALANCE_DEPLETED,
+                                                            CREDIT_BUDGET_EXHAUSTED])
+    m = await s.meter(api, "TOKENS", "tokens", "SUM", "count")
+    plan = await s.plan(api, "ai", [(await s.usage_price(api, "Tokens", m["id"], "0.01"))["id"]])
+    bob = await s.customer(api, "Bob Bots", "bob")
+    c = await s.contract(api, bob["id"], plan["id"], "2026-04-01", "2026-07-01", creditGrantCents=7000,
+                         creditSettings={"lowBalanceThresholdCents": 2000})
+    r = await api.post(f"/v1/contracts/{c['id']}/budgets", {"label": "Dove", "eventPropertyKey": "business_unit",
+                                                             "eventPropertyValue": "dove", "maxCreditsCents": 1000})
+    assert r.status_code == 201, r.text
+    await worker.drain()
+    await s.send(api, [{"eventName": "tokens", "externalCustomerId": "bob", "idempotencyKey": f"b-{i}",
+                        "timestamp": "2026-04-01T12:00:00Z",
+                        "properties": {"count": 2000, "business_unit": "dove" if i == 0 else "soap"}}
+                       for i in range(4)])  # $20 of Dove usage (a $10 cap) and $60 of other usage: $70 drawn
+    await worker.drain()
+    await dispatcher.drain()
+    got = receiver.at("/credits")
+    assert all(r.verified for r in got) and {r.event for r in got} <= set(endpoint["eventTypes"])
+    assert Counter(r.event for r in got) == {CREDIT_THRESHOLD_CROSSED: 1, CREDIT_BALANCE_DEPLETED: 1,
+                                             CREDIT_BUDGET_EXHAUSTED: 1}
+    return got
 
 
 def _shape(value: Any) -> Any:
@@ -123,9 +158,8 @@ def _render(samples: dict[str, Received]) -> str:
         "\"Receiving webhooks\"). Invoice payloads name the number `invoiceNum` (the REST API: `invoiceNumber`)",
         "and carry the `customer` object. Usage-driven total changes of an open invoice are coalesced: at most",
         "one `invoice.updated` per invoice per minute (`MONK_WEBHOOK_COALESCE_SECONDS`), carrying the state at",
-        "the time it is written; status changes and finalization are sent at once. The credit events",
-        "(`credit.threshold_crossed`, `credit.balance_depleted`, `credit.budget.exhausted`) can be subscribed",
-        "to and are sent by the credits domain.",
+        "the time it is written; status changes and finalization are sent at once. The credit events come",
+        "from a wallet of $70.00 with a $20.00 alert threshold and a $10.00 budget, drawn by $80.00 of usage.",
         "",
     ]
     for event_type in (*EVENT_TYPES, PING):
