@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from monk.credits import service, statement
-from monk.credits.schemas import CreditReport, GrantEntry, Ledger, PromotionalGrant, Wallet
+from monk.credits import adjustments, service, statement
+from monk.credits.schemas import Adjustment, CreditReport, GrantEntry, Ledger, PromotionalGrant, Wallet
 from monk.kit import deps
 from monk.kit.auth import Principal, require
 from monk.kit.openapi import typed
@@ -30,6 +30,16 @@ async def grant_promotional(session: deps.Session, contract_id: str, body: Promo
     same ``externalId`` returns the original entry. 400: both modes, neither, an incomplete pair, a
     past ``expiresAt``; 404 unknown contract."""
     return envelope(await service.grant_promotional(session, principal, contract_id, body, now=clock.now()))
+
+
+@router.post(f"{WALLET}/adjustments", status_code=201, **typed(Data[GrantEntry], 404, 409))
+async def adjust(session: deps.Session, contract_id: str, body: Adjustment, clock: deps.Clock,
+                 principal: ContractsWrite) -> dict[str, Any]:
+    """Correct one block by hand (an extension) → 201 ``{"data": LedgerEntry}`` of type
+    ``adjustment`` with ``balanceAfterCents``: ``grantEntryId``, a signed ``amountCents`` (or
+    ``creditAmount``), ``description``; the block stays between 0 and its original amount (400
+    otherwise); 404 unknown contract or block; 409 expired block."""
+    return envelope(await adjustments.adjust(session, principal, contract_id, body, now=clock.now()))
 
 
 @router.get(f"{WALLET}/balance", **typed(Data[Wallet], 404))

@@ -12,6 +12,7 @@ from monk.kit.auth import Principal
 from monk.kit.db import column_in
 from monk.kit.pagination import Page
 from monk.models import Contract, CreditBlock, CreditEntry
+from monk.models.statuses import LedgerEntryType
 
 
 async def contract(session: AsyncSession, principal: Principal, contract_id: str) -> Contract | None:
@@ -43,6 +44,14 @@ async def blocks(session: AsyncSession, contract_id: str) -> list[CreditBlock]:
 async def block(session: AsyncSession, block_id: str) -> CreditBlock | None:
     """The block ``block_id`` (any organization: callers hold an id read from a scoped row)."""
     return await session.get(CreditBlock, block_id)
+
+
+async def drawn_from(session: AsyncSession, block_id: str) -> Decimal:
+    """What invoices hold drawn from block ``block_id`` (units): its usage entries less its give-backs."""
+    amounts = (await session.execute(select(CreditEntry.amount).where(
+        CreditEntry.block_id == block_id,
+        CreditEntry.type.in_([LedgerEntryType.USAGE, LedgerEntryType.REVERSAL])))).scalars().all()
+    return -sum(amounts, Decimal(0))  # in Python: SQLite would sum the exact text as floats
 
 
 async def purchases_on(session: AsyncSession, invoice_id: str) -> list[CreditBlock]:

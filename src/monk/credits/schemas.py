@@ -119,6 +119,26 @@ class CreditPurchase(CamelModel):
         return self
 
 
+class Adjustment(CamelModel):
+    """``POST /v1/contracts/{id}/credits/adjustments`` (an extension: the ledger's ``adjustment``):
+    ``grantEntryId`` the block, a signed non-zero ``amountCents`` or ``creditAmount`` (credit
+    wallets), ``description`` (why; required), ``externalId`` for safe retries."""
+
+    grant_entry_id: Id
+    amount_cents: StrictInt | None = Field(None, gt=-MAX_AMOUNT_CENTS, lt=MAX_AMOUNT_CENTS)
+    credit_amount: Decimal | None = Field(None, gt=-MAX_CREDIT_AMOUNT, lt=MAX_CREDIT_AMOUNT, decimal_places=12)
+    description: str = Field(min_length=1, max_length=500)
+    external_id: Id | None = None
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> Adjustment:
+        if (self.amount_cents is None) == (self.credit_amount is None):
+            raise ValueError("Provide either amountCents or creditAmount (credit wallets)")
+        if self.amount_cents == 0 or self.credit_amount == 0:
+            raise ValueError("an adjustment moves a non-zero amount")
+        return self
+
+
 class LedgerEntry(ResponseModel):
     """A ledger entry (reference §10.3); ``creditAmount``/``creditRateCents`` null in a dollar wallet."""
 

@@ -24,7 +24,8 @@ from monk.models.statuses import LedgerEntryType
 CURRENCY = "USD"
 
 
-async def _contract(session: AsyncSession, principal: Principal, contract_id: str) -> Contract:
+async def contract_of(session: AsyncSession, principal: Principal, contract_id: str) -> Contract:
+    """The caller's contract ``contract_id``. Raises ``NotFound`` (404)."""
     found = await repository.contract(session, principal, contract_id)
     if found is None:
         raise NotFound(f"Contract '{contract_id}' not found")
@@ -52,7 +53,7 @@ async def grant_promotional(session: AsyncSession, principal: Principal, contrac
     grant's ledger entry with the balance right after it. A retry with the same ``externalId``
     returns the original entry and grants nothing. Raises ``NotFound`` (404), ``ValidationFailed``
     (400: ``expiresAt`` not in the future, free credits in a dollar wallet)."""
-    contract = await _contract(session, principal, contract_id)
+    contract = await contract_of(session, principal, contract_id)
     wallet = terms(contract.credit_settings)
     if body.external_id is not None:
         existing = await repository.grant_by_external_id(session, contract.id, body.external_id)
@@ -99,7 +100,7 @@ async def granted(session: AsyncSession, entry: CreditEntry, wallet: WalletTerms
 async def balance(session: AsyncSession, principal: Principal, contract_id: str, *, now: datetime) -> dict[str, Any]:
     """The wallet's balance and blocks (reference §10.2): zero and no blocks without a wallet.
     Raises ``NotFound`` (404)."""
-    contract = await _contract(session, principal, contract_id)
+    contract = await contract_of(session, principal, contract_id)
     wallet = terms(contract.credit_settings)
     rows = await repository.blocks(session, contract.id)
     blocks = [as_block(b) for b in rows]
@@ -128,7 +129,7 @@ async def balance(session: AsyncSession, principal: Principal, contract_id: str,
 async def ledger(session: AsyncSession, principal: Principal, contract_id: str, page: Page) -> dict[str, Any]:
     """The wallet's ledger, newest first (reference §10.3): ``{totalCount, entries}``; empty without a
     wallet. Raises ``NotFound`` (404)."""
-    contract = await _contract(session, principal, contract_id)
+    contract = await contract_of(session, principal, contract_id)
     wallet = terms(contract.credit_settings)
     rows, total = await repository.entries_page(session, contract.id, page)
     return {"totalCount": total, "entries": [entry_out(e, wallet) for e in rows]}
