@@ -50,7 +50,6 @@ async def adjust(session: AsyncSession, principal: Principal, contract_id: str, 
     block = await repository.block(session, body.grant_entry_id)
     if block is None or block.contract_id != contract.id:
         raise NotFound(f"Credit block '{body.grant_entry_id}' not found on this contract")
-    await session.refresh(block)
     if core.status(as_block(block), now) == core.BlockStatus.EXPIRED or block.expired_at is not None:
         raise Conflict(f"Credit block '{block.id}' has expired; it cannot be adjusted")
     units = wallet.units(Decimal(body.amount_cents)) if body.amount_cents is not None else body.credit_amount

@@ -22,7 +22,7 @@ from monk.billing import credits as core
 from monk.credits import notices, repository
 from monk.credits.wallet import WalletTerms, shown_cents
 from monk.kit.ids import new_id
-from monk.models import CreditBlock, CreditEntry, Invoice
+from monk.models import CreditBlock, CreditDraw, CreditEntry, Invoice
 from monk.models.statuses import LedgerEntryType
 
 _ZERO = Decimal(0)
@@ -40,18 +40,24 @@ def _active_units(blocks: Iterable[CreditBlock], at: datetime) -> Decimal:
     return sum((b.remaining for b in map(as_block, blocks) if core.status(b, at) == core.BlockStatus.ACTIVE), _ZERO)
 
 
-def _drawn_newest_first(entries: list[CreditEntry]) -> list[core.Draw]:
-    """Net units drawn per block by these entries (usage −, reversal +), newest draw first."""
-    net: dict[str, Decimal] = {}
-    last: dict[str, int] = {}
-    for position, entry in enumerate(entries):
-        if entry.type == LedgerEntryType.USAGE:
-            net[entry.block_id] = net.get(entry.block_id, _ZERO) - entry.amount
-            last[entry.block_id] = position
-        elif entry.type == LedgerEntryType.REVERSAL:
-            net[entry.block_id] = net.get(entry.block_id, _ZERO) - entry.amount
-    ordered = sorted((b for b, units in net.items() if units > 0), key=lambda b: last.get(b, -1), reverse=True)
-    return [core.Draw(b, net[b]) for b in ordered]
+def _drawn_newest_first(draws: list[CreditDraw]) -> list[core.Draw]:
+    """The units the invoice holds drawn per block, newest draw first."""
+    return [core.Draw(d.block_id, d.units) for d in sorted(draws, key=lambda d: d.seq, reverse=True) if d.units > 0]
+
+
+def _record(draws: dict[str, CreditDraw], inv: Invoice, settlement: core.Settlement) -> None:
+    """Fold a settlement's draws and give-backs into the invoice's ``credit_draws`` rows."""
+    seq = max((d.seq for d in draws.values()), default=0)
+    for draw in settlement.draws:
+        seq += 1
+        row = draws.get(draw.block_id)
+        if row is None:
+            row = draws[draw.block_id] = CreditDraw(invoice_id=inv.id, block_id=draw.block_id,
+                                                    contract_id=inv.contract_id, units=_ZERO, seq=seq)
+        row.units += draw.amount
+        row.seq = seq
+    for back in settlement.give_backs:
+        draws[back.block_id].units -= back.amount
 
 
 async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerms, metered_cents: int, *,
@@ -61,7 +67,8 @@ async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerm
     contract has a wallet (``repository.has_wallet``)."""
     await repository.lock_wallet(session, inv.contract_id)
     rows = {b.id: b for b in await repository.blocks(session, inv.contract_id)}
-    drawn = _drawn_newest_first(await repository.invoice_entries(session, inv.id))
+    draws = {d.block_id: d for d in await repository.draws_of(session, inv.id)}
+    drawn = _drawn_newest_first(list(draws.values()))
     before = _active_units(rows.values(), now)
     target = wallet.units(Decimal(max(metered_cents, 0)))
     settlement = core.settle([as_block(b) for b in rows.values()], drawn, target, at=now, period=period)
@@ -78,6 +85,8 @@ async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerm
             credit_rate_cents=wallet.rate, is_promotional=block.is_promotional, expires_at=block.expires_at,
             invoice_id=invoice_id, description=None, metadata_={}, created_at=now))
     if moves:
+        _record(draws, inv, settlement)
+        session.add_all(draws.values())
         await session.flush()
     if settlement.draws:  # credit events follow draws only (not give-backs or expiry)
         contract = await repository.contract_of(session, inv.contract_id)

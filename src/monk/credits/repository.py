@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal
 from monk.kit.db import column_in
 from monk.kit.pagination import Page
-from monk.models import Contract, CreditBlock, CreditEntry
+from monk.models import Contract, CreditBlock, CreditDraw, CreditEntry
 from monk.models.statuses import LedgerEntryType
 
 
@@ -42,8 +42,9 @@ async def blocks(session: AsyncSession, contract_id: str) -> list[CreditBlock]:
 
 
 async def block(session: AsyncSession, block_id: str) -> CreditBlock | None:
-    """The block ``block_id`` (any organization: callers hold an id read from a scoped row)."""
-    return await session.get(CreditBlock, block_id)
+    """The block ``block_id``, read afresh (any organization: callers check it is their contract's)."""
+    return (await session.execute(select(CreditBlock).where(CreditBlock.id == block_id)
+                                  .execution_options(populate_existing=True))).scalar_one_or_none()
 
 
 async def drawn_from(session: AsyncSession, block_id: str) -> Decimal:
@@ -94,6 +95,12 @@ async def has_wallet(session: AsyncSession, contract_id: str) -> bool:
     """Whether the contract has any block (its wallet was enabled by a grant)."""
     return (await session.execute(select(CreditBlock.id).where(CreditBlock.contract_id == contract_id)
                                   .limit(1))).first() is not None
+
+
+async def draws_of(session: AsyncSession, invoice_id: str) -> list[CreditDraw]:
+    """What the invoice holds drawn, one row per block it drew from."""
+    return list((await session.execute(select(CreditDraw).where(CreditDraw.invoice_id == invoice_id)
+                                        .execution_options(populate_existing=True))).scalars().all())
 
 
 async def invoice_entries(session: AsyncSession, invoice_id: str) -> list[CreditEntry]:

@@ -3,7 +3,7 @@
 from monk.models.base import Base
 from monk.models.budget import CreditBudget
 from monk.models.contract import Contract
-from monk.models.credit import CreditBlock, CreditEntry
+from monk.models.credit import CreditBlock, CreditDraw, CreditEntry
 from monk.models.customer import Customer
 from monk.models.event import Event, UsageRecord
 from monk.models.invoice import Invoice, InvoiceLine
@@ -19,7 +19,8 @@ from monk.models.sequence import Sequence
 from monk.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
-    "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditBudget", "CreditEntry", "Customer", "Event",
+    "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditBudget", "CreditDraw", "CreditEntry",
+    "Customer", "Event",
     "Invoice", "InvoiceLine", "JobFailure", "Meter", "Organization", "Plan", "PlanPricing", "Pricing", "Product",
     "RateCard", "Sequence", "UsageRecord", "UsageRollup", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
     "WebhookEvent",

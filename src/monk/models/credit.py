@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Index, String, text
+from sqlalchemy import Boolean, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.kit.columns import ExactDecimal, JSONType, UTCDateTime
@@ -87,3 +87,19 @@ class CreditEntry(Base):
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CreditDraw(Base):
+    """What invoice ``invoice_id`` holds drawn from block ``block_id``, net of give-backs (``units``,
+    in the wallet's unit), and ``seq``, the order of its last draw among the invoice's draws (give-backs
+    take the newest draw first). A summary of that pair's ``usage``/``reversal`` ledger entries, kept in
+    their transaction, so settling an invoice reads one row per block it drew from, not its whole
+    history of entries."""
+
+    __tablename__ = "credit_draws"
+
+    invoice_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    block_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(36))
+    units: Mapped[Decimal] = mapped_column(ExactDecimal())
+    seq: Mapped[int] = mapped_column(Integer)
