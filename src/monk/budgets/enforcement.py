@@ -35,7 +35,7 @@ from monk.budgets.schemas import budget_out
 from monk.credits import drawdown
 from monk.credits.wallet import WalletTerms, terms
 from monk.kit.clock import iso_ms
-from monk.models import Contract, CreditBudget, Invoice, InvoiceLine, Meter
+from monk.models import Contract, CreditBlock, CreditBudget, Invoice, InvoiceLine, Meter
 from monk.webhooks import outbox
 from monk.webhooks.catalogue import CREDIT_BUDGET_EXHAUSTED
 
@@ -101,22 +101,23 @@ def consumed_units(consumed: Decimal, wallet: WalletTerms) -> float:
 
 
 async def settle(session: AsyncSession, contract: Contract, meters: Mapping[str, Meter], inv: Invoice,
-                 expected: Sequence[Expected], metered_cents: int, *, period: tuple[datetime, datetime] | None,
-                 now: datetime) -> int:
+                 blocks: list[CreditBlock], expected: Sequence[Expected], metered_cents: int, *,
+                 period: tuple[datetime, datetime] | None, now: datetime) -> int:
     """Draw ``inv``'s credits (``credits.drawdown.settle_invoice``) for its ``metered_cents`` less what
     its budgets cap, record each budget's exhaustion (``credit.budget.exhausted``, once per period)
     and return the credits applied in cents. ``expected`` are the invoice's lines, ``meters`` the
-    contract's meters by id. The caller has checked that the contract has a wallet
-    (``credits.repository.has_wallet``). Raises what ``settle_invoice`` raises."""
+    contract's meters by id, ``blocks`` its wallet (non-empty; as ``settle_invoice`` takes them).
+    Raises what ``settle_invoice`` raises."""
     wallet = terms(contract.credit_settings)
     start = inv.usage_start
     rows = await repository.of_contract(session, contract.id) if metered_cents > 0 and start is not None else []
     if start is None or not rows:
-        return await drawdown.settle_invoice(session, inv, wallet, metered_cents, period=period, now=now)
+        return await drawdown.settle_invoice(session, contract, inv, blocks, wallet, metered_cents, period=period,
+                                             now=now)
     budgets = budget_terms(rows, wallet)
     attributed = await attribution(session, contract.id, start, budgets, expected_lines(expected), meters)
     target = consumption.credit_target(metered_cents, attributed)
-    applied = await drawdown.settle_invoice(session, inv, wallet, target, period=period, now=now)
+    applied = await drawdown.settle_invoice(session, contract, inv, blocks, wallet, target, period=period, now=now)
     for row, outcome in zip(rows, consumption.outcomes(attributed, target=target, applied=applied), strict=True):
         if outcome.exhausted and row.exhausted_period_start != start:
             row.exhausted_period_start = start

@@ -22,7 +22,7 @@ from monk.billing import credits as core
 from monk.credits import notices, repository
 from monk.credits.wallet import WalletTerms, shown_cents
 from monk.kit.ids import new_id
-from monk.models import CreditBlock, CreditDraw, CreditEntry, Invoice
+from monk.models import Contract, CreditBlock, CreditDraw, CreditEntry, Invoice
 from monk.models.statuses import LedgerEntryType
 
 _ZERO = Decimal(0)
@@ -60,13 +60,14 @@ def _record(draws: dict[str, CreditDraw], inv: Invoice, settlement: core.Settlem
         draws[back.block_id].units -= back.amount
 
 
-async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerms, metered_cents: int, *,
-                         period: tuple[datetime, datetime] | None, now: datetime) -> int:
+async def settle_invoice(session: AsyncSession, contract: Contract, inv: Invoice, blocks: list[CreditBlock],
+                         wallet: WalletTerms, metered_cents: int, *, period: tuple[datetime, datetime] | None,
+                         now: datetime) -> int:
     """Bring ``inv``'s draws to ``metered_cents`` (≥ 0; its metered charges) and return the credits it
-    now has applied, in cents (never more than ``metered_cents``). The caller has checked that the
-    contract has a wallet (``repository.has_wallet``)."""
-    await repository.lock_wallet(session, inv.contract_id)
-    rows = {b.id: b for b in await repository.blocks(session, inv.contract_id)}
+    now has applied, in cents (never more than ``metered_cents``). ``blocks`` are the contract's
+    wallet (``repository.blocks``), read after the caller took the contract's lock, which it holds
+    (``repository.lock_wallet``; every rebuild runs under it)."""
+    rows = {b.id: b for b in blocks}
     draws = {d.block_id: d for d in await repository.draws_of(session, inv.id)}
     drawn = _drawn_newest_first(list(draws.values()))
     before = _active_units(rows.values(), now)
@@ -89,10 +90,8 @@ async def settle_invoice(session: AsyncSession, inv: Invoice, wallet: WalletTerm
         session.add_all(draws.values())
         await session.flush()
     if settlement.draws:  # credit events follow draws only (not give-backs or expiry)
-        contract = await repository.contract_of(session, inv.contract_id)
-        if contract is not None:
-            await notices.announce(session, contract, wallet, before=before, after=_active_units(rows.values(), now),
-                                   now=now)
+        await notices.announce(session, contract, wallet, before=before, after=_active_units(rows.values(), now),
+                               now=now)
     applied = sum((d.amount for d in drawn), _ZERO) - sum((d.amount for d in settlement.give_backs), _ZERO) \
         + sum((d.amount for d in settlement.draws), _ZERO)
     return min(max(metered_cents, 0), shown_cents(wallet.cents(applied)))
@@ -104,12 +103,12 @@ async def is_dry(session: AsyncSession, contract_id: str, *, now: datetime) -> b
     return bool(rows) and _active_units(rows, now) <= 0
 
 
-async def release(session: AsyncSession, invoices: list[Invoice], wallet: WalletTerms, *, now: datetime) -> None:
-    """Give back everything the (cancelled) ``invoices`` drew."""
-    if not invoices or not await repository.has_wallet(session, invoices[0].contract_id):
-        return
-    for inv in invoices:
-        await settle_invoice(session, inv, wallet, 0, period=None, now=now)
+async def release(session: AsyncSession, contract: Contract, invoices: list[Invoice], wallet: WalletTerms, *,
+                  now: datetime) -> None:
+    """Give back everything the (cancelled) ``invoices`` of ``contract`` drew (its lock held)."""
+    blocks = await repository.blocks(session, contract.id) if invoices else []
+    for inv in invoices if blocks else []:
+        await settle_invoice(session, contract, inv, blocks, wallet, 0, period=None, now=now)
 
 
 async def expire_due(session: AsyncSession, *, now: datetime, limit: int = 200,

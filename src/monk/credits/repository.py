@@ -55,12 +55,6 @@ async def drawn_from(session: AsyncSession, block_id: str) -> Decimal:
     return -sum(amounts, Decimal(0))  # in Python: SQLite would sum the exact text as floats
 
 
-async def purchases_on(session: AsyncSession, invoice_id: str) -> list[CreditBlock]:
-    """The paid blocks that invoice ``invoice_id`` bills ("Prepaid credits" lines)."""
-    query = select(CreditBlock).where(CreditBlock.invoice_id == invoice_id)
-    return list((await session.execute(query)).scalars().all())
-
-
 async def rebill(session: AsyncSession, invoice_ids: list[str], target_id: str) -> None:
     """Move the purchases billed on ``invoice_ids`` (cancelled) to invoice ``target_id``."""
     if invoice_ids:

@@ -140,10 +140,10 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
         inv.usage_end = slot.usage_period.end if slot.usage_period else None
         inv.updated_at = now
     moved = await repository.move(session, cancelled, InvoiceStatus.CANCELLED, Mover.CALENDAR, now)
-    await drawdown.release(session, await repository.by_ids(session, moved),
+    await drawdown.release(session, billing.contract, await repository.by_ids(session, moved),
                            wallet_terms(billing.contract.credit_settings), now=now)
-    if any([await credit_store.purchases_on(session, i) for i in moved]):  # paid credits stay billed
-        await credit_store.rebill(session, moved, (await next_invoice(session, billing, now=now)).id)
+    if moved and any(b.invoice_id in moved for b in await credit_store.blocks(session, billing.contract.id)):
+        await credit_store.rebill(session, moved, (await next_invoice(session, billing, now=now)).id)  # still billed
     await notices.moved(session, moved, now=now)
     await session.flush()
     for inv in await repository.of_contract(session, billing.contract.id):
@@ -200,14 +200,14 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     expected = invoice_lines(billing.context, fee_period=period_of(inv.fee_start, inv.fee_end), usage_period=usage,
                              quantities=qty, reopened=reopened)
     wallet = wallet_terms(billing.contract.credit_settings)
-    has_wallet = await credit_store.has_wallet(session, inv.contract_id)
-    if has_wallet:
-        expected += grants.purchase_lines(await credit_store.purchases_on(session, inv.id), wallet)
+    blocks = await credit_store.blocks(session, inv.contract_id)  # the wallet, read under the contract's lock
+    if blocks:
+        expected += grants.purchase_lines([b for b in blocks if b.invoice_id == inv.id], wallet)
     lines = [e.line for e in expected]
     invoice_totals(lines)  # OutOfBounds beyond 64-bit room: nothing written
     metered = sum((to_cents(line.amount) for line in lines if line.is_metered), 0)
-    credits = await budgets.settle(session, billing.contract, billing.meters, inv, expected, metered,
-                                   period=_usage_window(inv), now=now) if has_wallet else 0
+    credits = await budgets.settle(session, billing.contract, billing.meters, inv, blocks, expected, metered,
+                                   period=_usage_window(inv), now=now) if blocks else 0
     totals = invoice_totals(lines, credits_cents=credits)
     await repository.replace_lines(session, inv.id, [_line_row(inv.id, pos, e) for pos, e in enumerate(expected)])
     if totals != InvoiceTotals(inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents):
