@@ -140,8 +140,11 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
         inv.usage_end = slot.usage_period.end if slot.usage_period else None
         inv.updated_at = now
     moved = await repository.move(session, cancelled, InvoiceStatus.CANCELLED, Mover.CALENDAR, now)
-    await drawdown.release(session, billing.contract, await repository.by_ids(session, moved),
-                           wallet_terms(billing.contract.credit_settings), now=now)
+    gone = await repository.by_ids(session, moved)
+    await drawdown.release(session, billing.contract, gone, wallet_terms(billing.contract.credit_settings), now=now)
+    for inv in gone:  # what they drew went back to the wallet: they show no credits
+        if inv.credits_applied_cents:
+            inv.credits_applied_cents, inv.total_cents = 0, inv.subtotal_cents
     if moved and any(b.invoice_id in moved for b in await credit_store.blocks(session, billing.contract.id)):
         await credit_store.rebill(session, moved, (await next_invoice(session, billing, now=now)).id)  # still billed
     await notices.moved(session, moved, now=now)
