@@ -77,6 +77,12 @@ change leaves work for the worker. Lifecycle steps:
 * ``finalize``: ``{"finalize": {"contract": "c1", "date": "2026-02-01"}}`` → an explicit
   finalization endpoint, if one is added. Today the worker finalizes by itself: an ``at`` step past
   ``date + 1 hour`` does it, and ``expect`` can check ``"status"`` (``"Sent"``) and late-usage lines.
+
+Credit steps (``tests/golden/credit_steps.py``, registered on import at the end of this module):
+``grant`` (promotional) and ``purchase`` (paid top-up) change a contract's wallet and drain the worker;
+``wallet`` (balance, blocks) and ``ledger`` (entries oldest first) are expectations. An ``expect``
+invoice checks credits with the raw fields ``subtotalCents``/``creditsAppliedCents`` and the lines
+``["Credits applied", 1, -N]`` (last) and ``["Prepaid credits", quantity, N]``.
 """
 
 from __future__ import annotations
@@ -407,3 +413,6 @@ async def step_change_plan(run: Run, spec: dict[str, Any]) -> None:
     if "effectiveDate" in spec:
         assert r.json()["data"]["effectiveDate"] == spec["effectiveDate"]
     await run.worker.drain()
+
+
+from tests.golden import credit_steps  # noqa: E402, F401 - registers the credit step kinds

@@ -14,28 +14,35 @@ Dimensions:
 * recurring fixed fees: plan frequency x price interval;
 * billing modes;
 * contract terms: plan frequency x (fixed term, rolling);
-* calendar edges: stub first period, clamped month end, Feb 29 boundary, clipped final period.
+* calendar edges: stub first period, clamped month end, Feb 29 boundary, clipped final period;
+* credits: every ledger entry type the product writes (seen in a ``ledger`` step), every block status
+  (seen in a ``wallet`` step) and every wallet mode (of a contract whose wallet a step checks).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
 from monk.billing.aggregation import AGGREGATIONS
 from monk.billing.context import METERED_MODELS
+from monk.billing.credits import BlockStatus
 from monk.billing.matching import MeterSpec, PropertyFilter, match_event
 from monk.billing.periods import FREQUENCY_MONTHS, INTERVALS, anchored_date, billing_periods
 from monk.billing.rating import TIERINGS
+from monk.credits.schemas import CreditSettings
 from monk.kit.errors import ValidationFailed
 from monk.meters.schemas import MeterCreate
+from monk.models.statuses import LedgerEntryType
 from monk.plans.schemas import PlanCreate
 from monk.pricing import service as pricing_service
 from monk.pricing.schemas import PricingCreate
@@ -98,6 +105,14 @@ def metered_pairs() -> list[tuple[str, str]]:
     return [(m, t) for m in MODELS if m in METERED_MODELS for t in tierings if effective_tiering(_probe(m, t)) == t]
 
 
+def written_entry_types() -> set[str]:
+    """The ledger entry types the product writes: those a module of ``src/monk`` names as
+    ``LedgerEntryType.X`` (``adjustment`` has no writer today; once one is added, a scenario must show it)."""
+    src = Path(__import__("monk").__file__).parent
+    names = {m for path in src.rglob("*.py") for m in re.findall(r"LedgerEntryType\.([A-Z_]+)", path.read_text())}
+    return {LedgerEntryType[n].value for n in names}
+
+
 def required() -> dict[str, set[tuple[str, ...]]]:
     """Every combination the product's enums allow, per dimension."""
     aggregations = sorted(set(AGGREGATIONS) | set(SCHEMA_AGGREGATIONS))
@@ -109,6 +124,9 @@ def required() -> dict[str, set[tuple[str, ...]]]:
         "billing mode": {(b,) for b in BILLING_MODES},
         "frequency x term": set(itertools.product(frequencies, TERMS)),
         "calendar edge": {(e,) for e in CALENDAR_EDGES},
+        "credit ledger entry type": {(t,) for t in written_entry_types()},
+        "credit block status": {(b.value,) for b in BlockStatus},
+        "wallet mode": {(m,) for m in field_values(CreditSettings, "wallet_mode")},
     }
 
 
@@ -200,10 +218,28 @@ def infer(scenario: dict[str, Any]) -> Coverage:
     return cov
 
 
+def infer_credits(scenario: dict[str, Any], cov: Coverage) -> None:
+    """The credit dimensions one scenario exercises: entry types of its ``ledger`` steps, block statuses
+    of its ``wallet`` steps, the wallet modes of the contracts those steps check."""
+    name = scenario["name"]
+    for st in scenario["steps"]:
+        (kind, argument), = st.items()
+        if kind not in ("ledger", "wallet"):
+            continue
+        settings = CreditSettings.model_validate(scenario["contracts"][argument["contract"]].get("creditSettings", {}))
+        cov.add("wallet mode", (str(settings.wallet_mode),), name)
+        for row in argument.get("entries", []):
+            cov.add("credit ledger entry type", (row[0],), name)
+        for row in argument.get("blocks", []):
+            cov.add("credit block status", (row[1],), name)
+
+
 def coverage() -> Coverage:
     total = Coverage()
     for scenario in ALL:
-        for dimension, combos in infer(scenario).by.items():
+        cov = infer(scenario)
+        infer_credits(scenario, cov)
+        for dimension, combos in cov.by.items():
             for combo, names in combos.items():
                 for n in names:
                     total.add(dimension, combo, n)
@@ -225,6 +261,12 @@ def test_metered_pairs_come_from_the_product() -> None:
     pairs = metered_pairs()
     assert ("USAGE", "NONE") in pairs and ("TIER", "GRADUATED") in pairs
     assert effective_tiering(_probe("FLAT", "VOLUME")) is None
+
+
+def test_credit_dimensions_come_from_the_product() -> None:
+    """Grants, draws, give-backs and write-offs are written; the block statuses are the core's."""
+    assert {"grant", "usage", "reversal", "expiration"} <= written_entry_types() <= {t.value for t in LedgerEntryType}
+    assert {s for (s,) in required()["credit block status"]} == {"active", "depleted", "expired"}
 
 
 @pytest.mark.parametrize("dimension", list(required()))

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
+from monk.invoices.schemas import CREDIT_LINE
 from monk.kit.clock import FrozenClock
 from tests.conftest import Api
 from tests.golden.runner import STEPS, expand_events, instant, run_scenario, setup_bodies
 from tests.golden.scenarios import ALL
 
 MAX_FUTURE = timedelta(hours=1)  # events may be at most this far ahead of the clock (reference §4.1)
+CREDIT_STEPS = ("grant", "purchase", "wallet", "ledger")
 
 
 def _param(scenario: dict[str, Any]) -> Any:
@@ -34,6 +36,17 @@ async def test_runner_fails_on_a_wrong_amount(api: Api, worker: Any, clock: Froz
     expect["invoices"][2]["total"] += 1
     expect["invoices"][2]["lines"][0][2] += 1
     with pytest.raises(AssertionError, match=r"invoices differ\n  invoice 2: expected"):
+        await run_scenario(scenario, api=api, worker=worker, clock=clock)
+
+
+@pytest.mark.parametrize("kind", ["wallet", "ledger"])
+async def test_runner_fails_on_a_wrong_credit(kind: str, api: Api, worker: Any, clock: FrozenClock) -> None:
+    """The credit expectations fail too: one cent off in a block or a ledger entry names the contract."""
+    scenario = copy.deepcopy(next(sc for sc in ALL if sc["name"] == "credits-expiry-mid-period"))
+    spec = next(st[kind] for st in reversed(scenario["steps"]) if kind in st)
+    rows = spec["blocks"] if kind == "wallet" else spec["entries"]
+    rows[-1][-1 if kind == "wallet" else 1] += 1
+    with pytest.raises(AssertionError, match=rf"contract c1: {kind}"):
         await run_scenario(scenario, api=api, worker=worker, clock=clock)
 
 
@@ -63,4 +76,26 @@ def test_scenario_is_well_formed(scenario: dict[str, Any]) -> None:
             for inv in argument["invoices"]:
                 cents = sum(line[2] for line in inv["lines"])
                 assert inv["total"] == cents, f"step {index}, {inv['date']}: total {inv['total']} != lines {cents}"
+                _credits_add_up(inv, f"step {index}, {inv['date']}")
+        elif kind in CREDIT_STEPS:
+            assert argument["contract"] in bodies["contracts"], f"step {index}: unknown contract"
+            if "expiresAt" in argument:
+                assert instant(argument["expiresAt"]) > now, f"step {index}: the grant expires in the past"
+            if kind == "wallet":
+                active = sum(b[3] for b in argument["blocks"] if b[1] == "active")
+                assert argument["balanceCents"] == active, f"step {index}: balance != active blocks {active}"
     assert checked == set(bodies["contracts"]), f"contracts never checked: {set(bodies['contracts']) - checked}"
+
+
+def _credits_add_up(inv: dict[str, Any], where: str) -> None:
+    """An expected invoice with credits: due = subtotal − credits; the "Credits applied" line is the last,
+    −credits; the other lines sum to the subtotal."""
+    if "creditsAppliedCents" not in inv:
+        return
+    credits = inv["creditsAppliedCents"]
+    charges = [line for line in inv["lines"] if line[0] != CREDIT_LINE]
+    assert inv["lines"][len(charges):] == ([[CREDIT_LINE, 1, -credits]] if credits else []), \
+        f"{where}: the credit line must come last, as -creditsAppliedCents"
+    assert inv.get("subtotalCents", sum(line[2] for line in charges)) == sum(line[2] for line in charges), \
+        f"{where}: subtotalCents != the charge lines"
+    assert inv["total"] == sum(line[2] for line in charges) - credits, f"{where}: total != subtotal - credits"

@@ -116,9 +116,12 @@ async def expire_due(session: AsyncSession, *, now: datetime, limit: int = 200,
     """Write off what is left of the blocks whose ``expires_at`` has come (one ``expiration`` entry
     each, valued at the block's rate: breakage for paid credits, none for promotional ones), at most
     ``limit`` (of ``contract_ids`` when given); returns how many blocks expired."""
-    blocks = await repository.expiring_blocks(session, now, limit, contract_ids=contract_ids)
-    for contract_id in sorted({b.contract_id for b in blocks}):
+    contracts = sorted({b.contract_id for b in await repository.expiring_blocks(session, now, limit,
+                                                                                 contract_ids=contract_ids)})
+    for contract_id in contracts:
         await repository.lock_wallet(session, contract_id)
+    # Read again under the locks: a concurrent pass may have written these blocks off meanwhile.
+    blocks = await repository.expiring_blocks(session, now, limit, contract_ids=contracts) if contracts else []
     for block in blocks:
         if block.remaining > 0:
             session.add(CreditEntry(

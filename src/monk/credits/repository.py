@@ -126,11 +126,12 @@ async def settled(session: AsyncSession, contract_id: str) -> None:
 async def expiring_blocks(session: AsyncSession, now: datetime, limit: int, *,
                           contract_ids: list[str] | None = None) -> list[CreditBlock]:
     """Blocks whose ``expires_at`` has come and whose remainder is not written off yet (of
-    ``contract_ids`` when given)."""
+    ``contract_ids`` when given), read afresh."""
     query = select(CreditBlock).where(CreditBlock.expires_at <= now, CreditBlock.expired_at.is_(None))
     if contract_ids is not None:
         query = query.where(column_in(session, CreditBlock.contract_id, contract_ids))
-    return list((await session.execute(query.order_by(CreditBlock.expires_at).limit(limit))).scalars().all())
+    return list((await session.execute(query.order_by(CreditBlock.expires_at).limit(limit)
+                                        .execution_options(populate_existing=True))).scalars().all())
 
 
 async def expiring_contracts(session: AsyncSession, now: datetime, *, limit: int) -> list[str]:

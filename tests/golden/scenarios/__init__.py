@@ -7,6 +7,8 @@ from typing import Any
 from tests.golden.scenarios import (
     anchors,
     calendar,
+    credit_terms,
+    credits,
     dimensions,
     events,
     fees,
@@ -17,5 +19,6 @@ from tests.golden.scenarios import (
     pricing,
 )
 
-THEMES = (pricing, minimums, fees, calendar, anchors, leap, events, late, dimensions, lifecycle)
+THEMES = (pricing, minimums, fees, calendar, anchors, leap, events, late, dimensions, lifecycle, credits,
+          credit_terms)
 ALL: list[dict[str, Any]] = [sc for theme in THEMES for sc in theme.SCENARIOS]
