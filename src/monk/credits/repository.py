@@ -31,7 +31,10 @@ async def lock_wallet(session: AsyncSession, contract_id: str) -> None:
     """Take the contract's row lock for this transaction: every change of a wallet runs under it, so
     grants, draws and expiries of one contract happen one after another (PostgreSQL; SQLite
     writers are serialized anyway)."""
-    await session.execute(select(Contract.id).where(Contract.id == contract_id).with_for_update())
+    # FOR NO KEY UPDATE, the contract lock every rebuild takes (``invoicing.repository.lock``): it
+    # excludes them, yet lets foreign-key checks (FOR KEY SHARE) of rows referencing the contract pass,
+    # which a FOR UPDATE would queue behind it (a deadlock with a rebuild inserting an invoice).
+    await session.execute(select(Contract.id).where(Contract.id == contract_id).with_for_update(key_share=True))
 
 
 async def blocks(session: AsyncSession, contract_id: str) -> list[CreditBlock]:

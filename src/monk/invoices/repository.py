@@ -157,11 +157,17 @@ async def due_for_finalization(session: AsyncSession, on_or_before: date, limit:
 
 async def start_usage_periods(session: AsyncSession, today: date, now: datetime) -> list[str]:
     """``Drafted`` → ``In Progress`` (by the finalizer) for regular invoices whose usage period has
-    begun; returns the ids of those that moved."""
-    result = await session.execute(update(Invoice).where(
+    begun; returns the ids of those that moved. The invoices are claimed first, skipping any that
+    another transaction holds (a rebuild under its contract's lock): this bulk move never waits on a
+    row, so it can never deadlock with rebuilds; what it skipped moves on the next pass."""
+    ids = list((await session.execute(claiming(select(Invoice.id).where(
         Invoice.status.in_(sources(InvoiceStatus.IN_PROGRESS, Mover.FINALIZER)),
         Invoice.usage_start.is_not(None), Invoice.usage_start <= today,
-    ).values(status=InvoiceStatus.IN_PROGRESS, updated_at=now).returning(Invoice.id))
+    ).order_by(Invoice.id)))).scalars().all())
+    if not ids:
+        return []
+    result = await session.execute(update(Invoice).where(column_in(session, Invoice.id, ids))
+                                   .values(status=InvoiceStatus.IN_PROGRESS, updated_at=now).returning(Invoice.id))
     return list(result.scalars().all())
 
 

@@ -145,6 +145,7 @@ async def reshape_calendar(session: AsyncSession, billing: ContractBilling, *, n
     for inv in gone:  # what they drew went back to the wallet: they show no credits
         if inv.credits_applied_cents:
             inv.credits_applied_cents, inv.total_cents = 0, inv.subtotal_cents
+    await session.flush()  # before the invoices are read afresh for their notices
     if moved and any(b.invoice_id in moved for b in await credit_store.blocks(session, billing.contract.id)):
         await credit_store.rebill(session, moved, (await next_invoice(session, billing, now=now)).id)  # still billed
     await notices.moved(session, moved, now=now)

@@ -111,10 +111,6 @@ CANCELLED_DRAFT_SHOWS_NO_CREDITS: dict[str, Any] = {
         {"date": "2026-06-01", "status": "Cancelled", "total": 1500, "subtotalCents": 1500,
          "creditsAppliedCents": 0, "lines": [["Tokens", 1500, 1500]]},
     ]}}],
-    "xfail": "a cancelled draft keeps creditsAppliedCents 1500 and its 'Credits applied' line (-1500) although "
-             "drawdown.release (src/monk/credits/drawdown.py:98) gave the 1500 back with a reversal entry: "
-             "reshape_calendar (src/monk/invoicing/service.py:141-143) never updates the cancelled invoice's "
-             "totals, so its credits disagree with its ledger entries (net 0)",
 }
 
 CREDIT_RATE_32: dict[str, Any] = {
