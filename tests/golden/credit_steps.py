@@ -9,6 +9,9 @@ kinds register with :data:`tests.golden.runner.STEPS` wherever scenarios run.
 * ``{"purchase": {"contract": "c1", "amountCents": 20000, "priceCents": 15000, "expiresAt": ...}}``
   (or ``"creditAmount"`` in a credit wallet) → ``POST /v1/contracts/{id}/credits/purchase`` (201),
   then the worker drains. The purchase is billed as a "Prepaid credits" line on the next invoice.
+* ``{"adjust": {"contract": "c1", "block": "promo", "amountCents": -2000, "description": "clawback"}}``
+  → ``POST /v1/contracts/{id}/credits/adjustments`` (201) on the block described ``block``, then the
+  worker drains.
 * ``{"wallet": {"contract": "c1", "balanceCents": 3000, "creditBalance": 93.75,
   "blocks": [[description, status, priority, remainingCents], ...]}}``: ``GET …/credits/balance``
   must show that balance (``creditBalance`` only when given) and exactly these blocks, in the API's
@@ -52,6 +55,18 @@ async def step_purchase(run: Run, spec: dict[str, Any]) -> None:
     contract_id = run.id_of("contracts", spec["contract"])
     r = await run.api.post(f"/v1/contracts/{contract_id}/credits/purchase", _body(spec))
     assert r.status_code == 201, f"{run.scenario['name']}: purchase: {r.text}"
+    await run.worker.drain()
+
+
+@step("adjust")
+async def step_adjust(run: Run, spec: dict[str, Any]) -> None:
+    """A manual adjustment of the block described ``spec["block"]``; then the worker drains."""
+    contract_id = run.id_of("contracts", spec["contract"])
+    block = next(b["id"] for b in (await wallet_of(run, spec["contract"]))["blocks"]
+                 if b["description"] == spec["block"])
+    body = {"grantEntryId": block, **{k: v for k, v in spec.items() if k not in ("contract", "block")}}
+    r = await run.api.post(f"/v1/contracts/{contract_id}/credits/adjustments", body)
+    assert r.status_code == 201, f"{run.scenario['name']}: adjust: {r.text}"
     await run.worker.drain()
 
 

@@ -258,5 +258,27 @@ GRANT_AFTER_DEPLETION: dict[str, Any] = {
     ],
 }
 
+ADJUSTMENT: dict[str, Any] = {
+    "name": "credits-manual-adjustment",
+    "doc": "A clawback by hand: $100 granted, $30 drawn, $20 taken back by an adjustment; $60 more usage "
+           "draws the $50 left and leaves $10 due.",
+    **_setup(),
+    "steps": [
+        {"at": "2026-03-25T00:00:00Z"},
+        {"grant": {"contract": "c1", "amountCents": 10000, "expiresAt": YEAR_END, "description": "promo"}},
+        {"events": [_tokens("u1", "2026-03-10T00:00:00Z", 3000)]},
+        {"adjust": {"contract": "c1", "block": "promo", "amountCents": -2000, "description": "clawback"}},
+        {"wallet": {"contract": "c1", "balanceCents": 5000, "blocks": [["promo", "active", 1, 5000]]}},
+        {"events": [_tokens("u2", "2026-03-11T00:00:00Z", 6000)]},
+        {"ledger": {"contract": "c1", "entries": [["grant", 10000, "promo"], ["usage", -3000, "promo"],
+                                                  ["adjustment", -2000, "promo"], ["usage", -5000, "promo"]]}},
+        {"wallet": {"contract": "c1", "balanceCents": 0, "blocks": [["promo", "depleted", None, 0]]}},
+        # 9000 of usage: 3000 + 5000 paid by credits, 1000 due.
+        {"expect": {"contract": "c1", "invoices": [
+            EMPTY_MARCH, _usage_invoice("2026-04-01", 9000, 8000),
+            {"date": "2026-05-01", **EMPTY}, {"date": "2026-06-01", **EMPTY}]}},
+    ],
+}
+
 SCENARIOS: list[dict[str, Any]] = [PRIORITY_ORDER, PARTIAL_DRAW, RESEND_GIVES_BACK, EXPIRY_MID_PERIOD,
-                                   GRANT_AFTER_DEPLETION]
+                                   GRANT_AFTER_DEPLETION, ADJUSTMENT]
