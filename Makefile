@@ -29,8 +29,9 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 # The ingestion benchmark (docs/benchmarks.md); PostgreSQL when MONK_BENCH_DATABASE_URL is set.
+# BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS=--wallets` (a credit wallet on every contract).
 bench: $(STAMP)
-	$(BIN)/monk bench
+	$(BIN)/monk bench $(BENCH_ARGS)
 
 # Webhook delivery (docs/benchmarks.md, "Webhook delivery"); PostgreSQL when MONK_BENCH_DATABASE_URL is set.
 bench-webhooks: $(STAMP)
