@@ -1,9 +1,9 @@
 """Credit budgets in the wallet's draw-down: what credits may pay of an invoice once its budgets are
 applied, what each budget consumed, and ``credit.budget.exhausted`` (rules: ``budgets.consumption``).
 
-``settle`` stands in for ``credits.drawdown.settle_invoice`` when an invoice is rebuilt: for a
-contract without budgets it costs one indexed query (none when the invoice has no metered charges)
-and draws exactly as before. With budgets, the usage records of the invoice's usage period whose
+``settle`` stands in for ``credits.drawdown.settle_invoice`` when an invoice is rebuilt: the budgets
+come with the contract's billing context (loaded for a whole batch of contracts at once), so a
+contract without budgets costs no query and draws exactly as before. With budgets, the usage records of the invoice's usage period whose
 events carry a budgeted property are read (one query per distinct property key), attributed to the
 first budget they match, and the draw is brought to ``metered − Σ overage`` instead of ``metered``.
 
@@ -101,16 +101,17 @@ def consumed_units(consumed: Decimal, wallet: WalletTerms) -> float:
 
 
 async def settle(session: AsyncSession, contract: Contract, meters: Mapping[str, Meter], inv: Invoice,
-                 blocks: list[CreditBlock], expected: Sequence[Expected], metered_cents: int, *,
-                 period: tuple[datetime, datetime] | None, now: datetime) -> int:
+                 blocks: list[CreditBlock], budget_rows: list[CreditBudget], expected: Sequence[Expected],
+                 metered_cents: int, *, period: tuple[datetime, datetime] | None, now: datetime) -> int:
     """Draw ``inv``'s credits (``credits.drawdown.settle_invoice``) for its ``metered_cents`` less what
     its budgets cap, record each budget's exhaustion (``credit.budget.exhausted``, once per period)
     and return the credits applied in cents. ``expected`` are the invoice's lines, ``meters`` the
-    contract's meters by id, ``blocks`` its wallet (non-empty; as ``settle_invoice`` takes them).
+    contract's meters by id, ``blocks`` its wallet (non-empty; as ``settle_invoice`` takes them),
+    ``budget_rows`` its budgets in index order (``ContractBilling.budgets``).
     Raises what ``settle_invoice`` raises."""
     wallet = terms(contract.credit_settings)
     start = inv.usage_start
-    rows = await repository.of_contract(session, contract.id) if metered_cents > 0 and start is not None else []
+    rows = budget_rows if metered_cents > 0 and start is not None else []
     if start is None or not rows:
         return await drawdown.settle_invoice(session, contract, inv, blocks, wallet, metered_cents, period=period,
                                              now=now)

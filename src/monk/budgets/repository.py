@@ -23,6 +23,19 @@ async def of_contract(session: AsyncSession, contract_id: str) -> list[CreditBud
                                         .execution_options(populate_existing=True))).scalars().all())
 
 
+async def of_contracts(session: AsyncSession, contract_ids: list[str]) -> dict[str, list[CreditBudget]]:
+    """The budgets of ``contract_ids`` by contract, each in index order (one query)."""
+    out: dict[str, list[CreditBudget]] = {}
+    if contract_ids:
+        rows = (await session.execute(select(CreditBudget).where(column_in(session, CreditBudget.contract_id,
+                                                                           contract_ids))
+                                      .order_by(CreditBudget.contract_id, CreditBudget.position)
+                                      .execution_options(populate_existing=True))).scalars().all()
+        for row in rows:
+            out.setdefault(row.contract_id, []).append(row)
+    return out
+
+
 async def meter(session: AsyncSession, principal: Principal, meter_id: str) -> Meter | None:
     """The caller's meter ``meter_id`` (archived included), or None."""
     return (await session.execute(select(Meter).where(

@@ -8,14 +8,14 @@ this module turns their values into the pure core's terms.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from monk.billing.context import BillingContext, ContractTerms, Override, Phase, PriceTerms, RateCardTerms
 from monk.billing.dimensions import canonical
 from monk.billing.periods import Period
-from monk.models import Contract, ContractPhase, Meter, Pricing, RateCard
+from monk.models import Contract, ContractPhase, CreditBudget, Meter, Pricing, RateCard
 from monk.models.shapes import load_overrides, load_rate_entries, load_tiers
 
 
@@ -58,6 +58,9 @@ class ContractBilling:
     contract: Contract
     meters: dict[str, Meter]
     context: BillingContext
+    # The contract's credit budgets in index order (``budgets.enforcement`` caps the draw-down with
+    # them); loaded with the rest, for every contract of a batch at once.
+    budgets: list[CreditBudget] = field(default_factory=list)
 
     @property
     def phases(self) -> tuple[Phase, ...]:
@@ -88,7 +91,7 @@ class ContractBilling:
 
 def build(contract: Contract, phase_rows: Sequence[ContractPhase], pricing_by_plan: Mapping[str, Sequence[Pricing]],
           meters: Mapping[str, Meter], cards: Mapping[str, RateCard],
-          terms: dict[str, PriceTerms] | None = None) -> ContractBilling:
+          terms: dict[str, PriceTerms] | None = None, budgets: list[CreditBudget] | None = None) -> ContractBilling:
     """The ``ContractBilling`` of ``contract`` from its phase rows (oldest first), its plans' pricing
     (by plan id, in plan order), and the meters and rate cards by meter id (others are ignored).
     ``terms`` caches ``PriceTerms`` by pricing id across contracts."""
@@ -107,4 +110,4 @@ def build(contract: Contract, phase_rows: Sequence[ContractPhase], pricing_by_pl
         contract=contract_terms(contract), phases=phases, meter_ids=frozenset(own_meters),
         dimensional_meters=frozenset(m for m, row in own_meters.items() if row.group_keys),
         rate_cards={m: rate_card_terms(cards[m]) for m in wanted if m in cards})
-    return ContractBilling(contract=contract, meters=own_meters, context=context)
+    return ContractBilling(contract=contract, meters=own_meters, context=context, budgets=budgets or [])

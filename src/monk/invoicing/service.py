@@ -20,6 +20,7 @@ from monk.billing.money import to_cents
 from monk.billing.periods import Period, anchored_date
 from monk.billing.totals import InvoiceTotals, invoice_totals
 from monk.budgets import enforcement as budgets
+from monk.budgets import repository as budget_store
 from monk.credits import drawdown, grants
 from monk.credits import repository as credit_store
 from monk.credits.wallet import terms as wallet_terms
@@ -51,8 +52,8 @@ async def load_billing(session: AsyncSession, contract: Contract) -> ContractBil
 
 
 async def load_billings(session: AsyncSession, contracts_: list[Contract]) -> list[ContractBilling]:
-    """``load_billing`` of several contracts, in their order, with four queries in all (phases,
-    their plans' pricing, meters, rate cards) however many contracts there are."""
+    """``load_billing`` of several contracts, in their order, with five queries in all (phases,
+    their plans' pricing, meters, rate cards, credit budgets) however many contracts there are."""
     if not contracts_:
         return []
     phase_rows = await store.phases_of(session, [c.id for c in contracts_])
@@ -64,7 +65,9 @@ async def load_billings(session: AsyncSession, contracts_: list[Contract]) -> li
     for r in phase_rows:
         phases[r.contract_id].append(r)
     terms: dict[str, PriceTerms] = {}
-    return [build(c, phases.get(c.id, []), pricing_by_plan, all_meters, all_cards, terms) for c in contracts_]
+    budgets = await budget_store.of_contracts(session, [c.id for c in contracts_])
+    return [build(c, phases.get(c.id, []), pricing_by_plan, all_meters, all_cards, terms, budgets.get(c.id))
+            for c in contracts_]
 
 
 def quantities(meters: dict[str, Meter], values: list[tuple[str, str, str | None]]) -> dict[str, dict[str, Decimal]]:
@@ -210,8 +213,8 @@ async def rebuild(session: AsyncSession, billing: ContractBilling, inv: Invoice,
     lines = [e.line for e in expected]
     invoice_totals(lines)  # OutOfBounds beyond 64-bit room: nothing written
     metered = sum((to_cents(line.amount) for line in lines if line.is_metered), 0)
-    credits = await budgets.settle(session, billing.contract, billing.meters, inv, blocks, expected, metered,
-                                   period=_usage_window(inv), now=now) if blocks else 0
+    credits = await budgets.settle(session, billing.contract, billing.meters, inv, blocks, billing.budgets, expected,
+                                   metered, period=_usage_window(inv), now=now) if blocks else 0
     totals = invoice_totals(lines, credits_cents=credits)
     await repository.replace_lines(session, inv.id, [_line_row(inv.id, pos, e) for pos, e in enumerate(expected)])
     if totals != InvoiceTotals(inv.subtotal_cents, inv.credits_applied_cents, inv.total_cents):
