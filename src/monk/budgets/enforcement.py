@@ -3,9 +3,10 @@ applied, what each budget consumed, and ``credit.budget.exhausted`` (rules: ``bu
 
 ``settle`` stands in for ``credits.drawdown.settle_invoice`` when an invoice is rebuilt: the budgets
 come with the contract's billing context (loaded for a whole batch of contracts at once), so a
-contract without budgets costs no query and draws exactly as before. With budgets, the usage records of the invoice's usage period whose
-events carry a budgeted property are read (one query per distinct property key), attributed to the
-first budget they match, and the draw is brought to ``metered − Σ overage`` instead of ``metered``.
+contract without budgets costs no query and draws exactly as before. With budgets, the usage
+records of the invoice's usage period whose events carry a budgeted property are read (one query per
+distinct property key), attributed to the first budget they match, and the draw is brought to
+``metered − Σ overage`` instead of ``metered``.
 
 ``credit.budget.exhausted`` is sent when a budget's consumption reaches its cap, once per budget and
 billing period (``exhausted_period_start`` records the period); changing the cap clears it, so the
