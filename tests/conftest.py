@@ -19,6 +19,7 @@ from monk.keys.service import create_key, default_organization
 from monk.kit.clock import FrozenClock
 from monk.kit.db import create_engine
 from monk.kit.migrate import upgrade
+from monk.kit.secrets import new_key
 from monk.settings import Settings
 
 pytest_plugins = ["tests.storage"]  # session, who, stranger: the repository tests' fixtures
@@ -26,6 +27,7 @@ pytest_plugins = ["tests.storage"]  # session, who, stranger: the repository tes
 PG_URL = os.environ.get("MONK_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+SECRET_KEY = new_key()  # MONK_SECRET_KEY of the test app
 
 
 @pytest.fixture(scope="session")
@@ -110,9 +112,10 @@ class Api:
 @pytest.fixture
 async def app(database_url: str, clock: FrozenClock) -> AsyncIterator[object]:
     """The real app on the test database, worker not started (tests drain it explicitly), rate
-    limiting off (one test client makes far more than 100 requests a minute)."""
-    application = create_app(Settings(database_url=database_url, rate_limit_per_minute=0), clock=clock,
-                             run_worker=False)
+    limiting off (one test client makes far more than 100 requests a minute), ``SECRET_KEY`` sealing
+    stored secrets."""
+    application = create_app(Settings(database_url=database_url, rate_limit_per_minute=0, secret_key=SECRET_KEY),
+                             clock=clock, run_worker=False)
     yield application
     await application.state.engine.dispose()
 

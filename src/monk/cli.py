@@ -1,4 +1,4 @@
-"""The ``monk`` command: serve, worker, migrate, keys."""
+"""The ``monk`` command: serve, worker, migrate, keys, stripe, secret-key."""
 
 from __future__ import annotations
 
@@ -279,6 +279,61 @@ def keys_revoke(key_prefix: str = typer.Argument(..., help="the key or its first
     if n == 0:
         _die("error: no active key starts with that prefix")
     typer.echo(f"revoked {n} key(s)")
+
+
+stripe_app = typer.Typer(help="Connect an organization's payments to Stripe (concepts §18).", no_args_is_help=True)
+app.add_typer(stripe_app, name="stripe")
+
+
+@stripe_app.command("connect")
+def stripe_connect(
+    mode: str = typer.Option(..., help="live | test (test keys for test mode, live keys for live)"),
+    secret_key: str = typer.Option(..., help="the Stripe secret (sk_…) or restricted (rk_…) key of that mode"),
+    webhook_secret: str = typer.Option(..., help="the signing secret (whsec_…) of the webhook endpoint at Stripe"),
+    api_base: str = typer.Option(None, help="a Stripe-compatible server's URL (default: Stripe)"),
+    org: str = typer.Option(None, help="organization name (default: the default organization)"),
+) -> None:
+    """Connect an organization's mode to a Stripe account; its secrets are sealed with MONK_SECRET_KEY.
+    The last line printed is the URL path at which Monk receives that organization's Stripe webhooks."""
+    from monk.keys.service import default_organization
+    from monk.kit.db import create_engine, session_factory
+    from monk.kit.errors import MonkError
+    from monk.payments.schemas import StripeConnect
+    from monk.payments.service import connect, webhook_path
+
+    settings = get_settings()
+    asyncio.run(_check_migrated(settings.database_url))
+    if mode not in ("live", "test"):
+        _die("error: --mode must be live or test")
+
+    async def main() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as s:
+                now = Clock().now()
+                o, _ = await default_organization(s, name=org, now=now)
+                body = StripeConnect(secret_key=secret_key, webhook_secret=webhook_secret, api_base=api_base)
+                await connect(s, o.id, mode, body, server_key=settings.secret_key, now=now)
+                await s.commit()
+                return webhook_path(o.id, mode)
+        finally:
+            await engine.dispose()
+
+    try:
+        path = asyncio.run(main())
+    except (MonkError, ValueError) as exc:
+        _die(f"error: {exc}")
+    typer.echo(f"connected {mode} mode to Stripe; register this webhook endpoint path at Stripe:")
+    typer.echo(path)
+
+
+@app.command("secret-key")
+def secret_key() -> None:
+    """Print a new key for MONK_SECRET_KEY (it seals stored secrets such as Stripe keys; keep it safe:
+    secrets sealed with a lost key cannot be opened)."""
+    from monk.kit.secrets import new_key
+
+    typer.echo(new_key())
 
 
 if __name__ == "__main__":

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # Whether a server process runs the worker inside it (``monk serve`` turns it off for
     # ``--no-worker``, ``--only events`` and several processes).
     serve_worker: bool = True
+    # The key that seals secrets at rest (a Fernet key: 32 url-safe base64-encoded bytes; ``monk
+    # secret-key`` prints a new one). Without it, nothing that stores a secret (a Stripe connection)
+    # can be set up; everything else works.
+    secret_key: str = ""
     # The PostgreSQL database ``monk bench`` drops, creates and loads ("" = a temporary SQLite file).
     bench_database_url: str = ""
     # How long an API key's resolution is reused (seconds): a revoked key keeps working at most this

@@ -10,6 +10,7 @@ from monk.models.invoice import Invoice, InvoiceLine
 from monk.models.job_failure import JobFailure
 from monk.models.meter import Meter
 from monk.models.organization import ApiKey, Organization
+from monk.models.payment import StripeConnection
 from monk.models.phase import ContractPhase
 from monk.models.plan import Plan, PlanPricing
 from monk.models.pricing import Pricing, Product
@@ -22,6 +23,7 @@ __all__ = [
     "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditBudget", "CreditDraw", "CreditEntry",
     "Customer", "Event",
     "Invoice", "InvoiceLine", "JobFailure", "Meter", "Organization", "Plan", "PlanPricing", "Pricing", "Product",
-    "RateCard", "Sequence", "UsageRecord", "UsageRollup", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
+    "RateCard", "Sequence", "StripeConnection", "UsageRecord", "UsageRollup", "WebhookAttempt", "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
 ]
