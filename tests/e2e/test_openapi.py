@@ -13,8 +13,8 @@ UNSCOPED = {"/health/live", "/health/ready"}
 # Operations only a full-access key may call (the scope ``*``): connecting an organization's Stripe
 # account hands over its money, so no narrower scope admits it (issue: getting paid).
 FULL_ACCESS = {"/v1/payments/stripe"}
-# GET paths without an id whose answer is not an offset list: the events listing (its own cursor
-# envelope) and the Stripe connection (one per organization and mode).
+# GET paths without an id whose answer is not the Monk API's list envelope: the events listing (the
+# Events API's own list shape) and the Stripe connection (one per organization and mode).
 SINGLETONS = {"/v1/events", "/v1/payments/stripe"}
 
 
