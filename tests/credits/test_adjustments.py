@@ -74,3 +74,20 @@ async def test_a_block_emptied_by_hand_is_drawn_again_once_restored(api: Api, wo
     await worker.drain()
     r = await _adjust(api, c["id"], grantEntryId=block, amountCents=-1)
     assert r.status_code == 409, r.text  # expired
+
+
+async def test_another_organizations_key_finds_nothing(api: Api, worker: Any, clock: FrozenClock) -> None:
+    c = await _contract(api, clock)
+    r = await api.post(f"/v1/contracts/{c['id']}/credits/promotional/grant",
+                       {"amountCents": 5000, "expiresAt": "2026-12-31T00:00:00Z"})
+    block = r.json()["data"]["id"]
+    invoice = (await s.invoices(api, c["id"]))[0]["id"]
+    other = await api.new_key(["*"], org="other")
+    for path, body in ((f"/v1/contracts/{c['id']}/credits/adjustments",
+                        {"grantEntryId": block, "amountCents": -1, "description": "x"}),
+                       (f"/v1/contracts/{c['id']}/credits/purchase", {"amountCents": 100}),
+                       (f"/v1/invoices/{invoice}/approve", {})):
+        r = await api.post(path, body, key=other)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND", (path, r.text)
+    balance = (await api.get(f"/v1/contracts/{c['id']}/credits/balance")).json()["data"]["balance"]
+    assert balance["balanceCents"] == 5000  # nothing changed

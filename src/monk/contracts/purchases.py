@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.billing.bounds import MAX_AMOUNT_CENTS
 from monk.contracts.service import get_for_update
-from monk.credits import repository as credit_store
 from monk.credits.grants import Grant, add_grant, paid_expiry
 from monk.credits.schemas import CreditPurchase
-from monk.credits.service import granted
+from monk.credits.service import granted, replayed
 from monk.credits.wallet import terms
 from monk.invoicing.service import load_billing, next_invoice, rebuild
 from monk.kit.auth import Principal
@@ -32,21 +31,14 @@ async def purchase(session: AsyncSession, principal: Principal, contract_id: str
     a value of 10**11 cents or more, ``expiresAt`` not in the future)."""
     contract = await get_for_update(session, principal, contract_id)
     wallet = terms(contract.credit_settings)
-    if body.external_id is not None:
-        existing = await credit_store.grant_by_external_id(session, contract.id, body.external_id)
-        if existing is not None:
-            return await granted(session, existing, wallet)
+    if (original := await replayed(session, contract, wallet, body.external_id)) is not None:
+        return original
     if contract.ended_at is not None and contract.ended_at <= now:
         raise Conflict(f"Contract '{contract.id}' has ended; it takes no more credits")
-    if body.credit_amount is not None and not wallet.tracks_credits:
-        raise ValidationFailed("creditAmount: this contract's wallet counts dollars; send amountCents")
-    if body.amount_cents is not None:
-        cents = Decimal(body.amount_cents)
-        units = wallet.units(cents)
-    else:
-        assert body.credit_amount is not None  # the body's validator
-        units = body.credit_amount
-        cents = wallet.cents(units)
+    try:
+        units, cents = wallet.amount(body.amount_cents, body.credit_amount)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
     if cents >= MAX_AMOUNT_CENTS:
         raise ValidationFailed(f"the credits' value must be below {MAX_AMOUNT_CENTS} cents")
     expires_at = body.expires_at or paid_expiry(contract, now=now)

@@ -12,7 +12,6 @@ worker's next pass, as a grant is.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,7 @@ from monk.billing import credits as core
 from monk.credits import repository
 from monk.credits.drawdown import as_block
 from monk.credits.schemas import Adjustment
-from monk.credits.service import contract_of, granted
+from monk.credits.service import contract_of, granted, replayed
 from monk.credits.wallet import terms
 from monk.kit.auth import Principal
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
@@ -40,20 +39,18 @@ async def adjust(session: AsyncSession, principal: Principal, contract_id: str, 
     what invoices drew from it, which may all be given back)."""
     contract = await contract_of(session, principal, contract_id)
     wallet = terms(contract.credit_settings)
-    if body.external_id is not None:
-        existing = await repository.grant_by_external_id(session, contract.id, body.external_id)
-        if existing is not None:
-            return await granted(session, existing, wallet)
-    if body.credit_amount is not None and not wallet.tracks_credits:
-        raise ValidationFailed("creditAmount: this contract's wallet counts dollars; send amountCents")
+    if (original := await replayed(session, contract, wallet, body.external_id)) is not None:
+        return original
+    try:
+        units, _ = wallet.amount(body.amount_cents, body.credit_amount)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
     await repository.lock_wallet(session, contract.id)
     block = await repository.block(session, body.grant_entry_id)
     if block is None or block.contract_id != contract.id:
         raise NotFound(f"Credit block '{body.grant_entry_id}' not found on this contract")
     if core.status(as_block(block), now) == core.BlockStatus.EXPIRED or block.expired_at is not None:
         raise Conflict(f"Credit block '{block.id}' has expired; it cannot be adjusted")
-    units = wallet.units(Decimal(body.amount_cents)) if body.amount_cents is not None else body.credit_amount
-    assert units is not None  # the body's validator
     after = block.remaining + units
     room = block.original - await repository.drawn_from(session, block.id)  # draws may all come back
     if after < 0 or after > room:

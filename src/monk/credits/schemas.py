@@ -93,10 +93,7 @@ class CreditSettings(CamelModel):
 
     def stored(self) -> dict[str, Any]:
         """The stored (snake_case) form: the fields set, with the resolved ``walletMode``."""
-        out = self.model_dump(mode="json", exclude_none=True)
-        if self.bonus_credits is not None:
-            out["bonus_credits"] = str(self.bonus_credits)
-        return out
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 class CreditPurchase(CamelModel):

@@ -55,10 +55,8 @@ async def grant_promotional(session: AsyncSession, principal: Principal, contrac
     (400: ``expiresAt`` not in the future, free credits in a dollar wallet)."""
     contract = await contract_of(session, principal, contract_id)
     wallet = terms(contract.credit_settings)
-    if body.external_id is not None:
-        existing = await repository.grant_by_external_id(session, contract.id, body.external_id)
-        if existing is not None:
-            return await granted(session, existing, wallet)
+    if (original := await replayed(session, contract, wallet, body.external_id)) is not None:
+        return original
     if body.expires_at <= now:
         raise ValidationFailed("expiresAt must be in the future")
     units, cents, rate = _amounts(body, wallet)
@@ -82,6 +80,16 @@ def entry_out(entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:
         "expiresAt": iso_ms(entry.expires_at) if entry.expires_at else None,
         "isPromotional": entry.is_promotional, "createdAt": iso_ms(entry.created_at),
     }
+
+
+async def replayed(session: AsyncSession, contract: Contract, wallet: WalletTerms,
+                   external_id: str | None) -> dict[str, Any] | None:
+    """The original answer to a retried wallet request: the entry the contract's ledger already holds
+    under ``external_id`` (as ``granted`` shows it), or None (no id, or a first request)."""
+    if external_id is None:
+        return None
+    existing = await repository.grant_by_external_id(session, contract.id, external_id)
+    return await granted(session, existing, wallet) if existing is not None else None
 
 
 async def granted(session: AsyncSession, entry: CreditEntry, wallet: WalletTerms) -> dict[str, Any]:

@@ -44,6 +44,28 @@ class WalletTerms:
         return EXACT.multiply(units, self.rate)
 
 
+    def amount(self, amount_cents: int | None, credit_amount: Decimal | None) -> tuple[Decimal, Decimal]:
+        """``(units, cents)`` of an amount given as ``amountCents`` (either wallet) or ``creditAmount``
+        (credit wallets: valued at the wallet's rate). Raises ``ValueError`` for ``creditAmount`` in a
+        dollar wallet or when neither is given."""
+        if amount_cents is not None:
+            return self.units(Decimal(amount_cents)), Decimal(amount_cents)
+        if credit_amount is None:
+            raise ValueError("provide amountCents or creditAmount")
+        if not self.tracks_credits:
+            raise ValueError("creditAmount: this contract's wallet counts dollars; send amountCents")
+        return credit_amount, self.cents(credit_amount)
+
+
+ALERT_ONLY = "alert_only"
+
+
+def alert_only(credit_settings: Mapping[str, Any] | None) -> bool:
+    """Whether the stored credit settings hold an invoice the empty wallet could not cover for review
+    (``depletionBehavior: alert_only``) instead of finalizing it (``auto_invoice``, the default)."""
+    return (credit_settings or {}).get("depletion_behavior") == ALERT_ONLY
+
+
 def shown_cents(value: Decimal) -> int:
     """Cents as the API shows them: rounded half-up to a whole cent."""
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))

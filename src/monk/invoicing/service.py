@@ -23,6 +23,7 @@ from monk.budgets import enforcement as budgets
 from monk.budgets import repository as budget_store
 from monk.credits import drawdown, grants
 from monk.credits import repository as credit_store
+from monk.credits.wallet import alert_only
 from monk.credits.wallet import terms as wallet_terms
 from monk.invoices import notices, repository
 from monk.invoices.transitions import Mover
@@ -39,7 +40,6 @@ from monk.models.statuses import InvoiceKind, InvoiceStatus
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
-ALERT_ONLY = "alert_only"
 
 
 class FinalizationRace(Exception):
@@ -373,7 +373,7 @@ async def _held_for_review(session: AsyncSession, contract: Contract, inv: Invoi
     """Whether finalization holds ``inv`` for review (concepts §12, "Alert Only"): the contract's
     ``depletionBehavior`` is ``alert_only``, the invoice is not approved, and its wallet is empty with
     usage left unpaid. A newly held invoice is marked (``held_at``) and announced (``invoice.updated``)."""
-    if inv.approved_at is not None or (contract.credit_settings or {}).get("depletion_behavior") != ALERT_ONLY:
+    if inv.approved_at is not None or not alert_only(contract.credit_settings):
         return False
     if inv.credits_applied_cents >= metered or not await drawdown.is_dry(session, contract.id, now=now):
         return False
