@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from monk.kit.db import create_engine
 from monk.kit.migrate import upgrade
 from monk.kit.secrets import new_key
 from monk.settings import Settings
+from tests.peers.stripe import StripePeer, stripe_peer
 
 pytest_plugins = ["tests.storage"]  # session, who, stranger: the repository tests' fixtures
 
@@ -66,6 +67,21 @@ async def _truncate_pg(url: str) -> None:
         if names:
             await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def stripe_server() -> Iterator[StripePeer]:
+    """One localstripe server for the session (``tests.peers.stripe``)."""
+    with stripe_peer() as peer:
+        yield peer
+
+
+@pytest.fixture
+def stripe_api(stripe_server: StripePeer) -> StripePeer:
+    """The localstripe server, emptied for this test: point a Stripe connection's ``apiBase`` at
+    ``stripe_api.base``."""
+    stripe_server.reset()
+    return stripe_server
 
 
 @pytest.fixture

@@ -1,0 +1,2 @@
+"""Real peers the tests talk to over loopback: a Stripe-compatible server (``localstripe``) and
+helpers to find a free port."""
