@@ -295,11 +295,11 @@ def stripe_connect(
 ) -> None:
     """Connect an organization's mode to a Stripe account; its secrets are sealed with MONK_SECRET_KEY.
     The last line printed is the URL path at which Monk receives that organization's Stripe webhooks."""
+    from monk.gateway.schemas import StripeConnect
+    from monk.gateway.service import connect, webhook_path
     from monk.keys.service import default_organization
     from monk.kit.db import create_engine, session_factory
     from monk.kit.errors import MonkError
-    from monk.payments.schemas import StripeConnect
-    from monk.payments.service import connect, webhook_path
 
     settings = get_settings()
     asyncio.run(_check_migrated(settings.database_url))

@@ -30,7 +30,7 @@ async def test_a_rolled_back_change_sends_nothing(app: Any, api: Api, receiver: 
         principal = Principal(org_id=org.id, mode="live", scopes=frozenset({"*"}), key_id="k")
         body = CustomerCreate.model_validate({"name": "Ghost", "contacts": [
             {"email": "g@ghost.example", "roles": ["billing"]}]})
-        await customers.create(session, principal, body, clock.now(), rematch_window=timedelta(days=1))
+        await customers.create(session, principal, body, clock.now(), rematch_window=timedelta(days=1), server_key="")
         await session.rollback()
     assert await dispatcher.drain() == 0
     assert (await api.get("/v1/webhooks/deliveries")).json()["total"] == 0

@@ -22,7 +22,7 @@ CustomersRead = Annotated[Principal, Depends(require("customers:read"))]
 
 
 
-@router.post("", status_code=201, **typed(Data[Customer], 409))
+@router.post("", status_code=201, **typed(Data[Customer], 409, 503))
 async def create_customer(
     session: deps.Session,
     body: CustomerCreate,
@@ -33,9 +33,12 @@ async def create_customer(
     """Create a customer → 201 ``{"data": Customer}``; 400 invalid body; 409 duplicate external id
     (also when another request creates it at the same moment: exactly one wins). Unmatched events
     that named its ``externalCustomerId`` (timestamp within ``MONK_REMATCH_WINDOW_DAYS``, default
-    90) go back to matching."""
+    90) go back to matching. ``paymentProviderId``/``paymentMethodId`` are checked against the
+    organization's Stripe account: 400 naming the one Stripe does not know (or without a Stripe
+    connection), 503 when Stripe cannot be reached."""
     customer = await service.create(session, principal, body, clock.now(),
-                                    rematch_window=timedelta(days=settings.rematch_window_days))
+                                    rematch_window=timedelta(days=settings.rematch_window_days),
+                                    server_key=settings.secret_key)
     return envelope(customer_out(customer))
 
 
@@ -61,7 +64,7 @@ async def get_customer(
     return envelope(customer_out(await service.get(session, principal, customer_id)))
 
 
-@router.patch("/{customer_id}", **typed(Data[Customer], 404, 409))
+@router.patch("/{customer_id}", **typed(Data[Customer], 404, 409, 503))
 async def update_customer(
     session: deps.Session,
     customer_id: str,
@@ -72,7 +75,9 @@ async def update_customer(
 ) -> dict[str, Any]:
     """Partially update a customer → ``{"data": Customer}``; 400 empty body; 404; 409 duplicate external id
     (also one taken at the same moment). A new ``externalCustomerId`` sends unmatched events naming
-    it (timestamp within ``MONK_REMATCH_WINDOW_DAYS``) back to matching."""
+    it (timestamp within ``MONK_REMATCH_WINDOW_DAYS``) back to matching. Stripe fields are checked as
+    on create (400/503); the method's brand and last 4 digits are read from Stripe."""
     customer = await service.update(session, principal, customer_id, body, clock.now(),
-                                    rematch_window=timedelta(days=settings.rematch_window_days))
+                                    rematch_window=timedelta(days=settings.rematch_window_days),
+                                    server_key=settings.secret_key)
     return envelope(customer_out(customer))

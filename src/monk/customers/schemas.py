@@ -84,8 +84,19 @@ class CustomerMetadata(ResponseModel):
     external_company_ids: list[str]
 
 
+class PaymentMethod(ResponseModel):
+    """A saved Stripe payment method as Stripe describes it: ``brand`` is a card's brand (``visa``) or a
+    bank account's bank name, ``last4`` its last four digits."""
+
+    id: str
+    type: str
+    brand: str | None
+    last4: str | None
+
+
 class Customer(ResponseModel):
-    """A customer (reference §3.1)."""
+    """A customer (reference §3.1), with its Stripe link (extension, reference §5.1: ``provider``,
+    ``paymentProviderId`` and the default ``paymentMethod``)."""
 
     id: str
     name: str
@@ -94,6 +105,9 @@ class Customer(ResponseModel):
     is_paused: bool
     paused_at: Instant | None
     metadata: CustomerMetadata
+    provider: str | None
+    payment_provider_id: str | None
+    payment_method: PaymentMethod | None
     created_at: Instant
     updated_at: Instant
 
@@ -111,6 +125,10 @@ def customer_out(c: CustomerRow) -> dict[str, Any]:
             "externalCustomerId": c.external_customer_id,
             "externalCompanyIds": list(c.external_company_ids or []),
         },
+        "provider": c.provider,
+        "paymentProviderId": c.payment_provider_id,
+        "paymentMethod": {"id": c.payment_method_id, "type": c.payment_method_type, "brand": c.payment_method_brand,
+                          "last4": c.payment_method_last4} if c.payment_method_id else None,
         "createdAt": iso_ms(c.created_at),
         "updatedAt": iso_ms(c.updated_at),
     }

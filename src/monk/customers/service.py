@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.customers import repository
+from monk.customers import repository, stripe_links
 from monk.customers.schemas import CustomerCreate, CustomerUpdate, customer_out
 from monk.events import service as events
 from monk.kit.auth import Principal
@@ -48,25 +48,30 @@ async def _announce(session: AsyncSession, customer: Customer, event_type: str, 
 
 
 async def create(session: AsyncSession, principal: Principal, body: CustomerCreate, now: datetime, *,
-                 rematch_window: timedelta) -> Customer:
+                 rematch_window: timedelta, server_key: str) -> Customer:
     """Create a customer. Raises ``Conflict`` (409) when ``externalCustomerId`` is already used, also
     by a request running at the same moment (exactly one of them wins).
 
     Events that named the customer before it existed (unmatched, ``CUSTOMER_NOT_FOUND``) with a
     timestamp at most ``rematch_window`` old are sent back to matching (``events.requeue_customer``);
     without a contract yet they become ``NO_CONTRACT_COVERS_TIMESTAMP``, and creating a contract
-    that covers them bills them."""
+    that covers them bills them.
+
+    The Stripe fields are checked against the organization's Stripe account (``stripe_links.checked``:
+    400 when Stripe does not know them or without a connection, 503 when Stripe cannot be reached)."""
     if body.external_customer_id and await repository.by_external_id(session, principal, body.external_customer_id):
         raise _taken(body.external_customer_id)
+    payment = await stripe_links.checked(
+        session, principal.org_id, principal.mode,
+        {name: getattr(body, name) for name in stripe_links.FIELDS if getattr(body, name) is not None},
+        current_provider_id=None, server_key=server_key)
     customer = Customer(
         id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
         name=body.name, legal_name=body.legal_name, external_customer_id=body.external_customer_id,
         external_company_ids=[], tags=body.tags,
         contacts=[c.model_dump(by_alias=True, mode="json") for c in body.contacts],
         billing_address=body.billing_address.model_dump(by_alias=True) if body.billing_address else None,
-        payment_provider_id=body.payment_provider_id, provider=body.provider,
-        payment_method_id=body.payment_method_id, payment_method_type=body.payment_method_type,
-        is_paused=False,
+        is_paused=False, **payment,
     )
     await _write_unique(session, principal, customer, {})
     if customer.external_customer_id:
@@ -85,14 +90,14 @@ async def get(session: AsyncSession, principal: Principal, customer_id: str) -> 
 
 async def update(
     session: AsyncSession, principal: Principal, customer_id: str, body: CustomerUpdate, now: datetime, *,
-    rematch_window: timedelta,
+    rematch_window: timedelta, server_key: str,
 ) -> Customer:
     """Apply the fields present in ``body``. Raises ``NotFound`` (404) or ``Conflict`` (409) when the
     new ``externalCustomerId`` is another customer's, also one taken by a concurrent request.
 
     A new ``externalCustomerId`` sends the unmatched events naming it, with a timestamp at most
     ``rematch_window`` old, back to matching (``events.requeue_customer``). Events matched under the
-    old external id stay matched."""
+    old external id stay matched. Stripe fields are checked as on create (400/503)."""
     customer = await get(session, principal, customer_id)
     fields = body.model_fields_set
     if "external_customer_id" in fields and body.external_customer_id != customer.external_customer_id:
@@ -101,8 +106,11 @@ async def update(
         if other:
             raise _taken(other.external_customer_id or "")
     changes: dict[str, Any] = {name: getattr(body, name) for name in (
-        "name", "legal_name", "tags", "external_customer_id", "payment_provider_id", "provider",
-        "payment_method_id", "payment_method_type") if name in fields}
+        "name", "legal_name", "tags", "external_customer_id") if name in fields}
+    changes |= await stripe_links.checked(
+        session, principal.org_id, principal.mode,
+        {name: getattr(body, name) for name in stripe_links.FIELDS if name in fields},
+        current_provider_id=customer.payment_provider_id, server_key=server_key)
     renamed = "external_customer_id" in changes and changes["external_customer_id"] != customer.external_customer_id
     await _write_unique(session, principal, customer, {**changes, "updated_at": now})
     if renamed and customer.external_customer_id:

@@ -10,7 +10,7 @@ from monk.models.invoice import Invoice, InvoiceLine
 from monk.models.job_failure import JobFailure
 from monk.models.meter import Meter
 from monk.models.organization import ApiKey, Organization
-from monk.models.payment import StripeConnection
+from monk.models.payment import PaymentAttempt, StripeConnection, StripeEvent
 from monk.models.phase import ContractPhase
 from monk.models.plan import Plan, PlanPricing
 from monk.models.pricing import Pricing, Product
@@ -23,7 +23,8 @@ __all__ = [
     "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditBudget", "CreditDraw", "CreditEntry",
     "Customer", "Event",
     "Invoice", "InvoiceLine", "JobFailure", "Meter", "Organization", "Plan", "PlanPricing", "Pricing", "Product",
-    "RateCard", "Sequence", "StripeConnection", "UsageRecord", "UsageRollup", "WebhookAttempt", "WebhookDelivery",
+    "PaymentAttempt", "RateCard", "Sequence", "StripeConnection", "StripeEvent", "UsageRecord", "UsageRollup",
+    "WebhookAttempt", "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",
 ]

@@ -36,5 +36,8 @@ class Customer(Tenant, Base):
     provider: Mapped[str | None] = mapped_column(String(20), nullable=True)
     payment_method_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     payment_method_type: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # read from Stripe when the method is set (a card's brand, a bank account's bank name) and its last 4
+    payment_method_brand: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    payment_method_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
     is_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -3,30 +3,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.gateway import repository
+from monk.gateway.schemas import StripeConnect
+from monk.gateway.stripe import StripeAccount, StripeGateway
 from monk.kit.clock import iso_ms
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.kit.secrets import Sealer, SecretKeyMissing
 from monk.models import StripeConnection
-from monk.payments import repository
-from monk.payments.schemas import StripeConnect
 
 KEY_PREFIXES = {"live": ("sk_live_", "rk_live_"), "test": ("sk_test_", "rk_test_")}
-
-
-@dataclass(frozen=True)
-class StripeAccount:
-    """An opened connection: what the ``stripe`` SDK needs (``api_base`` None = Stripe)."""
-
-    secret_key: str
-    webhook_secret: str
-    api_base: str | None
 
 
 def webhook_path(org_id: str, mode: str) -> str:
@@ -95,3 +86,10 @@ async def account(session: AsyncSession, org_id: str, mode: str, *, server_key: 
                              found.api_base)
     except SecretKeyMissing as exc:
         raise Conflict(str(exc)) from None
+
+
+async def gateway(session: AsyncSession, org_id: str, mode: str, *, server_key: str) -> StripeGateway | None:
+    """The Stripe gateway of ``org_id`` in ``mode`` (None: not connected). Raises ``Conflict`` (409)
+    when the secrets cannot be opened with ``server_key``."""
+    opened = await account(session, org_id, mode, server_key=server_key)
+    return StripeGateway(opened) if opened is not None else None

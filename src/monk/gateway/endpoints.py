@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from monk.gateway import service
+from monk.gateway.schemas import StripeConnect, StripeConnection
 from monk.kit import deps
 from monk.kit.auth import Principal, require
 from monk.kit.openapi import typed
 from monk.kit.schemas import Data, envelope
-from monk.payments import service
-from monk.payments.schemas import StripeConnect, StripeConnection
 
 router = APIRouter(prefix="/v1/payments/stripe", tags=["payments"])
 FullAccess = Annotated[Principal, Depends(require("*"))]
