@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.kit.columns import JSONType, UTCDateTime
@@ -36,6 +36,14 @@ class Contract(Tenant, Base):
     credit_settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     # [{"base_pricing_id", "unit_amount", "dimensions"?}] (``models.shapes.load_overrides``)
     overrides: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # Auto-pay (concepts §18): charge this contract's invoices automatically; defaults to the plan's autoPay.
+    auto_pay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The contract's own saved payment method (set by the payment page); it wins over the customer's
+    # default when auto-pay charges. All four are set or cleared together (``contracts.service``).
+    payment_method_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    payment_method_type: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    payment_method_brand: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    payment_method_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONType, default=dict)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -6,7 +6,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from monk.models.base import Base, Tenant
-from monk.models.statuses import PlanStatus
+from monk.models.statuses import CollectionMethod, PlanStatus
 
 
 class Plan(Tenant, Base):
@@ -20,7 +20,10 @@ class Plan(Tenant, Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     billing_frequency: Mapped[str] = mapped_column(String(20))
     net_terms: Mapped[int] = mapped_column(Integer, default=0)
+    # the auto-pay default of its contracts; always true when collection_method is auto_charge
     auto_pay: Mapped[bool] = mapped_column(Boolean, default=False)
+    collection_method: Mapped[str] = mapped_column(String(30), default=CollectionMethod.INVOICE_AND_COLLECT,
+                                                   server_default=CollectionMethod.INVOICE_AND_COLLECT.value)
     credit_grant_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     status: Mapped[str] = mapped_column(String(10), default=PlanStatus.ACTIVE)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)

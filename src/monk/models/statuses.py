@@ -59,6 +59,15 @@ class PlanStatus(StrEnum):
     ARCHIVED = "ARCHIVED"
 
 
+class CollectionMethod(StrEnum):
+    """``plans.collection_method``, the plan's billing mode (concepts §18): ``auto_charge`` charges the
+    saved payment method, due on receipt (Net 0, auto-pay on); ``invoice_and_collect`` sends the invoice
+    and collects it."""
+
+    AUTO_CHARGE = "auto_charge"
+    INVOICE_AND_COLLECT = "invoice_and_collect"
+
+
 class JobKind(StrEnum):
     """``job_failures.kind``: the background job that set an item aside."""
 
