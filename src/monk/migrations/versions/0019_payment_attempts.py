@@ -13,7 +13,7 @@ from alembic import op
 from monk.kit.columns import UTCDateTime
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
