@@ -53,6 +53,7 @@ async def test_create_get_list(api: Api) -> None:
         "planCode": "pro_2026-v1",
         "currency": "USD",
         "billingFrequency": "QUARTERLY",
+        "collectionMethod": "invoice_and_collect",
         "netTerms": 30,
         "autoPay": True,
         "creditGrantCents": 5000,
@@ -69,10 +70,10 @@ async def test_create_get_list(api: Api) -> None:
 
 async def test_defaults(api: Api) -> None:
     plan = await _plan(api)
-    assert {k: plan[k] for k in ("currency", "netTerms", "autoPay", "creditGrantCents", "status", "description",
-                                 "pricingIds", "pricing")} == {
-        "currency": "USD", "netTerms": 0, "autoPay": False, "creditGrantCents": None, "status": "ACTIVE",
-        "description": None, "pricingIds": [], "pricing": [],
+    assert {k: plan[k] for k in ("currency", "collectionMethod", "netTerms", "autoPay", "creditGrantCents", "status",
+                                 "description", "pricingIds", "pricing")} == {
+        "currency": "USD", "collectionMethod": "invoice_and_collect", "netTerms": 0, "autoPay": False,
+        "creditGrantCents": None, "status": "ACTIVE", "description": None, "pricingIds": [], "pricing": [],
     }
     zero = await _plan(api, PRO, planCode="free", creditGrantCents=0, netTerms=365, billingFrequency="ANNUALLY")
     assert (zero["creditGrantCents"], zero["netTerms"], zero["billingFrequency"]) == (0, 365, "ANNUALLY")
@@ -146,6 +147,10 @@ async def test_bad_input_stores_nothing(api: Api) -> None:
         ({**PRO, "netTerms": "30"}, "netTerms"),
         ({**PRO, "autoPay": "yes"}, "autoPay"),
         ({**PRO, "autoPay": 1}, "autoPay"),
+        ({**PRO, "collectionMethod": "AUTO_CHARGE"}, "collectionMethod"),
+        ({**PRO, "collectionMethod": None}, "collectionMethod"),
+        ({**PRO, "collectionMethod": "auto_charge", "netTerms": 30}, "netTerms"),
+        ({**PRO, "collectionMethod": "auto_charge", "autoPay": False}, "autoPay"),
         ({**PRO, "creditGrantCents": -1}, "creditGrantCents"),
         ({**PRO, "creditGrantCents": 10.5}, "creditGrantCents"),
         ({**PRO, "creditGrantCents": "100"}, "creditGrantCents"),

@@ -29,8 +29,10 @@ async def create_plan(
 ) -> dict[str, Any]:
     """Create a plan → 201 ``{"data": Plan}`` with its pricing expanded in order.
 
-    ``netTerms`` in days (0..365), ``creditGrantCents`` in integer cents below 10**11 (or null). 400 invalid body,
-    duplicate or unknown pricing ids; 409 ``planCode`` already used.
+    ``netTerms`` in days (0..365), ``creditGrantCents`` in integer cents below 10**11 (or null).
+    ``collectionMethod`` ``invoice_and_collect`` (default) or ``auto_charge``: due on receipt, so ``netTerms``
+    0 and ``autoPay`` true. 400 invalid body, duplicate or unknown pricing ids, a non-zero ``netTerms`` or
+    ``autoPay: false`` with ``auto_charge``; 409 ``planCode`` already used.
     """
     plan, pricing = await service.create(session, principal, body, clock.now())
     return envelope(plan_out(plan, pricing))

@@ -87,3 +87,13 @@ async def list_page(
         select(Plan).where(*cond).order_by(Plan.created_at, Plan.id).limit(page.limit).offset(page.offset)
     )).scalars().all()
     return list(rows), total
+
+
+async def collection_methods(session: AsyncSession, plan_ids: set[str]) -> dict[str, str]:
+    """``collection_method`` of each of ``plan_ids`` (one query). The caller has resolved them within its
+    organization and mode (a contract's plans)."""
+    if not plan_ids:
+        return {}
+    rows = (await session.execute(
+        select(Plan.id, Plan.collection_method).where(column_in(session, Plan.id, sorted(plan_ids))))).all()
+    return {plan_id: method for plan_id, method in rows}

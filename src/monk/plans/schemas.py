@@ -17,6 +17,10 @@ from monk.pricing.schemas import Pricing, pricing_out
 
 PlanStatus = Literal["DRAFT", "ACTIVE", "ARCHIVED"]
 BillingFrequency = Literal["MONTHLY", "QUARTERLY", "SEMI_ANNUALLY", "ANNUALLY"]
+CollectionMethod = Literal["auto_charge", "invoice_and_collect"]
+COLLECTION_METHOD = ("How the plan's invoices are paid (concepts §18): auto_charge charges the saved payment method "
+                     "when an invoice is issued (due on receipt, Net 0; auto-pay on), invoice_and_collect sends "
+                     "the invoice and collects it; contracts inherit it")
 
 
 class PlanCreate(CamelModel):
@@ -27,8 +31,11 @@ class PlanCreate(CamelModel):
     currency: Literal["USD"] = "USD"
     billing_frequency: BillingFrequency
     pricing_ids: list[Id] = Field(default_factory=list, max_length=100)
-    net_terms: StrictInt = Field(0, ge=0, le=365)
-    auto_pay: StrictBool = False
+    collection_method: CollectionMethod = Field("invoice_and_collect", description=COLLECTION_METHOD)
+    net_terms: StrictInt = Field(0, ge=0, le=365, description="Default payment terms of its contracts, in days "
+                                 "(0..365); must be 0 (or omitted) with collectionMethod auto_charge")
+    auto_pay: StrictBool = Field(False, description="Default auto-pay of its contracts; true (or omitted) with "
+                                 "collectionMethod auto_charge")
     credit_grant_cents: StrictInt | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
     status: PlanStatus = "ACTIVE"
     description: str | None = Field(None, max_length=5000)
@@ -48,8 +55,10 @@ class Plan(ResponseModel):
     plan_code: str
     currency: Literal["USD"]
     billing_frequency: BillingFrequency
+    collection_method: CollectionMethod = Field(description=COLLECTION_METHOD)
     net_terms: int
-    auto_pay: bool
+    auto_pay: bool = Field(description="Whether its contracts are created with auto-pay on (always true with "
+                           "auto_charge)")
     credit_grant_cents: int | None
     status: PlanStatus
     description: str | None
@@ -67,6 +76,7 @@ def plan_out(plan: PlanRow, pricing: list[tuple[PricingRow, str]]) -> dict[str, 
         "planCode": plan.plan_code,
         "currency": plan.currency,
         "billingFrequency": plan.billing_frequency,
+        "collectionMethod": plan.collection_method,
         "netTerms": plan.net_terms,
         "autoPay": plan.auto_pay,
         "creditGrantCents": plan.credit_grant_cents,
