@@ -13,9 +13,8 @@ from monk.contracts.schemas import (
     ChangePlanBody,
     Contract,
     ContractCreate,
-    MetadataBody,
+    ContractUpdate,
     PlanChange,
-    contract_out,
 )
 from monk.credits.schemas import CreditPurchase, GrantEntry
 from monk.kit import deps
@@ -40,8 +39,10 @@ async def create_contract(
     """Subscribe a customer to a plan → 201 ``{"data": Contract}``; its draft invoices exist on return,
     and the customer's unmatched events inside the contract's coverage are matched again.
 
+    ``autoPay`` defaults to the plan's (on for ``auto_charge`` plans); ``collectionMethod`` is the plan's.
     400 invalid body (override rates of $1,000,000,000 or more, ``creditGrantCents`` of 10**11 or more:
-    ``monk.billing.bounds``), unknown or non-ACTIVE plan; 404 unknown customer.
+    ``monk.billing.bounds``), unknown or non-ACTIVE plan, non-zero ``netTerms`` on an ``auto_charge``
+    plan; 404 unknown customer.
     """
     contract = await service.create(session, principal, body, now=clock.now(),
                                     periods_ahead=settings.rolling_horizon_periods)
@@ -63,8 +64,7 @@ async def list_contracts(
     rows, total = await repository.list_page(session, principal, page, customer_id=customer_id,
                                              external_customer_id=external_customer_id, plan_id=plan_id,
                                              is_active=is_active)
-    phases = await repository.phases_of(session, [c.id for c in rows])
-    return listing([contract_out(c, phases[c.id]) for c in rows], total=total, offset=page.offset)
+    return listing(await service.shaped_many(session, rows), total=total, offset=page.offset)
 
 
 @router.get("/{contract_id}", **typed(Data[Contract], 404))
@@ -78,16 +78,18 @@ async def get_contract(
 
 
 @router.patch("/{contract_id}", **typed(Data[Contract], 404))
-async def update_contract_metadata(
+async def update_contract(
     session: deps.Session,
     contract_id: str,
-    body: MetadataBody,
+    body: ContractUpdate,
     clock: deps.Clock,
     principal: ContractsWrite,
 ) -> dict[str, Any]:
-    """Replace the contract's ``metadata`` (``null`` clears it) → ``{"data": Contract}``; 400 beyond the
-    limits (10 keys, keys ≤ 40 characters, values ≤ 500, string/number/boolean); 404 unknown."""
-    contract = await service.update_metadata(session, principal, contract_id, body.metadata, now=clock.now())
+    """Update a contract → ``{"data": Contract}``: ``metadata`` replaces the whole object (``null``
+    clears it), ``autoPay`` switches auto-pay on or off; at least one of them. 400 beyond the metadata
+    limits (10 keys, keys ≤ 40 characters, values ≤ 500, string/number/boolean), an empty body or
+    ``autoPay`` null; 404 unknown."""
+    contract = await service.update(session, principal, contract_id, body, now=clock.now())
     out = await service.shaped(session, contract)
     return envelope(out)
 

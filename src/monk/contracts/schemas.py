@@ -9,6 +9,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, field
 
 from monk.billing.bounds import MAX_AMOUNT_CENTS, amount_problem
 from monk.credits.schemas import CreditSettings
+from monk.customers.schemas import PaymentMethod
 from monk.kit.bounds import DayIn, Id
 from monk.kit.clock import iso_ms
 from monk.kit.schemas import CamelModel, Day, DecimalText, Instant, ResponseModel
@@ -16,9 +17,12 @@ from monk.models import Contract as ContractRow
 from monk.models import ContractPhase
 from monk.models.shapes import Override as OverrideValue
 from monk.models.shapes import camel_keys, load_overrides
+from monk.plans.schemas import COLLECTION_METHOD, CollectionMethod
 
 MetadataValue = StrictStr | StrictBool | StrictInt | StrictFloat
 DECIMAL = r"^\d+(\.\d+)?$"
+AUTO_PAY = ("Auto-pay (concepts §18): whether Monk charges the contract's invoices to its saved payment method "
+            "(the contract's own paymentMethod, else the customer's default) when they are issued")
 RateEntries = Annotated[dict[Annotated[str, Field(max_length=1000)], StrictStr | StrictInt | StrictFloat],
                         Field(max_length=500)]
 
@@ -72,6 +76,8 @@ class ContractCreate(CamelModel):
     credit_grant_cents: int | None = Field(None, ge=0, lt=MAX_AMOUNT_CENTS)
     credit_settings: CreditSettings | None = None
     metadata: dict[str, MetadataValue] | None = None
+    auto_pay: StrictBool | None = Field(None, description=f"{AUTO_PAY}; omitted or null: the plan's autoPay "
+                                        "(on for auto_charge plans)")
 
     @field_validator("metadata")
     @classmethod
@@ -104,15 +110,26 @@ class ChangePlanBody(CamelModel):
     prorate: bool = True
 
 
-class MetadataBody(CamelModel):
-    """Body of ``PATCH /v1/contracts/{id}``: ``metadata`` replaces the whole object; ``null`` clears it."""
+class ContractUpdate(CamelModel):
+    """Body of ``PATCH /v1/contracts/{id}``, at least one field: ``metadata`` replaces the whole object
+    (``null`` clears it); ``autoPay`` switches auto-pay on or off."""
 
-    metadata: dict[str, MetadataValue] | None
+    metadata: dict[str, MetadataValue] | None = Field(
+        None, description="Replaces the whole metadata object; null clears it; omitted: unchanged")
+    auto_pay: StrictBool | None = Field(None, description=f"{AUTO_PAY}; omitted: unchanged")
 
     @field_validator("metadata")
     @classmethod
     def _meta(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         return check_metadata(value)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ContractUpdate:
+        if not self.model_fields_set:
+            raise ValueError("at least one of metadata and autoPay is required")
+        if "auto_pay" in self.model_fields_set and self.auto_pay is None:
+            raise ValueError("autoPay cannot be null")
+        return self
 
 
 class OverrideOut(ResponseModel):
@@ -148,6 +165,11 @@ class Contract(ResponseModel):
     credit_grant_cents: int | None
     credit_settings: dict[str, Any] | None = Field(description="The wallet's terms (credits.schemas.CreditSettings)")
     overrides: list[OverrideOut]
+    collection_method: CollectionMethod = Field(description=f"{COLLECTION_METHOD} (the plan's, read-only)")
+    auto_pay: bool = Field(description=AUTO_PAY)
+    payment_method: PaymentMethod | None = Field(
+        description="The contract's own saved payment method (saved when the customer pays on the payment page); "
+                    "auto-pay charges it before the customer's default. null when none is saved")
     is_active: bool
     cancelled_at: Instant | None
     phases: list[Phase] | None
@@ -191,9 +213,19 @@ def phase_out(p: ContractPhase) -> dict[str, Any]:
             "prorate": p.prorate}
 
 
-def contract_out(c: ContractRow, phases: list[ContractPhase] | None = None) -> dict[str, Any]:
-    """The API shape of a contract (reference §3.2), with ``metadata`` and, when given, the plan
-    schedule (``phases``: the plan in force from each instant, scheduled changes included)."""
+def payment_method_out(c: ContractRow) -> dict[str, Any] | None:
+    """The contract's own saved payment method ``{id, type, brand, last4}``, or None."""
+    if c.payment_method_id is None:
+        return None
+    return {"id": c.payment_method_id, "type": c.payment_method_type, "brand": c.payment_method_brand,
+            "last4": c.payment_method_last4}
+
+
+def contract_out(c: ContractRow, phases: list[ContractPhase] | None = None, *,
+                 collection_method: str) -> dict[str, Any]:
+    """The API shape of a contract (reference §3.2), with ``metadata``, ``collectionMethod`` (its current
+    plan's, given by the caller), auto-pay and its own payment method and, when given, the plan schedule
+    (``phases``: the plan in force from each instant, scheduled changes included)."""
     return {
         "id": c.id,
         "customerId": c.customer_id,
@@ -207,6 +239,9 @@ def contract_out(c: ContractRow, phases: list[ContractPhase] | None = None) -> d
         "creditGrantCents": c.credit_grant_cents,
         "creditSettings": camel_keys(c.credit_settings) if c.credit_settings is not None else None,
         "overrides": [override_out(o) for o in load_overrides(c.overrides)],
+        "collectionMethod": collection_method,
+        "autoPay": c.auto_pay,
+        "paymentMethod": payment_method_out(c),
         "isActive": c.is_active,
         "cancelledAt": iso_ms(c.cancelled_at) if c.cancelled_at else None,
         "phases": [phase_out(p) for p in phases] if phases is not None else None,

@@ -1,7 +1,9 @@
-"""Contract rules: subscribing, cancelling, changing plan, metadata. Never commits."""
+"""Contract rules: subscribing, cancelling, changing plan, metadata, auto-pay and the contract's own saved
+payment method. Never commits."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.billing.calendar import due_date
 from monk.billing.periods import period_containing
 from monk.contracts import repository
-from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate, contract_out
+from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate, ContractUpdate, contract_out
 from monk.customers import service as customers
 from monk.events import repository as event_store
 from monk.events import service as events
@@ -26,7 +28,7 @@ from monk.kit.ids import new_id
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Plan
 from monk.models.shapes import Override, dump_overrides
-from monk.models.statuses import ChangeOption, InvoiceStatus, PlanStatus
+from monk.models.statuses import ChangeOption, CollectionMethod, InvoiceStatus, PlanStatus
 from monk.plans import repository as plans
 from monk.ratecards.service import normalize_rate_overrides, validate_overrides
 from monk.webhooks import outbox
@@ -40,8 +42,15 @@ async def billing_of(session: AsyncSession, contract: Contract) -> ContractBilli
 
 async def shaped(session: AsyncSession, contract: Contract) -> dict[str, Any]:
     """The API shape of ``contract`` with its plan schedule (reference §3.2)."""
-    phases = await repository.phases_of(session, [contract.id])
-    return contract_out(contract, phases[contract.id])
+    return (await shaped_many(session, [contract]))[0]
+
+
+async def shaped_many(session: AsyncSession, contracts: list[Contract]) -> list[dict[str, Any]]:
+    """The API shapes of ``contracts`` in order, each with its plan schedule and its current plan's
+    ``collectionMethod`` (two queries)."""
+    phases = await repository.phases_of(session, [c.id for c in contracts])
+    methods = await plans.collection_methods(session, {c.plan_id for c in contracts})
+    return [contract_out(c, phases[c.id], collection_method=methods[c.plan_id]) for c in contracts]
 
 
 async def _announce(session: AsyncSession, contract: Contract, event_type: str, now: datetime) -> None:
@@ -64,10 +73,12 @@ async def create(
 ) -> Contract:
     """Subscribe a customer to an ACTIVE plan and pre-generate its draft invoices (reference §9.1).
 
-    ``netTerms`` and ``creditGrantCents`` default to the plan's. Raises ``NotFound`` (404) for an
-    unknown customer; ``ValidationFailed`` (400) for an unknown or non-ACTIVE plan, an override
-    naming a pricing that is not in the plan, or dates out of bounds (``startDate`` more than 2 years
-    before or 5 years after today, UTC; a term longer than 10 years: kit/bounds.py).
+    ``netTerms`` (days), ``creditGrantCents`` and ``autoPay`` default to the plan's (auto-pay is on by
+    default on ``auto_charge`` plans, concepts §18; ``autoPay: false`` still turns it off). Raises
+    ``NotFound`` (404) for an unknown customer; ``ValidationFailed`` (400) for an unknown or non-ACTIVE
+    plan, a non-zero ``netTerms`` on an ``auto_charge`` plan (due on receipt), an override naming a
+    pricing that is not in the plan, or dates out of bounds (``startDate`` more than 2 years before or
+    5 years after today, UTC; a term longer than 10 years: kit/bounds.py).
 
     The customer's unmatched events inside the contract's coverage (``[startDate, endDate)``) go
     back to matching (``events.requeue_customer``): usage sent before the customer or the contract
@@ -78,6 +89,9 @@ async def create(
         raise ValidationFailed(problem)
     customer = await customers.get(session, principal, body.customer_id)
     plan = await _active_plan(session, principal, body.plan_id)
+    if plan.collection_method == CollectionMethod.AUTO_CHARGE and body.net_terms:
+        message = "auto_charge plans are due on receipt (Net 0); omit netTerms or send 0"
+        raise ValidationFailed(f"netTerms: {message}", details=[{"field": "netTerms", "message": message}])
     overrides = await _overrides(session, plan.id, body)
     fields = body.model_fields_set
     contract = Contract(
@@ -91,6 +105,7 @@ async def create(
         credit_settings=_credit_settings(body, now),
         overrides=overrides,
         metadata_=body.metadata or {}, is_active=True,
+        auto_pay=body.auto_pay if body.auto_pay is not None else plan.auto_pay,
     )
     session.add(contract)
     session.add(ContractPhase(id=contract.id, contract_id=contract.id, plan_id=plan.id,
@@ -231,6 +246,10 @@ async def change_plan(session: AsyncSession, principal: Principal, contract_id: 
     invoices already finalized are billed on the earliest open invoice. A later change replaces a
     scheduled one. Returns ``{id, currentPlanId, newPlanId, effectiveDate, changeOption, prorate,
     status}`` (``applied`` when effective now, else ``scheduled``).
+    Auto-pay is never turned off by a plan change: the contract keeps its ``autoPay``, except that it
+    is turned on when a change to an ``auto_charge`` plan takes effect (here when applied now, else by
+    ``apply_due_phases``), as a contract created on that plan would have it. ``netTerms`` stays the
+    contract's (its invoices' due dates do not move).
     Raises 404, 409 (contract ended), 400 (unknown/inactive plan, the same plan, another billing
     frequency, a date outside the contract). Concurrent changes of one contract apply one after
     another on the state the previous one left (``get_for_update``): a later one replaces what an
@@ -269,6 +288,7 @@ async def change_plan(session: AsyncSession, principal: Principal, contract_id: 
     applied = starts <= now
     if applied:
         contract.plan_id = plan.id
+        _follow_billing_mode(contract, plan.collection_method)
     contract.updated_at = now
     await session.flush()
     await _rebill_from(session, contract, starts, now)
@@ -303,17 +323,27 @@ async def _rebill_from(session: AsyncSession, contract: Contract, starts: dateti
     await rebuild_open(session, await load_billing(session, contract), now=now)
 
 
+def _follow_billing_mode(contract: Contract, collection_method: str) -> None:
+    """A contract moving to an ``auto_charge`` plan gets auto-pay on; otherwise its ``autoPay`` stays."""
+    if collection_method == CollectionMethod.AUTO_CHARGE:
+        contract.auto_pay = True
+
+
 async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
     """Point contracts at the plan of a scheduled phase once it has started; returns how many moved.
+    A contract moving to an ``auto_charge`` plan gets auto-pay on (``change_plan``).
     Takes the contracts' locks first and reads the moves again under them, as every other change
     of a contract does, so a concurrent change-plan is never overwritten."""
     due = await repository.due_plan_moves(session, now)
     if not due:
         return 0
     await billing_store.lock(session, [c.id for c, _ in due])
+    moves = await repository.due_plan_moves(session, now, fresh=True)
+    methods = await plans.collection_methods(session, {plan_id for _, plan_id in moves})
     moved = 0
-    for contract, plan_id in await repository.due_plan_moves(session, now, fresh=True):
+    for contract, plan_id in moves:
         contract.plan_id = plan_id
+        _follow_billing_mode(contract, methods[plan_id])
         contract.updated_at = now
         await session.flush()
         await _announce(session, contract, CONTRACT_UPDATED, now)
@@ -321,12 +351,61 @@ async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
     return moved
 
 
-async def update_metadata(session: AsyncSession, principal: Principal, contract_id: str,
-                          metadata: dict[str, Any] | None, *, now: datetime) -> Contract:
-    """Replace a contract's metadata (``None`` clears it) (reference §9.4). Raises ``NotFound``."""
+async def update(session: AsyncSession, principal: Principal, contract_id: str, body: ContractUpdate, *,
+                 now: datetime) -> Contract:
+    """Apply ``PATCH /v1/contracts/{id}`` (reference §9.4, extended): ``metadata`` replaces the whole
+    object (``None`` clears it), ``autoPay`` switches auto-pay on or off (also on an ``auto_charge``
+    plan: concepts §18 turns it off after a failed payment); fields not sent stay. Sends
+    ``contract.updated``. Raises ``NotFound`` (404)."""
     contract = await get_for_update(session, principal, contract_id)
-    contract.metadata_ = metadata or {}
+    fields = body.model_fields_set
+    if "metadata" in fields:
+        contract.metadata_ = body.metadata or {}
+    if body.auto_pay is not None:
+        contract.auto_pay = body.auto_pay
     contract.updated_at = now
     await session.flush()
     await _announce(session, contract, CONTRACT_UPDATED, now)
     return contract
+
+
+PAYMENT_METHOD_TYPES = ("card", "us_bank_account")
+
+
+async def set_payment_method(session: AsyncSession, contract: Contract, *, method_id: str, method_type: str,
+                             brand: str | None, last4: str | None, now: datetime | None = None) -> None:
+    """Save ``contract``'s own payment method (the payment page does, when the customer pays there and
+    keeps the method): auto-pay charges it before the customer's default (concepts §18 "Payment-method
+    resolution"). Shown on the contract as ``paymentMethod`` ``{id, type, brand, last4}``.
+
+    ``method_id`` a Stripe PaymentMethod id (``pm_…``), ``method_type`` ``card`` or ``us_bank_account``,
+    ``brand`` a card's brand or a bank account's bank name as Stripe gives it (display only: cut to 50
+    characters), ``last4`` its last four digits. The caller has checked the method with Stripe and holds
+    the contract (``get_for_update``). With ``now``, ``updatedAt`` becomes ``now`` and ``contract.updated``
+    is sent. Flushes, never commits. Raises ``ValidationFailed`` (400) naming a malformed value.
+    """
+    if not re.fullmatch(r"pm_[A-Za-z0-9]{1,252}", method_id):
+        raise ValidationFailed("paymentMethod.id: a Stripe PaymentMethod id (pm_…) is required")
+    if method_type not in PAYMENT_METHOD_TYPES:
+        raise ValidationFailed(f"paymentMethod.type: must be one of {', '.join(PAYMENT_METHOD_TYPES)}")
+    if last4 is not None and not re.fullmatch(r"[0-9]{4}", last4):
+        raise ValidationFailed("paymentMethod.last4: must be four digits")
+    contract.payment_method_id, contract.payment_method_type = method_id, method_type
+    contract.payment_method_brand, contract.payment_method_last4 = (brand[:50] if brand else brand), last4
+    await _payment_method_changed(session, contract, now)
+
+
+async def clear_payment_method(session: AsyncSession, contract: Contract, *, now: datetime | None = None) -> None:
+    """Forget ``contract``'s own payment method (``paymentMethod`` null): auto-pay then charges the
+    customer's default. With ``now``, as ``set_payment_method``. Flushes, never commits."""
+    contract.payment_method_id = contract.payment_method_type = None
+    contract.payment_method_brand = contract.payment_method_last4 = None
+    await _payment_method_changed(session, contract, now)
+
+
+async def _payment_method_changed(session: AsyncSession, contract: Contract, now: datetime | None) -> None:
+    if now is not None:
+        contract.updated_at = now
+    await session.flush()
+    if now is not None:
+        await _announce(session, contract, CONTRACT_UPDATED, now)
