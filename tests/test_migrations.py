@@ -94,3 +94,36 @@ async def test_an_existing_database_upgrades_to_64_bit_cents(database_url: str, 
     finally:
         await asyncio.to_thread(command.upgrade, config, "head")  # leave the shared test database at head
         await engine.dispose()
+
+
+async def test_existing_contracts_take_their_plans_auto_pay(database_url: str, clock: FrozenClock) -> None:
+    """A database at 0016 upgraded to 0018: plans are ``invoice_and_collect``, each contract's auto-pay is
+    its current plan's, and no contract has a payment method of its own."""
+    config = alembic_config(database_url)
+    application = create_app(Settings(database_url=database_url), clock=clock, run_worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://monk.test") as c:
+        api = Api(c, "")
+        api.key = await api.new_key(["*"])
+        fee = await s.flat_price(api, "Fee", "10")
+        who = (await s.customer(api, "Old", "old"))["id"]
+        keen = await s.plan(api, "keen", [fee["id"]], autoPay=True)
+        plain = await s.plan(api, "plain", [fee["id"]])
+        on_keen = await s.contract(api, who, keen["id"], "2026-01-01", autoPay=False)
+        on_plain = await s.contract(api, who, plain["id"], "2026-01-01", autoPay=True)
+    await application.state.engine.dispose()
+
+    engine = create_engine(database_url)
+    try:
+        await asyncio.to_thread(command.downgrade, config, "0016")
+        await asyncio.to_thread(command.upgrade, config, "0018")
+        async with engine.connect() as conn:
+            plans = dict((await conn.execute(text("SELECT plan_code, collection_method FROM plans"))).all())
+            contracts = {r[0]: tuple(r[1:]) for r in (await conn.execute(text(
+                "SELECT id, auto_pay, payment_method_id, payment_method_type, payment_method_brand, "
+                "payment_method_last4 FROM contracts"))).all()}
+        assert plans == {"keen": "invoice_and_collect", "plain": "invoice_and_collect"}
+        assert contracts == {on_keen["id"]: (True, None, None, None, None),
+                             on_plain["id"]: (False, None, None, None, None)}
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")  # leave the shared test database at head
+        await engine.dispose()
