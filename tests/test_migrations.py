@@ -18,7 +18,7 @@ from monk.kit.db import create_engine
 from monk.kit.migrate import alembic_config, current_revision, head_revision
 from monk.models import Base
 from monk.settings import Settings
-from tests.conftest import Api
+from tests.conftest import SECRET_KEY, Api
 from tests.e2e import scenario as s
 
 
@@ -100,10 +100,13 @@ async def test_existing_contracts_take_their_plans_auto_pay(database_url: str, c
     """A database at 0016 upgraded to 0018: plans are ``invoice_and_collect``, each contract's auto-pay is
     its current plan's, and no contract has a payment method of its own."""
     config = alembic_config(database_url)
-    application = create_app(Settings(database_url=database_url), clock=clock, run_worker=False)
+    application = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY), clock=clock,
+                             run_worker=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://monk.test") as c:
         api = Api(c, "")
         api.key = await api.new_key(["*"])
+        assert (await api.put("/v1/payments/stripe", {"secretKey": "sk_live_migrations",
+                                                      "webhookSecret": "whsec_migrations"})).status_code == 200
         fee = await s.flat_price(api, "Fee", "10")
         who = (await s.customer(api, "Old", "old"))["id"]
         keen = await s.plan(api, "keen", [fee["id"]], autoPay=True)

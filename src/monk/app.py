@@ -112,10 +112,12 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     from monk.costing.endpoints import router as costing_router
     from monk.credits.endpoints import router as credits_router
     from monk.customers.endpoints import router as customers_router
-    from monk.gateway.endpoints import router as payments_router
+    from monk.gateway.endpoints import router as gateway_router
     from monk.invoices.endpoints import router as invoices_router
     from monk.legacy_usage.endpoints import router as legacy_usage_router
     from monk.meters.endpoints import router as meters_router
+    from monk.payments.endpoints import router as payments_router
+    from monk.payments.page_endpoints import router as page_router
     from monk.plans.endpoints import router as plans_router
     from monk.pricing.endpoints import router as pricing_router
     from monk.ratecards.endpoints import router as ratecards_router
@@ -123,7 +125,7 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
                    invoices_router, ratecards_router, costing_router, legacy_usage_router, webhooks_router,
-                   credits_router, budgets_router, payments_router):
+                   credits_router, budgets_router, gateway_router, payments_router, page_router):
         app.include_router(router)
 
 

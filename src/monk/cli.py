@@ -1,15 +1,19 @@
-"""The ``monk`` command: serve, worker, migrate, keys, stripe, secret-key."""
+"""The ``monk`` command: serve, worker, migrate, keys, stripe, payments, secret-key."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 
 from monk.kit.clock import Clock, iso_ms
 from monk.settings import get_settings
+
+if TYPE_CHECKING:
+    from monk.payments.autopay import RunReport
 
 app = typer.Typer(help="Monk: usage-based billing.", no_args_is_help=True, add_completion=False)
 keys = typer.Typer(
@@ -290,6 +294,7 @@ def stripe_connect(
     mode: str = typer.Option(..., help="live | test (test keys for test mode, live keys for live)"),
     secret_key: str = typer.Option(..., help="the Stripe secret (sk_…) or restricted (rk_…) key of that mode"),
     webhook_secret: str = typer.Option(..., help="the signing secret (whsec_…) of the webhook endpoint at Stripe"),
+    publishable_key: str = typer.Option(None, help="the publishable key (pk_…) the payment page's card form uses"),
     api_base: str = typer.Option(None, help="a Stripe-compatible server's URL (default: Stripe)"),
     org: str = typer.Option(None, help="organization name (default: the default organization)"),
 ) -> None:
@@ -312,7 +317,8 @@ def stripe_connect(
             async with session_factory(engine)() as s:
                 now = Clock().now()
                 o, _ = await default_organization(s, name=org, now=now)
-                body = StripeConnect(secret_key=secret_key, webhook_secret=webhook_secret, api_base=api_base)
+                body = StripeConnect(secret_key=secret_key, webhook_secret=webhook_secret,
+                                     publishable_key=publishable_key, api_base=api_base)
                 await connect(s, o.id, mode, body, server_key=settings.secret_key, now=now)
                 await s.commit()
                 return webhook_path(o.id, mode)
@@ -325,6 +331,39 @@ def stripe_connect(
         _die(f"error: {exc}")
     typer.echo(f"connected {mode} mode to Stripe; register this webhook endpoint path at Stripe:")
     typer.echo(path)
+
+
+payments_app = typer.Typer(help="Collect payments through Stripe (concepts §18).", no_args_is_help=True)
+app.add_typer(payments_app, name="payments")
+
+
+@payments_app.command("run")
+def payments_run() -> None:
+    """Run the auto-pay run now: settle payments whose outcome is unknown, then charge every finalized
+    invoice dated today or earlier on a contract with auto-pay on. Exits 1 when some could not be
+    charged for a reason other than a decline (Stripe unreachable, no connection): the next run retries them."""
+    from monk.kit.db import create_engine, session_factory
+    from monk.payments.autopay import Collector
+
+    settings = get_settings()
+    asyncio.run(_check_migrated(settings.database_url))
+
+    async def main() -> RunReport:
+        engine = create_engine(settings.database_url)
+        try:
+            clock = Clock()
+            collector = Collector(session_factory(engine), server_key=settings.secret_key, clock=clock.now)
+            return await collector.run(through=clock.now().date())
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(main())
+    for line in report.errors:
+        typer.echo(f"not charged: {line}", err=True)
+    typer.echo(f"paid {report.paid}, processing {report.processing}, failed {report.failed}, "
+               f"to retry {report.retry}")
+    if report.retry:
+        raise typer.Exit(1)
 
 
 @app.command("secret-key")

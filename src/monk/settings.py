@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from typing import Literal
 
@@ -55,6 +56,13 @@ class Settings(BaseSettings):
     # secret-key`` prints a new one). Without it, nothing that stores a secret (a Stripe connection)
     # can be set up; everything else works.
     secret_key: str = ""
+    # The daily auto-pay run (concepts §18): invoices dated today are charged from this time of day (UTC;
+    # 11:00 = 6:00 AM EST), earlier ones at once. ``monk payments run`` charges today's at any time.
+    autopay_time: time = time(11, 0)
+    # Where clients reach this Monk (payment links, the payment page); "" = http://{host}:{port}.
+    public_url: str = ""
+    # How long an invoice's payment link is valid after finalization (days; the docs say 90).
+    payment_link_days: int = Field(90, ge=1, le=3650)
     # The PostgreSQL database ``monk bench`` drops, creates and loads ("" = a temporary SQLite file).
     bench_database_url: str = ""
     # How long an API key's resolution is reused (seconds): a revoked key keeps working at most this

@@ -47,6 +47,25 @@ def _auto(contract: dict) -> tuple:
     return tuple(contract[k] for k in SHAPE)
 
 
+async def _connect_stripe(api: Api) -> None:
+    """A Stripe connection for the key's mode (explicit auto-pay needs one; nothing calls Stripe here)."""
+    r = await api.put("/v1/payments/stripe", {"secretKey": "sk_live_contracttests", "webhookSecret": "whsec_contracts"})
+    assert r.status_code == 200, r.text
+
+
+async def test_explicit_auto_pay_needs_a_stripe_connection(api: Api) -> None:
+    cust = await _customer(api)
+    plain = await _plan(api, "plain")
+    err = assert_error(await api.post("/v1/contracts", {"customerId": cust["id"], "planId": plain["id"],
+                                                        "startDate": "2026-01-01", "autoPay": True}), 400)
+    assert err["message"] == "autoPay: auto-pay needs a Stripe connection in live mode (PUT /v1/payments/stripe)"
+    c = await _contract(api, plain, cust)
+    assert_error(await api.patch(f"/v1/contracts/{c['id']}", {"autoPay": True}), 400)
+    assert (await api.patch(f"/v1/contracts/{c['id']}", {"autoPay": False})).status_code == 200
+    await _connect_stripe(api)
+    assert (await api.patch(f"/v1/contracts/{c['id']}", {"autoPay": True})).json()["data"]["autoPay"] is True
+
+
 async def test_the_shape_and_the_plan_defaults(api: Api) -> None:
     cust = await _customer(api)
     plain = await _contract(api, await _plan(api, "plain"), cust)
@@ -64,6 +83,7 @@ async def test_the_shape_and_the_plan_defaults(api: Api) -> None:
 
 
 async def test_auto_pay_at_creation(api: Api) -> None:
+    await _connect_stripe(api)
     cust = await _customer(api)
     plain, charged = await _plan(api, "plain"), await _plan(api, "charged", collectionMethod="auto_charge")
     assert (await _contract(api, plain, cust, autoPay=True))["autoPay"] is True
@@ -83,6 +103,7 @@ async def test_auto_pay_at_creation(api: Api) -> None:
 
 
 async def test_patch_turns_auto_pay_on_and_off(api: Api, clock: FrozenClock) -> None:
+    await _connect_stripe(api)
     cust = await _customer(api)
     c = await _contract(api, await _plan(api, "charged", collectionMethod="auto_charge"), cust,
                         metadata={"crm": "42"})
@@ -116,6 +137,7 @@ async def test_other_organizations_ids_stay_404(api: Api) -> None:
 
 async def test_plan_changes_keep_auto_pay_and_an_auto_charge_plan_turns_it_on(
         api: Api, worker: Worker, clock: FrozenClock) -> None:
+    await _connect_stripe(api)
     cust = await _customer(api)
     plain, other = await _plan(api, "plain"), await _plan(api, "other")
     charged = await _plan(api, "charged", collectionMethod="auto_charge")

@@ -9,7 +9,8 @@ import pytest
 
 from monk.kit.auth import SCOPES
 
-UNSCOPED = {"/health/live", "/health/ready"}
+# No API key: health probes, and Stripe's webhooks (verified by their Stripe-Signature instead).
+UNSCOPED = {"/health/live", "/health/ready", "/v1/payments/stripe/webhooks/{org_id}/{mode}"}
 # Operations only a full-access key may call (the scope ``*``): connecting an organization's Stripe
 # account hands over its money, so no narrower scope admits it (issue: getting paid).
 FULL_ACCESS = {"/v1/payments/stripe"}

@@ -1,5 +1,7 @@
-"""``python -m tests.peers.localstripe_server --port N``: the ``localstripe`` server from PyPI, with
-the one PaymentIntent parameter Monk sends that it does not know.
+"""``python -m tests.peers.localstripe_server --port N [--state FILE]``: the ``localstripe`` server from
+PyPI, with the one PaymentIntent parameter Monk sends that it does not know, and its state kept in
+``FILE`` (loaded at start, so a stopped server comes back with its data) instead of a fixed
+``/tmp/localstripe.pickle`` shared by every server on the machine.
 
 ``setup_future_usage`` (Stripe: save the PaymentMethod on the PaymentIntent's customer once the
 payment succeeds) is refused by localstripe 1.15 as an unexpected argument. Here it is accepted,
@@ -8,7 +10,9 @@ Nothing else of the server is changed."""
 
 from __future__ import annotations
 
+import pickle
 import sys
+from pathlib import Path
 from typing import Any
 
 from localstripe import resources, server
@@ -35,7 +39,27 @@ def _on_success(self: Any) -> None:
 resources.PaymentIntent.__init__ = _init  # type: ignore[method-assign]
 resources.PaymentIntent._on_success = _on_success  # type: ignore[method-assign]
 
+
+
+def _keep_state_in(path: Path | None) -> None:
+    def load(store: Any) -> None:
+        if path is not None and path.exists():
+            store.clear()
+            store.update(pickle.loads(path.read_bytes()))
+
+    def dump(store: Any) -> None:
+        if path is not None:
+            path.write_bytes(pickle.dumps(dict(store), protocol=pickle.HIGHEST_PROTOCOL))
+
+    resources.Store.try_load_from_disk = load  # type: ignore[method-assign]
+    resources.Store.dump_to_disk = dump  # type: ignore[method-assign]
+
+
 if __name__ == "__main__":
-    if "--from-scratch" not in sys.argv:
-        sys.argv.append("--from-scratch")
-    server.start()
+    state = None
+    if "--state" in sys.argv:
+        at = sys.argv.index("--state")
+        state = Path(sys.argv[at + 1])
+        del sys.argv[at:at + 2]
+    _keep_state_in(state)
+    server.start()  # loads the state file when there is one

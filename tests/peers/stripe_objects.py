@@ -12,6 +12,7 @@ from tests.peers.stripe import StripePeer
 
 WEBHOOK_SECRET = "whsec_monk_tests_0123456789"
 SECRET_KEYS = {"live": "sk_live_monktests4242", "test": "sk_test_monktests4242"}
+PUBLISHABLE_KEYS = {"live": "pk_live_monktests4242", "test": "pk_test_monktests4242"}
 CARD_OK = "4242424242424242"
 CARD_DECLINED_AT_CHARGE = "4000000000000341"  # attaches fine, every charge declined
 
@@ -24,7 +25,8 @@ def client(peer: StripePeer) -> Any:
 async def connect(api: Any, peer: StripePeer, *, key: str | None = None, mode: str = "live") -> dict[str, Any]:
     """Connect the key's organization (``mode`` must be the key's) to the peer → the connection."""
     r = await api.put("/v1/payments/stripe", {"secretKey": SECRET_KEYS[mode], "webhookSecret": WEBHOOK_SECRET,
-                                              "apiBase": peer.base}, key=key)
+                                              "publishableKey": PUBLISHABLE_KEYS[mode], "apiBase": peer.base},
+                      key=key)
     assert r.status_code == 200, r.text
     return r.json()["data"]  # type: ignore[no-any-return]
 

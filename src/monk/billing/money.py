@@ -19,7 +19,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal, Inexact
 
 from monk.billing.bounds import OutOfBounds
 
-__all__ = ["CONTEXT", "EXACT", "format_decimal", "format_dollars", "format_quantity", "parse_decimal", "round_money",
+__all__ = ["CONTEXT", "EXACT", "cents_as_dollars", "format_decimal", "format_dollars", "format_quantity",
+           "parse_decimal", "round_money",
            "to_cents"]
 
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -141,3 +142,9 @@ def format_quantity(q: Decimal) -> str:
     Raises ``TypeError`` if ``q`` is not a ``Decimal``, ``ValueError`` if it is NaN or infinite.
     """
     return _plain(q, 0)
+
+
+def cents_as_dollars(cents: int) -> str:
+    """Integer cents for people (emails, the payment page): ``123450`` → ``$1,234.50``, ``-5`` → ``-$0.05``."""
+    amount = Decimal(abs(cents)) / 100
+    return f"{'-' if cents < 0 else ''}${amount:,.2f}"

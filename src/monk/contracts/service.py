@@ -16,6 +16,7 @@ from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractCreate, C
 from monk.customers import service as customers
 from monk.events import repository as event_store
 from monk.events import service as events
+from monk.gateway import repository as connections
 from monk.invoices import repository as invoices
 from monk.invoicing import repository as billing_store
 from monk.invoicing.context import ContractBilling
@@ -89,6 +90,8 @@ async def create(
         raise ValidationFailed(problem)
     customer = await customers.get(session, principal, body.customer_id)
     plan = await _active_plan(session, principal, body.plan_id)
+    if body.auto_pay:
+        await _can_auto_pay(session, principal)
     if plan.collection_method == CollectionMethod.AUTO_CHARGE and body.net_terms:
         message = "auto_charge plans are due on receipt (Net 0); omit netTerms or send 0"
         raise ValidationFailed(f"netTerms: {message}", details=[{"field": "netTerms", "message": message}])
@@ -351,6 +354,14 @@ async def apply_due_phases(session: AsyncSession, now: datetime) -> int:
     return moved
 
 
+async def _can_auto_pay(session: AsyncSession, principal: Principal) -> None:
+    """Auto-pay asked for explicitly needs a Stripe connection in the key's mode (concepts §18):
+    ``ValidationFailed`` (400) otherwise. A contract inheriting auto-pay from its plan is not refused."""
+    if await connections.connection(session, principal.org_id, principal.mode) is None:
+        message = f"auto-pay needs a Stripe connection in {principal.mode} mode (PUT /v1/payments/stripe)"
+        raise ValidationFailed(f"autoPay: {message}", details=[{"field": "autoPay", "message": message}])
+
+
 async def update(session: AsyncSession, principal: Principal, contract_id: str, body: ContractUpdate, *,
                  now: datetime) -> Contract:
     """Apply ``PATCH /v1/contracts/{id}`` (reference §9.4, extended): ``metadata`` replaces the whole
@@ -362,6 +373,8 @@ async def update(session: AsyncSession, principal: Principal, contract_id: str, 
     if "metadata" in fields:
         contract.metadata_ = body.metadata or {}
     if body.auto_pay is not None:
+        if body.auto_pay and not contract.auto_pay:
+            await _can_auto_pay(session, principal)
         contract.auto_pay = body.auto_pay
     contract.updated_at = now
     await session.flush()

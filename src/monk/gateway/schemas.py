@@ -10,11 +10,13 @@ from monk.kit.schemas import CamelModel, Instant, ResponseModel
 
 class StripeConnect(CamelModel):
     """``PUT /v1/payments/stripe``: the account's secret key (``sk_``/``rk_`` of the key's mode), the
-    signing secret of the webhook endpoint registered at Stripe (``whsec_``), and ``apiBase`` for a
+    signing secret of the webhook endpoint registered at Stripe (``whsec_``), the publishable key
+    (``pk_``; the payment page's card form needs it, it is not a secret) and ``apiBase`` for a
     Stripe-compatible server (default: Stripe)."""
 
     secret_key: str = Field(min_length=8, max_length=255)
     webhook_secret: str = Field(min_length=8, max_length=255)
+    publishable_key: str | None = Field(None, min_length=8, max_length=255, pattern=r"^pk_(live|test)_[A-Za-z0-9]+$")
     api_base: str | None = Field(None, max_length=500)
 
     @field_validator("webhook_secret")
@@ -38,6 +40,7 @@ class StripeConnection(ResponseModel):
 
     mode: str
     key_last4: str
+    publishable_key: str | None
     api_base: str | None
     webhook_path: str
     created_at: Instant

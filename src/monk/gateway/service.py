@@ -27,7 +27,7 @@ def webhook_path(org_id: str, mode: str) -> str:
 
 def connection_out(c: StripeConnection) -> dict[str, Any]:
     """The API shape of a connection (``schemas.StripeConnection``)."""
-    return {"mode": c.mode, "keyLast4": c.key_last4, "apiBase": c.api_base,
+    return {"mode": c.mode, "keyLast4": c.key_last4, "publishableKey": c.publishable_key, "apiBase": c.api_base,
             "webhookPath": webhook_path(c.org_id, c.mode), "createdAt": iso_ms(c.created_at),
             "updatedAt": iso_ms(c.updated_at)}
 
@@ -46,6 +46,8 @@ async def connect(session: AsyncSession, org_id: str, mode: str, body: StripeCon
     or not a secret/restricted key) and ``Conflict`` (409: the server has no ``MONK_SECRET_KEY``)."""
     if not body.secret_key.startswith(KEY_PREFIXES[mode]):
         raise ValidationFailed(f"secretKey: a {mode} connection takes a {' or '.join(KEY_PREFIXES[mode])}… key")
+    if body.publishable_key and not body.publishable_key.startswith(f"pk_{mode}_"):
+        raise ValidationFailed(f"publishableKey: a {mode} connection takes a pk_{mode}_… key")
     sealer = _sealer(server_key)
     found = await repository.connection(session, org_id, mode)
     if found is None:
@@ -55,6 +57,7 @@ async def connect(session: AsyncSession, org_id: str, mode: str, body: StripeCon
     found.webhook_secret_sealed = sealer.seal(body.webhook_secret)
     found.key_last4 = body.secret_key[-4:]
     found.api_base = body.api_base
+    found.publishable_key = body.publishable_key
     found.updated_at = now
     await session.flush()
     return found

@@ -102,7 +102,8 @@ def _id(value: Any) -> str | None:
     return str(value.get("id")) if hasattr(value, "get") else None
 
 
-def _intent(obj: Any) -> IntentInfo:
+def intent_of(obj: Any) -> IntentInfo:
+    """A PaymentIntent (an SDK object or a webhook's ``data.object``) as ``IntentInfo``."""
     pi = _plain(obj)
     error = pi.get("last_payment_error") or {}
     return IntentInfo(
@@ -114,7 +115,8 @@ def _intent(obj: Any) -> IntentInfo:
         failure_message=error.get("message") if error else None)
 
 
-def _method(obj: Any) -> PaymentMethodInfo:
+def method_of(obj: Any) -> PaymentMethodInfo:
+    """A PaymentMethod (an SDK object or a webhook's ``data.object``) as ``PaymentMethodInfo``."""
     pm = _plain(obj)
     kind = pm["type"]
     detail = pm.get(kind) or {}
@@ -148,7 +150,7 @@ class StripeGateway:
     async def payment_method(self, method_id: str) -> PaymentMethodInfo | None:
         """The PaymentMethod ``pm_…`` (None: no such method). Raises ``StripeUnavailable``."""
         try:
-            return _method(await self._v1.payment_methods.retrieve_async(method_id))
+            return method_of(await self._v1.payment_methods.retrieve_async(method_id))
         except stripe.StripeError as exc:
             err = _translate(exc)
             if isinstance(err, StripeRefused) and err.missing:
@@ -184,14 +186,14 @@ class StripeGateway:
             error = getattr(exc, "error", None)
             failed = getattr(error, "payment_intent", None) if error is not None else None
             if failed:
-                return _intent(failed)
+                return intent_of(failed)
             refused = _refused(exc)
             return IntentInfo(id="", status="requires_payment_method", amount=amount_cents, currency=currency.lower(),
                               customer=customer, payment_method=payment_method, metadata=metadata,
                               decline_code=refused.decline_code, failure_message=str(refused))
         except stripe.StripeError as exc:
             raise _translate(exc) from None
-        return _intent(pi)
+        return intent_of(pi)
 
     async def create_intent(self, *, amount_cents: int, currency: str, customer: str, metadata: dict[str, str],
                             save_method: bool, idempotency_key: str) -> IntentInfo:
@@ -206,17 +208,27 @@ class StripeGateway:
                                                              options={"idempotency_key": idempotency_key})
         except stripe.StripeError as exc:
             raise _translate(exc) from None
-        return _intent(pi)
+        return intent_of(pi)
 
     async def intent(self, intent_id: str) -> IntentInfo | None:
         """The PaymentIntent ``pi_…`` (None: no such intent). Raises ``StripeUnavailable``."""
         try:
-            return _intent(await self._v1.payment_intents.retrieve_async(intent_id))
+            return intent_of(await self._v1.payment_intents.retrieve_async(intent_id))
         except stripe.StripeError as exc:
             err = _translate(exc)
             if isinstance(err, StripeRefused) and err.missing:
                 return None
             raise err from None
+
+    async def cancel_intent(self, intent_id: str) -> None:
+        """Cancel a PaymentIntent that was not paid (it can no longer be confirmed); one already
+        succeeded, processing or cancelled is left as it is. Raises ``StripeUnavailable``."""
+        try:
+            await self._v1.payment_intents.cancel_async(intent_id)
+        except stripe.StripeError as exc:
+            err = _translate(exc)
+            if not isinstance(err, StripeRefused):
+                raise err from None
 
     async def find_intent(self, key: str, value: str) -> IntentInfo | None:
         """The PaymentIntent whose metadata ``key`` is ``value`` (Stripe's search API; where a
@@ -225,7 +237,7 @@ class StripeGateway:
         try:
             found = await self._v1.payment_intents.search_async(
                 params={"query": f"metadata['{key}']:'{value}'", "limit": 10})
-            hits = [_intent(pi) for pi in found.data]
+            hits = [intent_of(pi) for pi in found.data]
             return hits[0] if hits else None
         except stripe.StripeError as exc:
             err = _translate(exc)
@@ -240,7 +252,7 @@ class StripeGateway:
                 page = await self._v1.payment_intents.list_async(params=params)  # type: ignore[arg-type]
                 for pi in page.data:
                     if (_plain(pi).get("metadata") or {}).get(key) == value:
-                        return _intent(pi)
+                        return intent_of(pi)
                 if not page.has_more or not page.data:
                     return None
                 params["starting_after"] = page.data[-1]["id"]

@@ -131,7 +131,7 @@ def invoice_out(inv: InvoiceRow, lines: list[InvoiceLine] | None = None) -> dict
         "totalCents": inv.total_cents,
         "heldForReview": inv.held_at is not None and inv.approved_at is None,
         "memo": inv.memo,
-        "paymentLink": None,
+        "paymentLink": inv.payment_link,
         "processingError": inv.processing_error,
         "createdAt": iso_ms(inv.created_at),
         "updatedAt": iso_ms(inv.updated_at),

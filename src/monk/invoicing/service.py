@@ -37,6 +37,8 @@ from monk.kit.jobs import error_text
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
 from monk.models.statuses import InvoiceKind, InvoiceStatus
+from monk.payments import collection
+from monk.payments.links import PaymentLinks
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
@@ -307,14 +309,15 @@ async def rebuild_open(session: AsyncSession, billing: ContractBilling, *, now: 
     await rebuild_earliest(session, billing, now=now)
 
 
-async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int = 200) -> int:
+async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int = 200,
+                       links: PaymentLinks | None = None) -> int:
     """Start the usage periods that have begun, then ``finalize`` the due invoices (at most
     ``limit``) in this one transaction. Returns how many were finalized. The worker instead takes
     them in small batches (``due_invoice_ids``, ``finalize``) so that one invoice that cannot be
     finalized is set aside on its own."""
     await start_usage_periods(session, now=now)
     return await finalize(session, await due_invoice_ids(session, now=now, grace=grace, limit=limit),
-                          now=now, grace=grace)
+                          now=now, grace=grace, links=links)
 
 
 async def due_invoice_ids(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int) -> list[str]:
@@ -324,9 +327,11 @@ async def due_invoice_ids(session: AsyncSession, *, now: datetime, grace: timede
                                                                     claim=False, now=now)]
 
 
-async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: datetime, grace: timedelta) -> int:
+async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: datetime, grace: timedelta,
+                   links: PaymentLinks | None = None) -> int:
     """Finalize the listed invoices that are still open and due: rebuild them one last time,
-    number them (``INV-00001``, sequential per organization and mode) and issue them as ``Sent``.
+    number them (``INV-00001``, sequential per organization and mode) and issue them as ``Sent``
+    with their payment link (``payments.collection``; ``links`` None: none).
     Oldest first, so adjustments land on the right invoice. Raises ``FinalizationRace`` when
     another worker got there first (the caller rolls back). Returns how many were finalized; the
     failure records of those invoices are forgotten."""
@@ -364,6 +369,7 @@ async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: dateti
             await repository.clear_reopened(session, contract.id)
         done.append(inv.id)
     await failures.clear(session, repository.FINALIZE_JOB, done)
+    await collection.finalized(session, done, now=now, links=links)
     await notices.moved(session, done, now=now)
     return len(done)
 

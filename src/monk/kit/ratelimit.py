@@ -24,11 +24,14 @@ from monk.kit.errors import RateLimited, error_response
 WINDOW_SECONDS = 60.0
 UNLIMITED_PATHS = frozenset({"/v1/events", "/v1/events/batch"})
 LIMITED_PREFIXES = ("/v1/", "/api/v1/")
+UNLIMITED_PREFIXES = ("/v1/payments/stripe/webhooks/",)  # Stripe's own deliveries, verified by signature
 
 
 def is_limited(path: str) -> bool:
-    """Whether requests to ``path`` count against the per-IP limit (the Monk API, not the Events API)."""
-    return path.startswith(LIMITED_PREFIXES) and path.rstrip("/") not in UNLIMITED_PATHS
+    """Whether requests to ``path`` count against the per-IP limit (the Monk API, not the Events API
+    nor Stripe's webhooks)."""
+    return (path.startswith(LIMITED_PREFIXES) and path.rstrip("/") not in UNLIMITED_PATHS
+            and not path.startswith(UNLIMITED_PREFIXES))
 
 
 class RateLimit:

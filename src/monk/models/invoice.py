@@ -72,6 +72,8 @@ class Invoice(Tenant, Base):
     # held it for review (``held_at``) until it is approved (``approved_at``; POST …/approve).
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # the signed URL of its payment page, set at finalization when there is an amount due and Stripe is connected
+    payment_link: Mapped[str | None] = mapped_column(String(1000), nullable=True)
 
 
 class InvoiceLine(Base):

@@ -24,6 +24,7 @@ class StripeConnection(Tenant, Base):
     secret_key_sealed: Mapped[str] = mapped_column(String(1000))
     webhook_secret_sealed: Mapped[str] = mapped_column(String(1000))
     key_last4: Mapped[str] = mapped_column(String(4))
+    publishable_key: Mapped[str | None] = mapped_column(String(255), nullable=True)  # pk_…: the payment page
     api_base: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 

@@ -42,11 +42,14 @@ from monk.kit.clock import Clock
 from monk.kit.jobs import error_text, run_isolated
 from monk.kit.notify import Listener, wakers_of
 from monk.models import JobFailure
+from monk.payments.autopay import Collector, RunReport, through
+from monk.payments.links import PaymentLinks
 from monk.settings import Settings
 
 log = structlog.get_logger("monk.worker")
 HORIZON_EVERY_SECONDS = 60
 FINALIZE_EVERY_SECONDS = 5
+AUTOPAY_EVERY_SECONDS = 300  # the auto-pay run and the reconciler of unsettled payments
 FINALIZE_BATCH = 20  # invoices finalized per transaction
 HORIZON_BATCH = 50  # rolling contracts extended per transaction
 NOTICE_JOB = "notice"
@@ -75,6 +78,8 @@ class Worker:
         self._stop = False
         self._last_horizon: datetime | None = None
         self._last_finalize: datetime | None = None
+        self._last_autopay: datetime | None = None
+        self.links = PaymentLinks.from_settings(settings)
         self.passes = 0  # passes of the loop that have ended (horizons, matching, finalization)
         self.listener: Listener | None = None  # set while ``run_forever`` runs
         self.cursor = ClaimCursor()  # the round robin over customers with pending events
@@ -234,7 +239,7 @@ class Worker:
         async def run(batch: Sequence[str]) -> None:
             async with self.sessions() as session:
                 try:
-                    n = await finalize(session, list(batch), now=now, grace=grace)
+                    n = await finalize(session, list(batch), now=now, grace=grace, links=self.links)
                 except FinalizationRace:
                     await session.rollback()
                     return
@@ -251,6 +256,17 @@ class Worker:
             await session.commit()
         if failure is not None:
             _log_set_aside(failure, invoice_id=invoice_id)
+
+    async def collect_payments(self) -> RunReport:
+        """The auto-pay run (``payments.autopay``): invoices dated through today once the day's
+        ``MONK_AUTOPAY_TIME`` has passed; unsettled payments reconciled first."""
+        now = self.clock.now()
+        collector = Collector(self.sessions, server_key=self.settings.secret_key, clock=self.clock.now)
+        report = await collector.run(through=through(now, self.settings.autopay_time))
+        if report.paid or report.failed or report.processing or report.errors:
+            log.info("auto-pay run", paid=report.paid, processing=report.processing, failed=report.failed,
+                     retry=report.retry, errors=report.errors[:5])
+        return report
 
     async def drain(self) -> int:
         """Run every job until there is nothing left to do; returns the number of events matched."""
@@ -305,6 +321,10 @@ class Worker:
                     self._last_finalize = self.clock.now()
                     while not self._stop and await self.finalize_once():
                         pass
+                last = self._last_autopay
+                if last is None or (self.clock.now() - last).total_seconds() >= AUTOPAY_EVERY_SECONDS:
+                    self._last_autopay = self.clock.now()
+                    await self.collect_payments()
             except Exception as exc:  # noqa: BLE001 - the worker must outlive a failing step
                 log.warning("worker step failed; retrying", error=str(exc)[:300])
                 await asyncio.sleep(1)

@@ -1,4 +1,5 @@
-"""payment_attempts, stripe_events; customers' payment method brand and last 4
+"""payment_attempts, stripe_events; customers' payment method brand and last 4; invoices' payment link;
+the Stripe connection's publishable key
 
 Revision ID: 0019
 Revises: 0016
@@ -63,12 +64,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint("id", name=op.f("pk_stripe_events")),
     sa.UniqueConstraint("org_id", "mode", "event_id", name="uq_stripe_events_org_mode_event"),
     )
-    with op.batch_alter_table("customers") as batch:
-        batch.add_column(sa.Column("payment_method_brand", sa.String(length=50), nullable=True))
-        batch.add_column(sa.Column("payment_method_last4", sa.String(length=4), nullable=True))
+    op.add_column("customers", sa.Column("payment_method_brand", sa.String(length=50), nullable=True))
+    op.add_column("customers", sa.Column("payment_method_last4", sa.String(length=4), nullable=True))
+    op.add_column("invoices", sa.Column("payment_link", sa.String(length=1000), nullable=True))
+    op.add_column("stripe_connections", sa.Column("publishable_key", sa.String(length=255), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("stripe_connections") as batch:
+        batch.drop_column("publishable_key")
+    with op.batch_alter_table("invoices") as batch:
+        batch.drop_column("payment_link")
     with op.batch_alter_table("customers") as batch:
         batch.drop_column("payment_method_last4")
         batch.drop_column("payment_method_brand")

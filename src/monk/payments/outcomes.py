@@ -1,0 +1,118 @@
+"""What a payment's outcome changes in Monk (concepts §18), in the caller's transaction (never commits):
+the attempt's status, the invoice's (``Sent`` → ``In Transit`` → ``Paid`` → ``Refunded``, by the
+payments mover of ``invoices.transitions``), the contract's auto-pay and saved method, an
+``invoice.updated`` webhook for every status change, and the customer's email.
+
+Each function is safe to call again with the same outcome (the reconciler, the run and Stripe's
+webhooks may all learn it): an attempt already in that state changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monk.gateway.stripe import IntentInfo, PaymentMethodInfo
+from monk.invoices import notices
+from monk.invoices import repository as invoices
+from monk.invoices.transitions import Mover
+from monk.models import PaymentAttempt
+from monk.models.statuses import InvoiceStatus
+from monk.payments import repository
+
+log = structlog.get_logger("monk.payments")
+FINAL = ("succeeded", "failed", "refunded")
+SETTLING_POLL = timedelta(hours=1)  # a processing payment is looked up at Stripe this often (webhooks come first)
+
+
+def _close(attempt: PaymentAttempt, status: str, now: datetime, intent: IntentInfo | None) -> None:
+    attempt.status, attempt.updated_at, attempt.lease_until = status, now, None
+    if status in FINAL:
+        attempt.finished_at = now
+    if intent is not None and intent.id:
+        attempt.payment_intent_id = intent.id
+        attempt.payment_method_id = intent.payment_method or attempt.payment_method_id
+
+
+async def _move(session: AsyncSession, invoice_id: str, target: InvoiceStatus, now: datetime) -> bool:
+    moved = await invoices.move(session, [invoice_id], target, Mover.PAYMENTS, now)
+    if moved:
+        await notices.moved(session, moved, now=now)
+    return bool(moved)
+
+
+async def succeeded(session: AsyncSession, attempt: PaymentAttempt, intent: IntentInfo, *, now: datetime,
+                    method: PaymentMethodInfo | None = None) -> None:
+    """The payment succeeded: the attempt ``succeeded``, the invoice ``Paid`` (from ``Sent`` or ``In
+    Transit``). An attempt of the payment page that asked to save its method (``save_method``) saves
+    ``method`` on the contract and turns auto-pay on. Money taken for an invoice another attempt had
+    already collected is logged as an error (to refund), never hidden."""
+    if attempt.status == "succeeded":
+        return
+    was_live = attempt.status in ("pending", "processing")
+    _close(attempt, "succeeded", now, intent)
+    paid = await _move(session, attempt.invoice_id, InvoiceStatus.PAID, now)
+    if not paid and not was_live:
+        log.error("a payment succeeded for an invoice already collected; refund it", attempt_id=attempt.id,
+                  invoice_id=attempt.invoice_id, payment_intent=intent.id)
+    if attempt.save_method and method is not None:
+        contract = await repository.contract_of(session, attempt.contract_id)
+        contract.payment_method_id, contract.payment_method_type = method.id, method.type
+        contract.payment_method_brand, contract.payment_method_last4 = method.brand, method.last4
+        contract.auto_pay, contract.updated_at = True, now
+
+
+async def processing(session: AsyncSession, attempt: PaymentAttempt, intent: IntentInfo, *, now: datetime) -> None:
+    """Stripe is settling the payment (ACH): the attempt ``processing``, the invoice ``In Transit``."""
+    if attempt.status != "pending":
+        return
+    _close(attempt, "processing", now, intent)
+    attempt.lease_until = now + SETTLING_POLL
+    await _move(session, attempt.invoice_id, InvoiceStatus.IN_TRANSIT, now)
+
+
+async def failed(session: AsyncSession, attempt: PaymentAttempt, *, code: str | None, message: str | None,
+                 now: datetime, intent: IntentInfo | None = None) -> None:
+    """The payment failed: the attempt ``failed`` with Stripe's decline ``code`` and ``message``; an
+    invoice ``In Transit`` is due again (``Sent``); an auto-pay attempt turns auto-pay off for the
+    contract at once (concepts §18: no repeated attempts)."""
+    if attempt.status not in ("pending", "processing"):
+        return
+    _close(attempt, "failed", now, intent)
+    attempt.decline_code = (code or "payment_failed")[:100]
+    attempt.failure_message = (message or None) and message[:500]
+    await _move(session, attempt.invoice_id, InvoiceStatus.SENT, now)
+    if attempt.kind == "auto_pay":
+        contract = await repository.contract_of(session, attempt.contract_id)
+        if contract.auto_pay:
+            contract.auto_pay, contract.updated_at = False, now
+            log.info("auto-pay turned off after a failed payment", contract_id=contract.id,
+                     invoice_id=attempt.invoice_id, decline_code=attempt.decline_code)
+
+
+async def refunded(session: AsyncSession, attempt: PaymentAttempt, *, now: datetime, refund_id: str | None) -> None:
+    """The payment was refunded in full: the attempt ``refunded``, the invoice ``Refunded``."""
+    if attempt.status != "succeeded":
+        return
+    attempt.status, attempt.updated_at = "refunded", now
+    attempt.refund_id = refund_id or attempt.refund_id
+    await _move(session, attempt.invoice_id, InvoiceStatus.REFUNDED, now)
+
+
+async def settle(session: AsyncSession, attempt: PaymentAttempt, intent: IntentInfo, *, now: datetime,
+                 method: PaymentMethodInfo | None = None) -> str:
+    """Record what Stripe's PaymentIntent ``intent`` says happened to ``attempt`` → the attempt's
+    status afterwards (``pending`` when the intent is still waiting for its customer)."""
+    if intent.status == "succeeded":
+        await succeeded(session, attempt, intent, now=now, method=method)
+    elif intent.status == "processing":
+        await processing(session, attempt, intent, now=now)
+    elif intent.status in ("requires_payment_method", "canceled") and (intent.decline_code or intent.status ==
+                                                                         "canceled" or attempt.kind == "auto_pay"):
+        await failed(session, attempt, code=intent.decline_code or intent.status, message=intent.failure_message,
+                     now=now, intent=intent)
+    elif intent.id and attempt.payment_intent_id is None:
+        attempt.payment_intent_id = intent.id
+    return attempt.status

@@ -1,0 +1,26 @@
+"""Fixtures of the payment tests: the app served over real HTTP on loopback, so the Stripe peer can
+deliver its webhooks to it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from tests.peers.ports import free_port
+from tests.waiting import until
+
+
+@pytest.fixture
+async def served(app: Any) -> AsyncIterator[str]:
+    """The app listening on a free loopback port → its base URL (``http://127.0.0.1:PORT``)."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await until(lambda: server.started, 10, what="the app serving on loopback")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
