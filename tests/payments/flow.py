@@ -100,3 +100,4 @@ async def run_cli(database_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MONK_DATABASE_URL": database_url, "MONK_SECRET_KEY": SECRET_KEY}
     return await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "monk.cli", "payments", "run"], env=env,
                                    capture_output=True, text=True, timeout=120)
+

@@ -36,6 +36,21 @@ def _on_success(self: Any) -> None:
     _original_success(self)
 
 
+_original_initialize_charge = resources.Charge._initialize_charge
+
+
+def _initialize_charge(self: Any, on_success: Any = None, on_failure_now: Any = None,
+                       on_failure_later: Any = None) -> None:
+    """As Stripe: an authorized bank debit stays ``pending`` (its PaymentIntent ``processing``) until it
+    settles; localstripe 1.15 marks it succeeded at once and settles it half a second later."""
+    if self._authorized and self._is_async_payment_method():
+        if self.captured:
+            self._trigger_payment(on_success)
+        return
+    _original_initialize_charge(self, on_success, on_failure_now, on_failure_later)
+
+
+resources.Charge._initialize_charge = _initialize_charge  # type: ignore[method-assign]
 resources.PaymentIntent.__init__ = _init  # type: ignore[method-assign]
 resources.PaymentIntent._on_success = _on_success  # type: ignore[method-assign]
 

@@ -44,3 +44,13 @@ def card(peer: StripePeer, customer: str | None, number: str = CARD_OK) -> str:
     if customer:
         v1.payment_methods.attach(pm.id, params={"customer": customer})
     return str(pm.id)
+
+
+def bank_debit(peer: StripePeer, customer: str, *, fails: bool = False) -> str:
+    """A bank debit the peer settles later (its ``sepa_debit``: Stripe's ACH debits behave alike, and the
+    peer has no ``us_bank_account``) attached to ``customer`` → ``pm_…``; ``fails``: the debit bounces."""
+    v1 = client(peer)
+    iban = "DE62370400440532013001" if fails else "DE89370400440532013000"
+    pm = v1.payment_methods.create(params={"type": "sepa_debit", "sepa_debit": {"iban": iban}})
+    v1.payment_methods.attach(pm.id, params={"customer": customer})
+    return str(pm.id)

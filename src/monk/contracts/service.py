@@ -416,6 +416,17 @@ async def clear_payment_method(session: AsyncSession, contract: Contract, *, now
     await _payment_method_changed(session, contract, now)
 
 
+async def set_auto_pay(session: AsyncSession, contract: Contract, on: bool, *, now: datetime) -> bool:
+    """Switch ``contract``'s auto-pay (payments: on once a payment page saved a method, off at once after
+    a failed auto-pay charge, concepts §18); ``contract.updated`` is sent when it changes. Returns whether
+    it changed. Flushes, never commits."""
+    if contract.auto_pay == on:
+        return False
+    contract.auto_pay = on
+    await _payment_method_changed(session, contract, now)
+    return True
+
+
 async def _payment_method_changed(session: AsyncSession, contract: Contract, now: datetime | None) -> None:
     if now is not None:
         contract.updated_at = now

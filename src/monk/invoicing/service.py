@@ -5,6 +5,7 @@ worker job does)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import astuple
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -37,8 +38,6 @@ from monk.kit.jobs import error_text
 from monk.kit.time import midnight
 from monk.models import Contract, ContractPhase, Invoice, JobFailure, Meter
 from monk.models.statuses import InvoiceKind, InvoiceStatus
-from monk.payments import collection
-from monk.payments.links import PaymentLinks
 from monk.plans import repository as plans
 
 OPEN = repository.OPEN_STATUSES
@@ -309,15 +308,19 @@ async def rebuild_open(session: AsyncSession, billing: ContractBilling, *, now: 
     await rebuild_earliest(session, billing, now=now)
 
 
+FinalizedHook = Callable[[AsyncSession, list[str], datetime], Awaitable[None]]
+"""What finalization runs, in its transaction, for the invoices it just finalized."""
+
+
 async def finalize_due(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int = 200,
-                       links: PaymentLinks | None = None) -> int:
+                       on_finalized: FinalizedHook | None = None) -> int:
     """Start the usage periods that have begun, then ``finalize`` the due invoices (at most
     ``limit``) in this one transaction. Returns how many were finalized. The worker instead takes
     them in small batches (``due_invoice_ids``, ``finalize``) so that one invoice that cannot be
     finalized is set aside on its own."""
     await start_usage_periods(session, now=now)
     return await finalize(session, await due_invoice_ids(session, now=now, grace=grace, limit=limit),
-                          now=now, grace=grace, links=links)
+                          now=now, grace=grace, on_finalized=on_finalized)
 
 
 async def due_invoice_ids(session: AsyncSession, *, now: datetime, grace: timedelta, limit: int) -> list[str]:
@@ -328,10 +331,11 @@ async def due_invoice_ids(session: AsyncSession, *, now: datetime, grace: timede
 
 
 async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: datetime, grace: timedelta,
-                   links: PaymentLinks | None = None) -> int:
+                   on_finalized: FinalizedHook | None = None) -> int:
     """Finalize the listed invoices that are still open and due: rebuild them one last time,
-    number them (``INV-00001``, sequential per organization and mode) and issue them as ``Sent``
-    with their payment link (``payments.collection``; ``links`` None: none).
+    number them (``INV-00001``, sequential per organization and mode) and issue them as ``Sent``;
+    ``on_finalized(session, ids, now)`` then runs in the same transaction before their
+    ``invoice.updated`` is written (the worker's: payment links and invoice emails, ``payments.collection``).
     Oldest first, so adjustments land on the right invoice. Raises ``FinalizationRace`` when
     another worker got there first (the caller rolls back). Returns how many were finalized; the
     failure records of those invoices are forgotten."""
@@ -369,7 +373,8 @@ async def finalize(session: AsyncSession, invoice_ids: list[str], *, now: dateti
             await repository.clear_reopened(session, contract.id)
         done.append(inv.id)
     await failures.clear(session, repository.FINALIZE_JOB, done)
-    await collection.finalized(session, done, now=now, links=links)
+    if on_finalized is not None:
+        await on_finalized(session, done, now)
     await notices.moved(session, done, now=now)
     return len(done)
 

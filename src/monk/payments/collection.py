@@ -13,7 +13,7 @@ from monk.invoices import repository as invoices
 from monk.payments.links import PaymentLinks
 
 
-async def finalized(session: AsyncSession, invoice_ids: list[str], *, now: datetime,
+async def finalized(session: AsyncSession, invoice_ids: list[str], now: datetime, *,
                     links: PaymentLinks | None) -> None:
     """Give the just-finalized invoices ``invoice_ids`` their payment links (``links`` None: this server
     has no ``MONK_SECRET_KEY``, so no links). Call before their ``invoice.updated`` is written, so the

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.contracts import service as contracts
 from monk.gateway.stripe import IntentInfo, PaymentMethodInfo
 from monk.invoices import notices
 from monk.invoices import repository as invoices
@@ -59,9 +60,14 @@ async def succeeded(session: AsyncSession, attempt: PaymentAttempt, intent: Inte
                   invoice_id=attempt.invoice_id, payment_intent=intent.id)
     if attempt.save_method and method is not None:
         contract = await repository.contract_of(session, attempt.contract_id)
-        contract.payment_method_id, contract.payment_method_type = method.id, method.type
-        contract.payment_method_brand, contract.payment_method_last4 = method.brand, method.last4
-        contract.auto_pay, contract.updated_at = True, now
+        if method.type not in contracts.PAYMENT_METHOD_TYPES:
+            log.warning("a payment page saved a method auto-pay cannot use; not saved", contract_id=contract.id,
+                        method_type=method.type)
+            return
+        await contracts.set_payment_method(session, contract, method_id=method.id, method_type=method.type,
+                                           brand=method.brand, last4=method.last4)
+        if not await contracts.set_auto_pay(session, contract, True, now=now):
+            contract.updated_at = now
 
 
 async def processing(session: AsyncSession, attempt: PaymentAttempt, intent: IntentInfo, *, now: datetime) -> None:
@@ -86,8 +92,7 @@ async def failed(session: AsyncSession, attempt: PaymentAttempt, *, code: str | 
     await _move(session, attempt.invoice_id, InvoiceStatus.SENT, now)
     if attempt.kind == "auto_pay":
         contract = await repository.contract_of(session, attempt.contract_id)
-        if contract.auto_pay:
-            contract.auto_pay, contract.updated_at = False, now
+        if await contracts.set_auto_pay(session, contract, False, now=now):
             log.info("auto-pay turned off after a failed payment", contract_id=contract.id,
                      invoice_id=attempt.invoice_id, decline_code=attempt.decline_code)
 

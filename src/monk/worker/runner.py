@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,6 +43,7 @@ from monk.kit.clock import Clock
 from monk.kit.jobs import error_text, run_isolated
 from monk.kit.notify import Listener, wakers_of
 from monk.models import JobFailure
+from monk.payments import collection
 from monk.payments.autopay import Collector, RunReport, through
 from monk.payments.links import PaymentLinks
 from monk.settings import Settings
@@ -79,7 +81,7 @@ class Worker:
         self._last_horizon: datetime | None = None
         self._last_finalize: datetime | None = None
         self._last_autopay: datetime | None = None
-        self.links = PaymentLinks.from_settings(settings)
+        self.on_finalized = partial(collection.finalized, links=PaymentLinks.from_settings(settings))
         self.passes = 0  # passes of the loop that have ended (horizons, matching, finalization)
         self.listener: Listener | None = None  # set while ``run_forever`` runs
         self.cursor = ClaimCursor()  # the round robin over customers with pending events
@@ -239,7 +241,7 @@ class Worker:
         async def run(batch: Sequence[str]) -> None:
             async with self.sessions() as session:
                 try:
-                    n = await finalize(session, list(batch), now=now, grace=grace, links=self.links)
+                    n = await finalize(session, list(batch), now=now, grace=grace, on_finalized=self.on_finalized)
                 except FinalizationRace:
                     await session.rollback()
                     return
