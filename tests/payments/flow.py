@@ -94,10 +94,11 @@ def intents(peer: StripePeer) -> list[Any]:
     return list(client(peer).payment_intents.list(params={"limit": 100}).data)
 
 
-async def run_cli(database_url: str) -> subprocess.CompletedProcess[str]:
+async def run_cli(database_url: str, module: str = "monk.cli") -> subprocess.CompletedProcess[str]:
     """``monk payments run`` in its own process on the test's database (real time: every invoice
-    dated today or earlier is due)."""
-    env = {**os.environ, "MONK_DATABASE_URL": database_url, "MONK_SECRET_KEY": SECRET_KEY}
-    return await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "monk.cli", "payments", "run"], env=env,
-                                   capture_output=True, text=True, timeout=120)
+    dated today or earlier is due); ``module``: another entry point (``tests.payments.dying_run``)."""
+    env = {**os.environ, "MONK_DATABASE_URL": database_url, "MONK_SECRET_KEY": SECRET_KEY,
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    args = [sys.executable, "-m", module] + (["payments", "run"] if module == "monk.cli" else [])
+    return await asyncio.to_thread(subprocess.run, args, env=env, capture_output=True, text=True, timeout=120)
 

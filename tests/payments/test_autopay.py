@@ -6,12 +6,12 @@ invoices to the next run."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monk.kit.clock import FrozenClock
-from monk.payments.autopay import Collector
-from tests.conftest import SECRET_KEY, Api
+from tests.conftest import Api
 from tests.payments import flow
 from tests.peers.stripe import StripePeer
 from tests.peers.stripe_objects import CARD_DECLINED_AT_CHARGE
@@ -57,48 +57,37 @@ async def test_a_declined_card_fails_the_attempt_and_turns_auto_pay_off(
     assert (await flow.run(app, clock)).failed == 0  # nothing more is tried while auto-pay is off
 
 
-async def test_racing_runs_charge_each_invoice_once(api: Api, app: Any, worker: Any, clock: FrozenClock,
-                                                    stripe_api: StripePeer) -> None:
-    import asyncio
-
+async def test_racing_runs_charge_each_invoice_once(api: Api, worker: Any, clock: FrozenClock,
+                                                    stripe_api: StripePeer, database_url: str) -> None:
     pro = await flow.pro_customer(api, stripe_api, clock)
     await flow.finalize_april(worker, clock)
-    first, second = await asyncio.gather(flow.run(app, clock), flow.run(app, clock))
-    assert first.paid + second.paid == 2 and not first.errors + second.errors
+    first, second = await asyncio.gather(flow.run_cli(database_url), flow.run_cli(database_url))
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
     assert sorted(pi.amount for pi in flow.intents(stripe_api)) == [5000, 47800]
     assert [i["status"] for i in await flow.invoices(api, pro.contract["id"])] == ["Paid", "Paid"]
 
 
-class _Dies(BaseException):
-    """The process dies: nothing after it runs."""
-
-
-class _DiesAfterCharging(Collector):
-    async def _record(self, attempt_id: str, intent: Any) -> str:
-        raise _Dies  # Stripe charged; Monk never learns of it in this process
-
-
-async def test_a_run_that_dies_after_stripe_charged_is_repaired_without_a_second_charge(
-        api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer) -> None:
+async def test_a_run_killed_after_stripe_charged_is_repaired_without_a_second_charge(
+        api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer, database_url: str) -> None:
     pro = await flow.pro_customer(api, stripe_api, clock)
     await flow.finalize_april(worker, clock)
-    try:
-        await _DiesAfterCharging(app.state.sessions, server_key=SECRET_KEY, clock=clock.now).run(
-            through=clock.now().date())
-    except _Dies:
-        pass
-    assert len(flow.intents(stripe_api)) == 1  # the first invoice was charged; its attempt is still pending
+    died = await flow.run_cli(database_url, "tests.payments.dying_run")
+    assert died.returncode == 9, died.stderr
+    [charged] = flow.intents(stripe_api)  # Stripe charged the first invoice; Monk never recorded it
     march = (await flow.invoices(api, pro.contract["id"]))[0]
     assert march["status"] == "Sent" and [a["status"] for a in await flow.attempts(api, march["id"])] == ["pending"]
-    # A run within the lease leaves that attempt alone (its process might still be calling Stripe)...
-    report = await flow.run(app, clock)
-    assert report.paid == 1 and march["status"] == (await flow.invoices(api, pro.contract["id"]))[0]["status"]
-    # ...once the lease has run out, the reconciler finds the PaymentIntent by its metadata.
+    # A run within the attempt's lease leaves it alone: its process might still be calling Stripe.
+    clock.set(datetime.now(UTC))
+    assert (await flow.run(app, clock)).paid == 1 and len(flow.intents(stripe_api)) == 2
+    assert (await flow.invoices(api, pro.contract["id"]))[0]["status"] == "Sent"
+    # Once the lease has run out, the reconciler finds the PaymentIntent by the attempt in its metadata.
     clock.advance(timedelta(minutes=6))
     report = await flow.run(app, clock)
     assert (report.paid, report.errors) == (1, [])
     assert [i["status"] for i in await flow.invoices(api, pro.contract["id"])] == ["Paid", "Paid"]
     assert sorted(pi.amount for pi in flow.intents(stripe_api)) == [5000, 47800]  # one charge each
+    [attempt] = await flow.attempts(api, march["id"])
+    assert (attempt["status"], attempt["paymentIntentId"]) == ("succeeded", charged.id)
 
 
 async def test_a_stripe_outage_leaves_invoices_for_the_next_run(api: Api, app: Any, worker: Any,

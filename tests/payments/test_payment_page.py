@@ -49,7 +49,7 @@ async def test_paying_on_the_page_saves_the_method_and_the_next_invoice_is_auto_
 
     async with httpx.AsyncClient(base_url=served) as http:
         html = (await http.get(page_path)).text
-        assert f"Invoice {april['invoiceNumber']}" in html and "Carol Co" in html
+        assert f"Invoice {april['invoiceNumber']} from " in html and "Billed to Carol Co" in html
         assert "API Calls" in html and "$35.00" in html and "Team Fee" in html
         assert f"{stripe_api.base}/js.stripe.com/v3/" in html and "pk_live_monktests4242" in html
         assert "enable auto-pay" in html

@@ -13,11 +13,14 @@ import httpx
 import stripe as stripe_sdk
 
 from monk.kit.clock import FrozenClock
+from monk.webhooks.dispatch import Dispatcher
 from tests.conftest import Api
 from tests.payments import flow
 from tests.peers.stripe import StripePeer
 from tests.peers.stripe_objects import WEBHOOK_SECRET, client
 from tests.waiting import until
+from tests.webhooks.conftest import subscribe
+from tests.webhooks.receiver import serving
 
 
 async def _status(api: Api, invoice_id: str) -> str:
@@ -34,6 +37,21 @@ def _signed(payload: dict[str, Any], secret: str = WEBHOOK_SECRET) -> tuple[byte
 async def test_duplicate_and_forged_webhooks(api: Api, app: Any, worker: Any, clock: FrozenClock,
                                              stripe_api: StripePeer, served: str) -> None:
     pro = await flow.pro_customer(api, stripe_api, clock)
+    async with serving() as receiver:
+        await subscribe(api, receiver, "/monk", ["invoice.updated", "contract.updated", "customer.updated"])
+        await _refund_by_webhook(api, app, worker, clock, stripe_api, served, pro)
+        dispatcher = Dispatcher(app.state.sessions, clock=clock, settings=app.state.settings)
+        try:
+            await dispatcher.drain()
+        finally:
+            await dispatcher.close()
+        march_updates = [r.json["status"] for r in receiver.at("/monk")
+                         if r.event == "invoice.updated" and r.json["invoiceNum"] == "INV-00001"]
+        assert sorted(march_updates) == ["Paid", "Refunded", "Sent"]  # every payment state change is announced
+
+
+async def _refund_by_webhook(api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer,
+                             served: str, pro: flow.Pro) -> None:
     path = (await api.get("/v1/payments/stripe")).json()["data"]["webhookPath"]
     stripe_api.send_webhooks_to(served + path, WEBHOOK_SECRET)
     await flow.finalize_april(worker, clock)
@@ -63,6 +81,18 @@ async def test_duplicate_and_forged_webhooks(api: Api, app: Any, worker: Any, cl
     # The peer's own payment_intent.succeeded deliveries arrived too, and changed nothing more.
     await until(lambda: _events(app), 10, what="the peer's webhooks")
     assert await _status(api, march["id"]) == "Refunded"
+
+
+async def test_a_detached_method_is_forgotten(api: Api, clock: FrozenClock, stripe_api: StripePeer,
+                                              served: str) -> None:
+    pro = await flow.pro_customer(api, stripe_api, clock, calls=1)
+    path = (await api.get("/v1/payments/stripe")).json()["data"]["webhookPath"]
+    body, signature = _signed({"id": "evt_detach", "type": "payment_method.detached",
+                               "data": {"object": {"id": pro.card, "type": "card", "customer": None}}})
+    async with httpx.AsyncClient(base_url=served) as http:
+        r = await http.post(path, content=body, headers={"Stripe-Signature": signature})
+    assert r.json()["data"]["result"] == "handled"
+    assert (await api.get(f"/v1/customers/{pro.customer['id']}")).json()["data"]["paymentMethod"] is None
 
 
 async def _events(app: Any) -> bool:

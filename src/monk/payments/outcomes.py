@@ -50,7 +50,7 @@ async def succeeded(session: AsyncSession, attempt: PaymentAttempt, intent: Inte
     Transit``). An attempt of the payment page that asked to save its method (``save_method``) saves
     ``method`` on the contract and turns auto-pay on. Money taken for an invoice another attempt had
     already collected is logged as an error (to refund), never hidden."""
-    if attempt.status == "succeeded":
+    if attempt.status in ("succeeded", "refunded"):
         return
     was_live = attempt.status in ("pending", "processing")
     _close(attempt, "succeeded", now, intent)

@@ -43,12 +43,14 @@ CLOSED = {InvoiceStatus.PAID: "This invoice is paid. Thank you!",
 @dataclass(frozen=True)
 class PageView:
     """What the page shows: the invoice as the API returns it (with ``lineItems``), the customer's
-    name, ``message`` when it cannot be paid (paid, processing, cancelled…), and what the Stripe form
+    name, the ``seller`` (the organization billing), ``message`` when it cannot be paid (paid,
+    processing, cancelled…), and what the Stripe form
     needs (``publishable_key``, ``stripe_js``: Stripe.js's address, the connection's server for a
     Stripe-compatible one)."""
 
     invoice: dict[str, Any]
     customer: str
+    seller: str
     message: str | None
     publishable_key: str | None
     stripe_js: str
@@ -78,6 +80,7 @@ async def view(session: AsyncSession, links: PaymentLinks, token: str, *, now: d
         message = "Online payment is not available for this invoice; please contact the sender."
     base = conn.api_base if conn is not None and conn.api_base else "https://js.stripe.com"
     return PageView(invoice=invoice_out(inv, lines), customer=customer.name if customer else "",
+                    seller=await repository.organization_name(session, inv.org_id),
                     message=message, publishable_key=conn.publishable_key if conn else None,
                     stripe_js=f"{base}/js.stripe.com/v3/" if conn is not None and conn.api_base else f"{base}/v3/",
                     auto_pay=contract_auto_pay)

@@ -56,8 +56,9 @@ async def payment_page(token: str, request: Request, session: deps.Session, cloc
     except NotFound:
         return _refused("tampered", 404)
     html = templates.get_template("pay.html").render(
-        invoice=view.invoice, customer=view.customer, message=view.message, publishable_key=view.publishable_key,
-        stripe_js=view.stripe_js, auto_pay=view.auto_pay, intent_url=f"{PATH}{token}/intent")
+        invoice=view.invoice, customer=view.customer, seller=view.seller, message=view.message,
+        publishable_key=view.publishable_key, stripe_js=view.stripe_js, auto_pay=view.auto_pay,
+        intent_url=f"{PATH}{token}/intent")
     return HTMLResponse(html)
 
 

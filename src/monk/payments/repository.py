@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.db import claiming, insert_for
 from monk.kit.ids import new_id
-from monk.models import Contract, Customer, Invoice, PaymentAttempt, Plan, StripeEvent
+from monk.models import Contract, Customer, Invoice, Organization, PaymentAttempt, Plan, StripeEvent
 from monk.models.statuses import InvoiceStatus
 
 EVENTS = cast(Table, StripeEvent.__table__)
@@ -156,3 +156,8 @@ async def customer_of(session: AsyncSession, customer_id: str, *, lock: bool = F
     """The customer ``customer_id`` (locked for this transaction when ``lock``)."""
     query = select(Customer).where(Customer.id == customer_id).execution_options(populate_existing=True)
     return (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+
+
+async def organization_name(session: AsyncSession, org_id: str) -> str:
+    """The organization's name (who bills, on the payment page)."""
+    return str((await session.execute(select(Organization.name).where(Organization.id == org_id))).scalar_one())
