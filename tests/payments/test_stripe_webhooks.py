@@ -101,3 +101,18 @@ async def _events(app: Any) -> bool:
         n = (await conn.execute(text("SELECT count(*) FROM stripe_events WHERE type = 'payment_intent.succeeded'"))
              ).scalar_one()
     return int(n) >= 2
+
+
+async def test_a_signed_but_malformed_event_is_a_400_and_changes_nothing(api: Api, clock: FrozenClock,
+                                                                         stripe_api: StripePeer, served: str) -> None:
+    pro = await flow.pro_customer(api, stripe_api, clock, calls=1)
+    path = (await api.get("/v1/payments/stripe")).json()["data"]["webhookPath"]
+    async with httpx.AsyncClient(base_url=served) as http:
+        for event in ({"id": "evt_a", "type": "payment_method.detached", "data": {"object": {}}},
+                      {"id": "evt_b", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_x"}}},
+                      {"id": "evt_c", "type": "charge.refunded", "data": {"object": "nope"}},
+                      {"type": "charge.refunded"}):
+            body, signature = _signed(event)
+            r = await http.post(path, content=body, headers={"Stripe-Signature": signature})
+            assert r.status_code == 400 and r.json()["error"]["code"] == "VALIDATION_ERROR", (event, r.text)
+    assert (await api.get(f"/v1/customers/{pro.customer['id']}")).json()["data"]["paymentMethod"]["id"] == pro.card

@@ -48,7 +48,10 @@ async def stripe_webhook(org_id: str, mode: str, request: Request, session: deps
             method = await stripe.payment_method(method_id)
         except StripeUnavailable as exc:
             raise ServiceUnavailable(f"Stripe could not be reached: {exc}") from None
-    result = await stripe_events.handle(session, org_id, mode, event, now=clock.now(), method=method)
+    try:
+        result = await stripe_events.handle(session, org_id, mode, event, now=clock.now(), method=method)
+    except (KeyError, TypeError, AttributeError):
+        raise ValidationFailed("Malformed Stripe event: a field its type needs is missing") from None
     return envelope({"received": True, "result": result})
 
 
