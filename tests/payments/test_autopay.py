@@ -21,10 +21,15 @@ async def test_the_saas_pro_customer_is_charged_the_amount_due(api: Api, app: An
                                                                 stripe_api: StripePeer, database_url: str) -> None:
     pro = await flow.pro_customer(api, stripe_api, clock)
     assert pro.contract["autoPay"] is True
+    grant = await api.post(f"/v1/contracts/{pro.contract['id']}/credits/promotional/grant",
+                           {"amountCents": 10000, "expiresAt": "2026-12-31T00:00:00Z"})  # $100 of credits
+    assert grant.status_code == 201, grant.text
     await flow.finalize_april(worker, clock)
     march, april = await flow.invoices(api, pro.contract["id"])
     assert (march["status"], march["totalCents"]) == ("Sent", 5000)
-    assert (april["status"], april["totalCents"]) == ("Sent", 5000 + 42800)  # $50 + 5,350 calls × $0.08
+    # $50 + 5,350 calls × $0.08 = $478.00, of which credits paid $100.00 of the usage: $378.00 due.
+    assert (april["status"], april["subtotalCents"], april["creditsAppliedCents"], april["totalCents"]) == (
+        "Sent", 47800, 10000, 37800)
 
     done = await flow.run_cli(database_url)
     assert done.returncode == 0, done.stderr
@@ -33,10 +38,10 @@ async def test_the_saas_pro_customer_is_charged_the_amount_due(api: Api, app: An
     charged = {pi.metadata["monk_invoice_id"]: pi for pi in flow.intents(stripe_api)}
     assert {k: (v.amount, v.status, v.customer, v.payment_method) for k, v in charged.items()} == {
         march["id"]: (5000, "succeeded", pro.stripe_customer, pro.card),
-        april["id"]: (47800, "succeeded", pro.stripe_customer, pro.card)}
+        april["id"]: (37800, "succeeded", pro.stripe_customer, pro.card)}  # the amount due, after credits
     [attempt] = await flow.attempts(api, april["id"])
     assert (attempt["status"], attempt["kind"], attempt["amountCents"], attempt["paymentIntentId"]) == (
-        "succeeded", "auto_pay", 47800, charged[april["id"]].id)
+        "succeeded", "auto_pay", 37800, charged[april["id"]].id)
     # Paid invoices are never charged again.
     again = await flow.run(app, clock)
     assert (again.paid, again.failed, again.retry) == (0, 0, 0) and len(flow.intents(stripe_api)) == 2
