@@ -102,3 +102,22 @@ class LedgerEntryType(StrEnum):
     ADJUSTMENT = "adjustment"
     REVERSAL = "reversal"
     EXPIRATION = "expiration"
+
+
+class AttemptStatus(StrEnum):
+    """``payment_attempts.status`` (concepts §18): ``pending`` (committed before Stripe is called, or its
+    answer not recorded yet), ``processing`` (Stripe settles it later), then ``succeeded`` or ``failed``;
+    a succeeded one may become ``refunded``. Pending and processing attempts are live: one per invoice."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class AttemptKind(StrEnum):
+    """``payment_attempts.kind``: the daily auto-pay run's off-session charge, or the payment page's."""
+
+    AUTO_PAY = "auto_pay"
+    PAGE = "page"

@@ -29,6 +29,7 @@ from monk.gateway.stripe import IntentInfo, PaymentMethodInfo, StripeGateway, St
 from monk.kit.ids import new_id
 from monk.kit.jobs import error_text
 from monk.models import PaymentAttempt
+from monk.models.statuses import AttemptKind, AttemptStatus, InvoiceStatus
 from monk.payments import outcomes, repository
 
 log = structlog.get_logger("monk.payments")
@@ -51,11 +52,11 @@ class RunReport:
 
     def count(self, status: str) -> None:
         """Count one attempt that ended in ``status``."""
-        if status == "succeeded":
+        if status == AttemptStatus.SUCCEEDED:
             self.paid += 1
-        elif status == "processing":
+        elif status == AttemptStatus.PROCESSING:
             self.processing += 1
-        elif status == "failed":
+        elif status == AttemptStatus.FAILED:
             self.failed += 1
         else:
             self.retry += 1
@@ -121,7 +122,7 @@ class Collector:
             if claimed is None or await repository.collected(session, invoice_id):
                 return None
             inv, contract, customer, currency = claimed
-            if inv.status != "Sent" or inv.total_cents <= 0 or not contract.auto_pay or customer.is_paused:
+            if inv.status != InvoiceStatus.SENT or inv.total_cents <= 0 or not contract.auto_pay or customer.is_paused:
                 return None
             stripe = await self._gateway(session, inv.org_id, inv.mode)
             if stripe is None:
@@ -129,9 +130,10 @@ class Collector:
             method = contract.payment_method_id or customer.payment_method_id
             attempt = PaymentAttempt(
                 id=new_id(), org_id=inv.org_id, mode=inv.mode, created_at=now, updated_at=now, invoice_id=inv.id,
-                contract_id=contract.id, customer_id=customer.id, kind="auto_pay", status="pending",
-                amount_cents=inv.total_cents, currency=currency, stripe_customer_id=customer.payment_provider_id,
-                payment_method_id=method, save_method=False, calls=0, lease_until=now + LEASE)
+                contract_id=contract.id, customer_id=customer.id, kind=AttemptKind.AUTO_PAY,
+                status=AttemptStatus.PENDING, amount_cents=inv.total_cents, currency=currency,
+                stripe_customer_id=customer.payment_provider_id, payment_method_id=method, save_method=False, calls=0,
+                lease_until=now + LEASE)
             session.add(attempt)
             try:
                 await session.flush()
@@ -142,7 +144,7 @@ class Collector:
                 await outcomes.failed(session, attempt, code="no_payment_method",
                                       message="No saved payment method to charge", now=now)
                 await session.commit()
-                return "failed"
+                return AttemptStatus.FAILED
             number = inv.invoice_number
             await session.commit()
         return attempt, number, stripe
@@ -172,7 +174,7 @@ class Collector:
                 metadata=metadata(attempt, number), idempotency_key=idempotency_key(attempt.id))
         except StripeUnavailable as exc:
             await self._postpone(attempt.id, exc, report)
-            return "pending"
+            return AttemptStatus.PENDING
         except StripeRefused as exc:
             intent = IntentInfo(id="", status="requires_payment_method", amount=attempt.amount_cents,
                                 currency=attempt.currency, customer=attempt.stripe_customer_id,
@@ -184,7 +186,7 @@ class Collector:
         async with self.sessions() as session:
             attempt = await repository.attempt(session, attempt_id, lock=True)
             if attempt is None:
-                return "failed"
+                return AttemptStatus.FAILED
             status = await outcomes.settle(session, attempt, intent, now=self.now(), method=method)
             await session.commit()
         return status
@@ -223,7 +225,7 @@ class Collector:
                 return  # settled meanwhile, or another process holds it
             attempt = await repository.attempt(session, attempt_id)
             assert attempt is not None
-            if attempt.kind == "page":
+            if attempt.kind == AttemptKind.PAGE:
                 attempt.lease_until = now + PAGE_LEASE
             stripe = await self._gateway(session, attempt.org_id, attempt.mode)
             claimed = await repository.claim_invoice(session, attempt.invoice_id)
@@ -239,14 +241,14 @@ class Collector:
             await self._postpone(attempt.id, exc, report)
             report.retry += 1
             return
-        if attempt.kind == "page" and now - attempt.created_at >= ABANDON_AFTER and (
+        if attempt.kind == AttemptKind.PAGE and now - attempt.created_at >= ABANDON_AFTER and (
                 intent is None or intent.status not in ("succeeded", "processing")):
             await self._abandon(attempt.id, intent.id if intent else None, stripe)
         elif intent is not None:
             method = (await stripe.payment_method(intent.payment_method)
                       if attempt.save_method and intent.status == "succeeded" and intent.payment_method else None)
             report.count(await self._record(attempt.id, intent, method))
-        elif attempt.kind == "auto_pay":
+        elif attempt.kind == AttemptKind.AUTO_PAY:
             report.count(await self._call(attempt, number, stripe, report))
 
     async def _abandon(self, attempt_id: str, intent_id: str | None, stripe: StripeGateway) -> None:
@@ -256,7 +258,7 @@ class Collector:
             await stripe.cancel_intent(intent_id)
         async with self.sessions() as session:
             attempt = await repository.attempt(session, attempt_id, lock=True)
-            if attempt is not None and attempt.status == "pending":
+            if attempt is not None and attempt.status == AttemptStatus.PENDING:
                 await outcomes.failed(session, attempt, code="abandoned", message="Not paid on the payment page",
                                       now=self.now())
                 await session.commit()

@@ -20,11 +20,11 @@ from monk.invoices import notices
 from monk.invoices import repository as invoices
 from monk.invoices.transitions import Mover
 from monk.models import PaymentAttempt
-from monk.models.statuses import InvoiceStatus
+from monk.models.statuses import AttemptKind, AttemptStatus, InvoiceStatus
 from monk.payments import repository
 
 log = structlog.get_logger("monk.payments")
-FINAL = ("succeeded", "failed", "refunded")
+FINAL = (AttemptStatus.SUCCEEDED, AttemptStatus.FAILED, AttemptStatus.REFUNDED)
 SETTLING_POLL = timedelta(hours=1)  # a processing payment is looked up at Stripe this often (webhooks come first)
 
 
@@ -50,10 +50,10 @@ async def succeeded(session: AsyncSession, attempt: PaymentAttempt, intent: Inte
     Transit``). An attempt of the payment page that asked to save its method (``save_method``) saves
     ``method`` on the contract and turns auto-pay on. Money taken for an invoice another attempt had
     already collected is logged as an error (to refund), never hidden."""
-    if attempt.status in ("succeeded", "refunded"):
+    if attempt.status in (AttemptStatus.SUCCEEDED, AttemptStatus.REFUNDED):
         return
-    was_live = attempt.status in ("pending", "processing")
-    _close(attempt, "succeeded", now, intent)
+    was_live = attempt.status in (AttemptStatus.PENDING, AttemptStatus.PROCESSING)
+    _close(attempt, AttemptStatus.SUCCEEDED, now, intent)
     paid = await _move(session, attempt.invoice_id, InvoiceStatus.PAID, now)
     if not paid and not was_live:
         log.error("a payment succeeded for an invoice already collected; refund it", attempt_id=attempt.id,
@@ -72,9 +72,9 @@ async def succeeded(session: AsyncSession, attempt: PaymentAttempt, intent: Inte
 
 async def processing(session: AsyncSession, attempt: PaymentAttempt, intent: IntentInfo, *, now: datetime) -> None:
     """Stripe is settling the payment (ACH): the attempt ``processing``, the invoice ``In Transit``."""
-    if attempt.status != "pending":
+    if attempt.status != AttemptStatus.PENDING:
         return
-    _close(attempt, "processing", now, intent)
+    _close(attempt, AttemptStatus.PROCESSING, now, intent)
     attempt.lease_until = now + SETTLING_POLL
     await _move(session, attempt.invoice_id, InvoiceStatus.IN_TRANSIT, now)
 
@@ -84,13 +84,13 @@ async def failed(session: AsyncSession, attempt: PaymentAttempt, *, code: str | 
     """The payment failed: the attempt ``failed`` with Stripe's decline ``code`` and ``message``; an
     invoice ``In Transit`` is due again (``Sent``); an auto-pay attempt turns auto-pay off for the
     contract at once (concepts §18: no repeated attempts)."""
-    if attempt.status not in ("pending", "processing"):
+    if attempt.status not in (AttemptStatus.PENDING, AttemptStatus.PROCESSING):
         return
-    _close(attempt, "failed", now, intent)
+    _close(attempt, AttemptStatus.FAILED, now, intent)
     attempt.decline_code = (code or "payment_failed")[:100]
     attempt.failure_message = (message or None) and message[:500]
     await _move(session, attempt.invoice_id, InvoiceStatus.SENT, now)
-    if attempt.kind == "auto_pay":
+    if attempt.kind == AttemptKind.AUTO_PAY:
         contract = await repository.contract_of(session, attempt.contract_id)
         if await contracts.set_auto_pay(session, contract, False, now=now):
             log.info("auto-pay turned off after a failed payment", contract_id=contract.id,
@@ -99,9 +99,9 @@ async def failed(session: AsyncSession, attempt: PaymentAttempt, *, code: str | 
 
 async def refunded(session: AsyncSession, attempt: PaymentAttempt, *, now: datetime, refund_id: str | None) -> None:
     """The payment was refunded in full: the attempt ``refunded``, the invoice ``Refunded``."""
-    if attempt.status != "succeeded":
+    if attempt.status != AttemptStatus.SUCCEEDED:
         return
-    attempt.status, attempt.updated_at = "refunded", now
+    attempt.status, attempt.updated_at = AttemptStatus.REFUNDED, now
     attempt.refund_id = refund_id or attempt.refund_id
     await _move(session, attempt.invoice_id, InvoiceStatus.REFUNDED, now)
 
@@ -114,8 +114,8 @@ async def settle(session: AsyncSession, attempt: PaymentAttempt, intent: IntentI
         await succeeded(session, attempt, intent, now=now, method=method)
     elif intent.status == "processing":
         await processing(session, attempt, intent, now=now)
-    elif intent.status in ("requires_payment_method", "canceled") and (intent.decline_code or intent.status ==
-                                                                         "canceled" or attempt.kind == "auto_pay"):
+    elif intent.status in ("requires_payment_method", "canceled") and (
+            intent.decline_code or intent.status == "canceled" or attempt.kind == AttemptKind.AUTO_PAY):
         await failed(session, attempt, code=intent.decline_code or intent.status, message=intent.failure_message,
                      now=now, intent=intent)
     elif intent.id and attempt.payment_intent_id is None:

@@ -29,7 +29,7 @@ from monk.invoices.schemas import invoice_out
 from monk.kit.errors import Conflict, NotFound, ServiceUnavailable
 from monk.kit.ids import new_id
 from monk.models import Customer, Invoice, PaymentAttempt
-from monk.models.statuses import InvoiceStatus
+from monk.models.statuses import AttemptKind, AttemptStatus, InvoiceStatus
 from monk.payments import repository
 from monk.payments.autopay import PAGE_LEASE, idempotency_key, metadata
 from monk.payments.links import PaymentLinks
@@ -114,16 +114,17 @@ async def _begin(sessions: async_sessionmaker[AsyncSession], links: PaymentLinks
             raise Conflict(CLOSED.get(InvoiceStatus(inv.status), "Nothing is due on this invoice"))
         stripe = await _opened(session, inv, server_key)
         live = await repository.live_attempt(session, inv.id)
-        if live is not None and (live.kind != "page" or live.save_method != save or live.status != "pending"):
-            if live.kind != "page" or live.status != "pending":
-                raise Conflict("A payment for this invoice is already in progress")
-            live.status, live.decline_code, live.finished_at, live.updated_at = "failed", "replaced", now, now
+        if live is not None and (live.kind != AttemptKind.PAGE or live.status != AttemptStatus.PENDING):
+            raise Conflict("A payment for this invoice is already in progress")
+        if live is not None and live.save_method != save:  # the box was ticked or unticked: a new intent
+            live.status, live.decline_code = AttemptStatus.FAILED, "replaced"
+            live.finished_at = live.updated_at = now
             await session.flush()
             live = None
         if live is None:
             live = PaymentAttempt(
                 id=new_id(), org_id=inv.org_id, mode=inv.mode, created_at=now, updated_at=now, invoice_id=inv.id,
-                contract_id=contract.id, customer_id=customer.id, kind="page", status="pending",
+                contract_id=contract.id, customer_id=customer.id, kind=AttemptKind.PAGE, status=AttemptStatus.PENDING,
                 amount_cents=inv.total_cents, currency=currency, stripe_customer_id=customer.payment_provider_id,
                 save_method=save, calls=0, lease_until=now + PAGE_LEASE)
             session.add(live)

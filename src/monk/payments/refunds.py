@@ -13,7 +13,7 @@ from monk.invoices import repository as invoices
 from monk.kit.auth import Principal
 from monk.kit.errors import Conflict, NotFound, ServiceUnavailable
 from monk.models import Invoice
-from monk.models.statuses import InvoiceStatus
+from monk.models.statuses import AttemptStatus, InvoiceStatus
 from monk.payments import outcomes, repository
 
 
@@ -29,7 +29,7 @@ async def refund(session: AsyncSession, principal: Principal, invoice_id: str, *
         raise NotFound(f"Invoice '{invoice_id}' not found")
     if inv.status != InvoiceStatus.PAID:
         raise Conflict(f"Invoice is {inv.status}; only Paid invoices can be refunded")
-    paid_by = [a for a in await repository.attempts_of(session, inv.id) if a.status == "succeeded"]
+    paid_by = [a for a in await repository.attempts_of(session, inv.id) if a.status == AttemptStatus.SUCCEEDED]
     if not paid_by or not paid_by[-1].payment_intent_id:
         raise Conflict("Invoice was marked paid outside Monk; refund it where it was paid")
     attempt = paid_by[-1]

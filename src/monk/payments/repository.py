@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.db import claiming, insert_for
 from monk.kit.ids import new_id
 from monk.models import Contract, Customer, Invoice, Organization, PaymentAttempt, Plan, StripeEvent
-from monk.models.statuses import InvoiceStatus
+from monk.models.statuses import AttemptStatus, InvoiceStatus
 
 EVENTS = cast(Table, StripeEvent.__table__)
-LIVE = ("pending", "processing")
-COLLECTED = ("pending", "processing", "succeeded", "refunded")
+LIVE = (AttemptStatus.PENDING, AttemptStatus.PROCESSING)
+COLLECTED = (AttemptStatus.PENDING, AttemptStatus.PROCESSING, AttemptStatus.SUCCEEDED, AttemptStatus.REFUNDED)
 
 
 def _uncollected() -> Any:
