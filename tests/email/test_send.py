@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from monk.email import render, service
+from monk.email import render, send, service
 from monk.email.send import BACKOFF, LEASE, MAX_ATTEMPTS
 from monk.kit.clock import FrozenClock
 from monk.models import EmailMessage
@@ -322,3 +322,20 @@ async def test_monk_emails_send(app: Any, api: Api, worker: Any, clock: FrozenCl
     assert up.returncode == 0, up.stderr
     assert up.stdout.strip() == "sent 1, failed 0, to retry 0, skipped 0"
     assert len(smtp_server.inbox.messages) == 1
+
+
+async def test_emails_a_batch_had_no_time_for_are_handed_back_unattempted(
+        app: Any, api: Api, worker: Any, clock: FrozenClock, smtp_server: SmtpPeer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    invoice = await _invoice(app, api, worker, clock)
+    await queue(app, invoice["id"], now=clock.now())
+    mailer = mailer_for(app, clock, smtp_server.url)
+    monkeypatch.setattr(send, "SEND_WITHIN", timedelta(seconds=-1))  # the batch's time is up at once
+
+    claimed = await mailer.claim()
+    outcomes = await mailer.deliver(claimed)
+    assert [o.result for o in outcomes] == ["released"]
+    assert len(await mailer.record(outcomes)) == 1
+    [row] = await emails(app)
+    assert (row.status, row.attempts, row.next_attempt_at) == (EmailStatus.PENDING, 0, clock.now())
+    assert smtp_server.inbox.messages == []

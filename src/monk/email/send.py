@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from monk.email import repository, smtp
 from monk.kit.clock import Clock
-from monk.kit.jobs import Backoff, error_text, run_isolated
+from monk.kit.jobs import MAX_ERROR_LENGTH, Backoff, error_text, run_isolated
 from monk.settings import Settings
 
 log = structlog.get_logger("monk.email")
@@ -158,7 +158,7 @@ class Mailer:
                     try:
                         await client.connect()
                     except Exception as exc:  # noqa: BLE001 - the server is down: every email of the batch waits
-                        error = f"connecting to {self.target.host}:{self.target.port}: {error_text(exc, 400)}"
+                        error = _bounded(f"connecting to {self.target.host}:{self.target.port}: {error_text(exc)}")
                         outcomes.extend(self._failure(e, error, permanent=False) for e in emails[i:])
                         client = None
                         break
@@ -228,6 +228,11 @@ class Mailer:
             return await repository.mark_failed(session, mail.id, attempt=mail.attempt, error=error, now=now)
         return await repository.retry_later(session, mail.id, attempt=mail.attempt,
                                             at=BACKOFF.retry_at(now, mail.attempt), error=error, now=now)
+
+
+def _bounded(text: str) -> str:
+    """``text`` within ``last_error``'s bound (``kit.jobs.MAX_ERROR_LENGTH``)."""
+    return text if len(text) <= MAX_ERROR_LENGTH else text[:MAX_ERROR_LENGTH - 1] + "…"
 
 
 async def _close(client: aiosmtplib.SMTP) -> None:
