@@ -1,4 +1,4 @@
-"""The ``monk`` command: serve, worker, migrate, keys, stripe, payments, secret-key."""
+"""The ``monk`` command: serve, worker, migrate, keys, stripe, payments, emails, secret-key."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from monk.kit.clock import Clock, iso_ms
 from monk.settings import get_settings
 
 if TYPE_CHECKING:
+    from monk.email.send import SendReport
     from monk.payments.autopay import RunReport
 
 app = typer.Typer(help="Monk: usage-based billing.", no_args_is_help=True, add_completion=False)
@@ -106,7 +107,8 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the worker alone (usage matching, draft horizons, finalization, webhook delivery) until interrupted."""
+    """Run the worker alone (usage matching, draft horizons, finalization, webhook delivery, emails) until
+    interrupted."""
     from monk.kit.db import create_engine, session_factory
     from monk.kit.notify import install
     from monk.webhooks.dispatch import Dispatcher
@@ -362,6 +364,39 @@ def payments_run() -> None:
         typer.echo(f"not charged: {line}", err=True)
     typer.echo(f"paid {report.paid}, processing {report.processing}, failed {report.failed}, "
                f"to retry {report.retry}")
+    if report.retry:
+        raise typer.Exit(1)
+
+
+emails_app = typer.Typer(help="Invoice and payment emails to customers (MONK_SMTP_URL).", no_args_is_help=True)
+app.add_typer(emails_app, name="emails")
+
+
+@emails_app.command("send")
+def emails_send() -> None:
+    """Send every email that is due now through MONK_SMTP_URL and print how many were sent, failed (given
+    up), left to retry and skipped. Without MONK_SMTP_URL nothing is sent and due emails are marked skipped.
+    Exits 1 when some could not be sent now (the SMTP server unreachable or refusing for a while): they are
+    retried with backoff."""
+    from monk.email.send import Mailer
+    from monk.kit.db import create_engine, session_factory
+
+    settings = get_settings()
+    asyncio.run(_check_migrated(settings.database_url))
+
+    async def main() -> SendReport:
+        engine = create_engine(settings.database_url)
+        try:
+            return await Mailer(session_factory(engine), clock=Clock(), settings=settings).send_due()
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(main())
+    for line in report.errors:
+        typer.echo(f"not sent: {line}", err=True)
+    if report.skipped:
+        typer.echo(f"MONK_SMTP_URL is not set: {report.skipped} due email(s) marked skipped", err=True)
+    typer.echo(f"sent {report.sent}, failed {report.failed}, to retry {report.retry}, skipped {report.skipped}")
     if report.retry:
         raise typer.Exit(1)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import time
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -86,6 +87,26 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(1.0, gt=0)
     # Usage-driven total changes of an open invoice send at most one invoice.updated per this many seconds.
     webhook_coalesce_seconds: float = Field(60.0, ge=0)
+    # Emails to customers (invoices, payment notices). The SMTP server: ``smtp://host:port`` (plain, with
+    # STARTTLS when the server offers it), ``smtp://user:password@host:port`` (percent-encode special
+    # characters), ``smtps://…`` (implicit TLS, port 465 by default), ``?starttls=1`` to require STARTTLS
+    # or ``?starttls=0`` to never use it. "" = no SMTP server: nothing is sent, and emails that come due
+    # are marked ``skipped`` (never sent later); the worker logs that once.
+    smtp_url: str = ""
+    # The From header of every email (an address, or ``Name <address>``).
+    email_from: str = "Monk <billing@localhost>"
+    # Seconds one SMTP operation (connect, a command, a message) may take.
+    smtp_timeout_seconds: float = Field(20.0, gt=0, le=300)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError("MONK_SMTP_URL must look like smtp://[user:password@]host[:port] or smtps://…")
+        return value
 
 
 def normalise_database_url(url: str) -> str:

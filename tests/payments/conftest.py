@@ -4,13 +4,14 @@ deliver its webhooks to it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 import uvicorn
 
 from tests.peers.ports import free_port
+from tests.peers.smtp import SmtpPeer, smtp_peer
 from tests.waiting import until
 
 
@@ -24,3 +25,10 @@ async def served(app: Any) -> AsyncIterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpPeer]:
+    """A real SMTP server on loopback (``aiosmtpd``) with an empty inbox."""
+    with smtp_peer() as peer:
+        yield peer

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monk.kit.clock import FrozenClock
+from monk.email.send import Mailer
+from monk.kit.clock import Clock, FrozenClock
 from monk.payments.autopay import Collector, RunReport
 from tests.conftest import SECRET_KEY, Api
 from tests.e2e import scenario as s
+from tests.peers.smtp import Received, SmtpPeer
 from tests.peers.stripe import StripePeer
 from tests.peers.stripe_objects import CARD_OK, card, client, connect, stripe_customer
 
@@ -102,3 +104,21 @@ async def run_cli(database_url: str, module: str = "monk.cli") -> subprocess.Com
     args = [sys.executable, "-m", module] + (["payments", "run"] if module == "monk.cli" else [])
     return await asyncio.to_thread(subprocess.run, args, env=env, capture_output=True, text=True, timeout=120)
 
+
+
+async def mail(app: Any, smtp: SmtpPeer) -> list[Received]:
+    """Send the emails queued so far through ``smtp`` (as the worker's email job does; on the real clock,
+    so emails queued at the tests' frozen times and by ``monk payments run`` alike are due) → every
+    message the server holds."""
+    settings = app.state.settings.model_copy(update={"smtp_url": smtp.url, "smtp_timeout_seconds": 5.0})
+    await Mailer(app.state.sessions, clock=Clock(), settings=settings).send_due()
+    return list(smtp.inbox.messages)
+
+
+def mailing_worker(app: Any, clock: FrozenClock, smtp: SmtpPeer) -> Any:
+    """The worker of the app with ``MONK_SMTP_URL`` pointing at ``smtp`` (its email pass sends; without
+    an SMTP server due emails are skipped)."""
+    from monk.worker.runner import Worker
+
+    settings = app.state.settings.model_copy(update={"smtp_url": smtp.url, "smtp_timeout_seconds": 5.0})
+    return Worker(app.state.sessions, clock=clock, settings=settings)

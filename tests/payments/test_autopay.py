@@ -13,12 +13,14 @@ from typing import Any
 from monk.kit.clock import FrozenClock
 from tests.conftest import Api
 from tests.payments import flow
+from tests.peers.smtp import SmtpPeer
 from tests.peers.stripe import StripePeer
 from tests.peers.stripe_objects import CARD_DECLINED_AT_CHARGE
 
 
 async def test_the_saas_pro_customer_is_charged_the_amount_due(api: Api, app: Any, worker: Any, clock: FrozenClock,
-                                                                stripe_api: StripePeer, database_url: str) -> None:
+                                                                stripe_api: StripePeer, database_url: str,
+                                                                smtp: SmtpPeer) -> None:
     pro = await flow.pro_customer(api, stripe_api, clock)
     assert pro.contract["autoPay"] is True
     grant = await api.post(f"/v1/contracts/{pro.contract['id']}/credits/promotional/grant",
@@ -42,13 +44,20 @@ async def test_the_saas_pro_customer_is_charged_the_amount_due(api: Api, app: An
     [attempt] = await flow.attempts(api, april["id"])
     assert (attempt["status"], attempt["kind"], attempt["amountCents"], attempt["paymentIntentId"]) == (
         "succeeded", "auto_pay", 37800, charged[april["id"]].id)
+    # The receipts reach the customer's accounts_payable contact; an auto-pay customer gets no invoice email.
+    received = await flow.mail(app, smtp)
+    assert sorted(m.message["Subject"] for m in received) == [
+        f"Payment received: $378.00 for invoice {april['invoiceNumber']}",
+        f"Payment received: $50.00 for invoice {march['invoiceNumber']}"]
+    assert {tuple(m.rcpt_tos) for m in received} == {("ap@bob.com",)}
+    assert "$378.00" in received[0].part("plain") + received[1].part("plain")
     # Paid invoices are never charged again.
     again = await flow.run(app, clock)
     assert (again.paid, again.failed, again.retry) == (0, 0, 0) and len(flow.intents(stripe_api)) == 2
 
 
 async def test_a_declined_card_fails_the_attempt_and_turns_auto_pay_off(
-        api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer) -> None:
+        api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer, smtp: SmtpPeer) -> None:
     pro = await flow.pro_customer(api, stripe_api, clock, number=CARD_DECLINED_AT_CHARGE)
     await flow.finalize_april(worker, clock)
     report = await flow.run(app, clock)
@@ -60,6 +69,12 @@ async def test_a_declined_card_fails_the_attempt_and_turns_auto_pay_off(
     contract = (await api.get(f"/v1/contracts/{pro.contract['id']}")).json()["data"]
     assert contract["autoPay"] is False
     assert (await flow.run(app, clock)).failed == 0  # nothing more is tried while auto-pay is off
+    [failed_email] = await flow.mail(app, smtp)
+    failed_invoice = next(i for i in invoices if i["id"] == attempt["invoiceId"])
+    assert failed_email.message["Subject"] == f"Payment failed for invoice {failed_invoice['invoiceNumber']}"
+    text = failed_email.part("plain")
+    assert failed_invoice["paymentLink"] and failed_invoice["paymentLink"] in text
+    assert "declined" in text.lower() and "auto-pay" in text.lower()
 
 
 async def test_racing_runs_charge_each_invoice_once(api: Api, worker: Any, clock: FrozenClock,

@@ -10,6 +10,7 @@ from monk.kit.clock import FrozenClock
 from monk.payments import repository as payments
 from tests.conftest import Api
 from tests.payments import flow
+from tests.peers.smtp import SmtpPeer
 from tests.peers.stripe import StripePeer
 from tests.peers.stripe_objects import WEBHOOK_SECRET, bank_debit
 from tests.waiting import until
@@ -31,7 +32,8 @@ async def _on_bank_debit(api: Api, app: Any, worker: Any, clock: FrozenClock, pe
 
 
 async def test_a_debit_is_in_transit_until_stripe_settles_it(api: Api, app: Any, worker: Any, clock: FrozenClock,
-                                                             stripe_api: StripePeer, served: str) -> None:
+                                                             stripe_api: StripePeer, served: str,
+                                                             smtp: SmtpPeer) -> None:
     pro = await _on_bank_debit(api, app, worker, clock, stripe_api, served, fails=False)
     report = await flow.run(app, clock)
     assert (report.paid, report.processing, report.failed) == (0, 2, 0)
@@ -42,6 +44,8 @@ async def test_a_debit_is_in_transit_until_stripe_settles_it(api: Api, app: Any,
         return [i["status"] for i in await flow.invoices(api, pro.contract["id"])] == ["Paid", "Paid"]
     await until(settled, 15, what="Stripe's payment_intent.succeeded for both debits")
     assert sorted(p.amount for p in flow.intents(stripe_api)) == [5000, 5800]
+    subjects = sorted(m.message["Subject"].split(":")[0] for m in await flow.mail(app, smtp))
+    assert subjects == ["ACH payment initiated"] * 2 + ["Payment received"] * 2
 
 
 async def test_a_bounced_debit_is_due_again_and_auto_pay_is_off(api: Api, app: Any, worker: Any,

@@ -15,6 +15,7 @@ from monk.kit.clock import FrozenClock
 from tests.conftest import Api
 from tests.e2e import scenario as s
 from tests.payments import flow
+from tests.peers.smtp import SmtpPeer
 from tests.peers.stripe import StripePeer
 from tests.peers.stripe_objects import WEBHOOK_SECRET, card, client, connect
 from tests.waiting import until
@@ -37,15 +38,22 @@ async def _collect_customer(api: Api, peer: StripePeer, clock: FrozenClock) -> t
 
 
 async def test_paying_on_the_page_saves_the_method_and_the_next_invoice_is_auto_charged(
-        api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer, served: str) -> None:
+        api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer, served: str,
+        smtp: SmtpPeer) -> None:
     customer, contract = await _collect_customer(api, stripe_api, clock)
     path = (await api.get("/v1/payments/stripe")).json()["data"]["webhookPath"]
     stripe_api.send_webhooks_to(served + path, WEBHOOK_SECRET)
+    worker = flow.mailing_worker(app, clock, smtp)
     await flow.finalize_april(worker, clock)
     march, april = await flow.invoices(api, contract["id"])
     assert contract["autoPay"] is False and april["totalCents"] == 2000 + 1500  # $20 + 300 × $0.05
     assert march["paymentLink"] and april["paymentLink"]
     page_path = "/pay/" + april["paymentLink"].rsplit("/pay/", 1)[1]
+    # An invoice-and-collect customer is emailed each invoice with its payment link.
+    invoice_emails = {m.message["Subject"]: m for m in await flow.mail(app, smtp)}
+    april_email = invoice_emails[f"Invoice {april['invoiceNumber']} from default: $35.00 due April 1, 2026"]
+    assert april_email.rcpt_tos == ["billing@carol.example"] and april["paymentLink"] in april_email.part("plain")
+    assert len(invoice_emails) == 2
 
     async with httpx.AsyncClient(base_url=served) as http:
         html = (await http.get(page_path)).text

@@ -5,6 +5,7 @@ from monk.models.budget import CreditBudget
 from monk.models.contract import Contract
 from monk.models.credit import CreditBlock, CreditDraw, CreditEntry
 from monk.models.customer import Customer
+from monk.models.email import EmailMessage
 from monk.models.event import Event, UsageRecord
 from monk.models.invoice import Invoice, InvoiceLine
 from monk.models.job_failure import JobFailure
@@ -21,7 +22,7 @@ from monk.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditBudget", "CreditDraw", "CreditEntry",
-    "Customer", "Event",
+    "Customer", "EmailMessage", "Event",
     "Invoice", "InvoiceLine", "JobFailure", "Meter", "Organization", "Plan", "PlanPricing", "Pricing", "Product",
     "PaymentAttempt", "RateCard", "Sequence", "StripeConnection", "StripeEvent", "UsageRecord", "UsageRollup",
     "WebhookAttempt", "WebhookDelivery",

@@ -121,3 +121,24 @@ class AttemptKind(StrEnum):
 
     AUTO_PAY = "auto_pay"
     PAGE = "page"
+
+
+class EmailKind(StrEnum):
+    """``email_messages.kind``: the invoice itself (finalized, invoice-and-collect), and the three
+    payment emails of concepts §18."""
+
+    INVOICE = "invoice"
+    PAYMENT_CONFIRMATION = "payment_confirmation"
+    PAYMENT_PROCESSING = "payment_processing"
+    PAYMENT_FAILED = "payment_failed"
+
+
+class EmailStatus(StrEnum):
+    """``email_messages.status``: ``pending`` until the SMTP server accepted it (``sent``), its last
+    allowed attempt failed or the server refused it for good (``failed``), or it came due while no SMTP
+    server was configured (``skipped``: never sent later)."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"

@@ -1,8 +1,9 @@
 """The worker: a loop that claims work rows from the database and does them.
 
 Jobs: match pending events and recompute the drafts they touch (every wake-up or poll), finalize
-due invoices and apply scheduled plan changes (every few seconds), and extend the draft horizon of
-rolling contracts (once a minute). Runs in-process with ``monk serve``
+due invoices and apply scheduled plan changes (every few seconds), extend the draft horizon of
+rolling contracts (once a minute), and send due emails (every few seconds, beside the loop: a slow
+SMTP server never holds up billing). Runs in-process with ``monk serve``
 or alone with ``monk worker``; several workers may run against PostgreSQL (rows are claimed with
 ``FOR UPDATE SKIP LOCKED``).
 """
@@ -22,6 +23,7 @@ from monk.contracts import repository as contracts
 from monk.contracts.service import apply_due_phases
 from monk.credits import drawdown
 from monk.credits import repository as credit_store
+from monk.email.send import Mailer, SendReport
 from monk.invoices import notices
 from monk.invoices.repository import FINALIZE_JOB
 from monk.invoicing import repository as billing_store
@@ -52,6 +54,8 @@ log = structlog.get_logger("monk.worker")
 HORIZON_EVERY_SECONDS = 60
 FINALIZE_EVERY_SECONDS = 5
 AUTOPAY_EVERY_SECONDS = 300  # the auto-pay run and the reconciler of unsettled payments
+EMAIL_EVERY_SECONDS = 5  # due emails are looked for this often
+EMAIL_STOP_SECONDS = 5.0  # on stop, emails being sent get this long before the job is cancelled
 FINALIZE_BATCH = 20  # invoices finalized per transaction
 HORIZON_BATCH = 50  # rolling contracts extended per transaction
 NOTICE_JOB = "notice"
@@ -82,6 +86,9 @@ class Worker:
         self._last_finalize: datetime | None = None
         self._last_autopay: datetime | None = None
         self.on_finalized = partial(collection.finalized, links=PaymentLinks.from_settings(settings))
+        self._last_email: datetime | None = None
+        self._email_task: asyncio.Task[None] | None = None
+        self.mailer = Mailer(sessions, clock=clock, settings=settings)
         self.passes = 0  # passes of the loop that have ended (horizons, matching, finalization)
         self.listener: Listener | None = None  # set while ``run_forever`` runs
         self.cursor = ClaimCursor()  # the round robin over customers with pending events
@@ -270,6 +277,34 @@ class Worker:
                      retry=report.retry, errors=report.errors[:5])
         return report
 
+    async def send_emails(self) -> SendReport:
+        """Send the emails due now (``email.send``): each batch on one SMTP connection, a failing one
+        retried with backoff; without ``MONK_SMTP_URL`` they are marked skipped (logged once)."""
+        report = await self.mailer.send_due()
+        if report.sent or report.failed or report.retry:
+            log.info("emails sent", job="email", sent=report.sent, failed=report.failed, retry=report.retry,
+                     errors=report.errors[:3])
+        return report
+
+    async def _email_pass(self) -> None:
+        try:
+            await self.send_emails()
+        except Exception as exc:  # noqa: BLE001 - retried at the next pass
+            log.warning("email job failed; retrying", job="email", error=error_text(exc, 300))
+
+    def _start_emails(self) -> None:
+        """Start an email pass beside the loop unless one is still running."""
+        if self._email_task is None or self._email_task.done():
+            self._email_task = asyncio.create_task(self._email_pass())
+
+    async def _stop_emails(self) -> None:
+        task = self._email_task
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=EMAIL_STOP_SECONDS)  # leases of unsent emails expire and are retried
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def drain(self) -> int:
         """Run every job until there is nothing left to do; returns the number of events matched."""
         await self.extend_horizons()
@@ -279,6 +314,7 @@ class Worker:
             total += n
         while await self.finalize_once():
             pass
+        await self.send_emails()
         return total
 
     async def run_forever(self) -> None:
@@ -293,6 +329,7 @@ class Worker:
         finally:
             if wakers is not None:
                 wakers.discard(self.wake)
+            await self._stop_emails()
             await self.listener.close()
 
     async def _match_all(self) -> None:
@@ -327,6 +364,10 @@ class Worker:
                 if last is None or (self.clock.now() - last).total_seconds() >= AUTOPAY_EVERY_SECONDS:
                     self._last_autopay = self.clock.now()
                     await self.collect_payments()
+                last = self._last_email
+                if last is None or (self.clock.now() - last).total_seconds() >= EMAIL_EVERY_SECONDS:
+                    self._last_email = self.clock.now()
+                    self._start_emails()
             except Exception as exc:  # noqa: BLE001 - the worker must outlive a failing step
                 log.warning("worker step failed; retrying", error=str(exc)[:300])
                 await asyncio.sleep(1)
