@@ -18,13 +18,15 @@ from monk.models.pricing import Pricing, Product
 from monk.models.ratecard import RateCard
 from monk.models.rollup import UsageRollup
 from monk.models.sequence import Sequence
+from monk.models.user import Membership, User
 from monk.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey", "Base", "Contract", "ContractPhase", "CreditBlock", "CreditBudget", "CreditDraw", "CreditEntry",
     "Customer", "EmailMessage", "Event",
-    "Invoice", "InvoiceLine", "JobFailure", "Meter", "Organization", "Plan", "PlanPricing", "Pricing", "Product",
-    "PaymentAttempt", "RateCard", "Sequence", "StripeConnection", "StripeEvent", "UsageRecord", "UsageRollup",
+    "Invoice", "InvoiceLine", "JobFailure", "Membership", "Meter", "Organization", "Plan", "PlanPricing", "Pricing",
+    "Product",
+    "PaymentAttempt", "RateCard", "Sequence", "StripeConnection", "StripeEvent", "UsageRecord", "UsageRollup", "User",
     "WebhookAttempt", "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",

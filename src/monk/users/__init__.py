@@ -1,0 +1,1 @@
+"""Dashboard users: people with an email and a password, and their role (admin or viewer) per organization."""
