@@ -1,4 +1,4 @@
-"""The ``monk`` command: serve, worker, migrate, keys, stripe, payments, emails, secret-key."""
+"""The ``monk`` command: serve, worker, migrate, keys, users, stripe, payments, emails, secret-key."""
 
 from __future__ import annotations
 
@@ -285,6 +285,56 @@ def keys_revoke(key_prefix: str = typer.Argument(..., help="the key or its first
     if n == 0:
         _die("error: no active key starts with that prefix")
     typer.echo(f"revoked {n} key(s)")
+
+
+users_app = typer.Typer(help="Create dashboard users (sign in at /login).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("create")
+def users_create(
+    email: str = typer.Option(..., help="the user's email (compared case-insensitively)"),
+    org: str = typer.Option(None, help="organization name (default: the default organization)"),
+    role: str = typer.Option("admin", help="admin | viewer"),
+    password: str = typer.Option(None, help="the password (default: a generated one)"),
+) -> None:
+    """Create a dashboard user with ROLE in the organization and print only its password on stdout.
+
+    A new user gets PASSWORD, or a generated one. An existing user gets the membership (or its new role)
+    and, when --password is given, that password (printed); without --password it keeps its own and
+    nothing is printed on stdout.
+    """
+    from monk.keys.service import default_organization
+    from monk.kit.db import create_engine, session_factory
+    from monk.users.service import ROLES, create_user, generate_password, user_exists
+
+    if role not in ROLES:
+        _die(f"error: --role must be one of {', '.join(ROLES)}")
+    settings = get_settings()
+    asyncio.run(_check_migrated(settings.database_url))
+
+    async def main() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as s:
+                now = Clock().now()
+                o, _ = await default_organization(s, name=org, now=now)
+                existing = await user_exists(s, email)
+                given = password if password is not None else (None if existing else generate_password())
+                await create_user(s, email=email, org_id=o.id, role=role, password=given, now=now)
+                await s.commit()
+                return given
+        finally:
+            await engine.dispose()
+
+    try:
+        shown = asyncio.run(main())
+    except ValueError as exc:
+        _die(f"error: {exc}")
+    if shown is None:
+        typer.echo("existing user: membership set, password unchanged", err=True)
+    else:
+        sys.stdout.write(shown + "\n")
 
 
 stripe_app = typer.Typer(help="Connect an organization's payments to Stripe (concepts §18).", no_args_is_help=True)

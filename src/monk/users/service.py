@@ -99,6 +99,11 @@ async def create_user(session: AsyncSession, *, email: str, org_id: str, role: s
     return Created(user=user, created=created, membership=membership)
 
 
+async def user_exists(session: AsyncSession, email: str) -> bool:
+    """Whether a user has ``email`` (case-insensitively). Raises ``ValueError`` for a bad email."""
+    return await repository.by_email(session, normalise_email(email)) is not None
+
+
 async def has_users(session: AsyncSession) -> bool:
     """Whether any user is stored."""
     return await repository.count(session) > 0
