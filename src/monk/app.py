@@ -85,6 +85,11 @@ def create_app(
                                            max_inflight=1 if engine.dialect.name == "sqlite" else PG_WRITERS)
     app.state.worker = None
     app.state.dispatcher = None
+    from monk.dashboard.sessions import SessionSigner
+    from monk.dashboard.throttle import LoginThrottle
+
+    app.state.web_sessions = SessionSigner.from_settings(settings)  # the dashboard's cookies (dashboard.sessions)
+    app.state.login_throttle = LoginThrottle()  # in this process's memory (dashboard.throttle)
     _install_error_handlers(app)
     _include_routers(app, only=only)
     openapi.install(app)  # the document as the server behaves; /docs and /redoc from packaged assets
@@ -107,11 +112,14 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     app.include_router(events_router)
     if only == "events":
         return
+    from fastapi.staticfiles import StaticFiles
+
     from monk.budgets.endpoints import router as budgets_router
     from monk.contracts.endpoints import router as contracts_router
     from monk.costing.endpoints import router as costing_router
     from monk.credits.endpoints import router as credits_router
     from monk.customers.endpoints import router as customers_router
+    from monk.dashboard.endpoints import router as dashboard_router
     from monk.gateway.endpoints import router as gateway_router
     from monk.invoices.endpoints import router as invoices_router
     from monk.legacy_usage.endpoints import router as legacy_usage_router
@@ -125,8 +133,9 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
                    invoices_router, ratecards_router, costing_router, legacy_usage_router, webhooks_router,
-                   credits_router, budgets_router, gateway_router, payments_router, page_router):
+                   credits_router, budgets_router, gateway_router, payments_router, page_router, dashboard_router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(packages=[("monk.dashboard", "static")]), name="static")  # the dashboard's CSS
 
 
 def _error(status: int, code: str, message: str, *, details: Any = None,

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     autopay_time: time = time(11, 0)
     # Where clients reach this Monk (payment links, the payment page); "" = http://{host}:{port}.
     public_url: str = ""
+    # The dashboard: a signed-in session ends after this many minutes without a request (sliding).
+    session_idle_minutes: int = Field(60, ge=1, le=60 * 24 * 30)
     # How long an invoice's payment link is valid after finalization (days; the docs say 90).
     payment_link_days: int = Field(90, ge=1, le=3650)
     # The PostgreSQL database ``monk bench`` drops, creates and loads ("" = a temporary SQLite file).
