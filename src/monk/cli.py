@@ -45,23 +45,33 @@ async def _check_migrated(url: str) -> None:
         _die(f"error: the database {state}. Run `monk migrate` first (MONK_DATABASE_URL={url}).")
 
 
-async def _bootstrap(url: str) -> list[str]:
-    """On first start: the default organization and one live and one test key (all scopes)."""
+FIRST_ADMIN_EMAIL = "admin@localhost"
+
+
+async def _bootstrap(url: str) -> tuple[list[str], str | None]:
+    """On first start: the default organization and one live and one test key (all scopes); and, while
+    the database has no user, the first dashboard admin (``FIRST_ADMIN_EMAIL``) of the default
+    organization with a generated password. Returns ``(keys made, that password or None)``."""
     from monk.keys import repository as keys
     from monk.keys.service import create_key, default_organization
     from monk.kit.db import create_engine, session_factory
+    from monk.users.service import create_user, generate_password, has_users
 
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as s:
             now = Clock().now()
             org, created = await default_organization(s, name=None, now=now)
-            has_keys = await keys.count(s)
-            if not created and has_keys:
-                return []
-            made = [await create_key(s, org_id=org.id, mode=m, scopes=["*"], now=now) for m in ("live", "test")]
+            made: list[str] = []
+            if created or not await keys.count(s):
+                made = [await create_key(s, org_id=org.id, mode=m, scopes=["*"], now=now) for m in ("live", "test")]
+            password = None
+            if not await has_users(s):
+                password = generate_password()
+                await create_user(s, email=FIRST_ADMIN_EMAIL, org_id=org.id, role="admin", password=password,
+                                  now=now)
             await s.commit()
-            return made
+            return made, password
     finally:
         await engine.dispose()
 
@@ -93,8 +103,13 @@ def serve(
     if only not in (None, "events"):
         _die("error: --only accepts 'events'")
     asyncio.run(_check_migrated(settings.database_url))
-    for key in asyncio.run(_bootstrap(settings.database_url)):
+    made, admin_password = asyncio.run(_bootstrap(settings.database_url))
+    for key in made:
         typer.echo(f"created API key ({key[3:7]} mode, all scopes; shown once): {key}")
+    if admin_password is not None:
+        login_url = (settings.public_url.rstrip("/") or f"http://{host or settings.host}:{port or settings.port}")
+        typer.echo(f"created dashboard admin {FIRST_ADMIN_EMAIL} (shown once): sign in at {login_url}/login "
+                   f"with password {admin_password}")
     # The server processes read these as Settings.serve_only / serve_worker (monk.asgi).
     os.environ["MONK_SERVE_ONLY"] = only or ""
     os.environ["MONK_SERVE_WORKER"] = "0" if (no_worker or only == "events" or workers > 1) else "1"
