@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -120,6 +120,7 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
     from monk.credits.endpoints import router as credits_router
     from monk.customers.endpoints import router as customers_router
     from monk.dashboard.endpoints import router as dashboard_router
+    from monk.dashboard.pages import ROUTERS as dashboard_pages
     from monk.gateway.endpoints import router as gateway_router
     from monk.invoices.endpoints import router as invoices_router
     from monk.legacy_usage.endpoints import router as legacy_usage_router
@@ -133,9 +134,11 @@ def _include_routers(app: FastAPI, *, only: str | None) -> None:
 
     for router in (customers_router, meters_router, pricing_router, plans_router, contracts_router,
                    invoices_router, ratecards_router, costing_router, legacy_usage_router, webhooks_router,
-                   credits_router, budgets_router, gateway_router, payments_router, page_router, dashboard_router):
+                   credits_router, budgets_router, gateway_router, payments_router, page_router, dashboard_router,
+                   *dashboard_pages):
         app.include_router(router)
-    app.mount("/static", StaticFiles(packages=[("monk.dashboard", "static")]), name="static")  # the dashboard's CSS
+    # the dashboard's CSS and vendored scripts (htmx), installed with the package
+    app.mount("/static", StaticFiles(packages=[("monk.dashboard", "static")]), name="static")
 
 
 def _error(status: int, code: str, message: str, *, details: Any = None,
@@ -161,9 +164,16 @@ def _describe(errors: list[dict[str, Any]], body: Any = None) -> list[dict[str, 
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    from monk.dashboard.web import LoggedOut, Refused, html_error
+
     @app.exception_handler(MonkError)
-    async def _monk(_: Request, exc: MonkError) -> JSONResponse:
-        return error_response(exc)
+    async def _monk(request: Request, exc: MonkError) -> Response:
+        return html_error(request, exc) or error_response(exc)  # a dashboard request gets a page
+
+    @app.exception_handler(LoggedOut)
+    @app.exception_handler(Refused)
+    async def _dashboard(request: Request, exc: Exception) -> Response:
+        return html_error(request, exc) or _error(500, "INTERNAL_ERROR", "Internal error")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,47 +3,13 @@ its cookie, wrong credentials, logged-out redirects, forged and idle cookies, CS
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from monk.dashboard.sessions import COOKIE
-from monk.keys.service import default_organization
 from monk.kit.clock import FrozenClock
-from monk.users import service
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-async def web(app: object) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser-like client of the real app (keeps cookies, follows no redirects)."""
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
-                                 base_url="http://monk.test") as client:
-        yield client
-
-
-async def add_user(app: object, email: str, *, role: str = "admin", org: str | None = None) -> None:
-    state = app.state  # type: ignore[attr-defined]
-    async with state.sessions() as s:
-        o, _ = await default_organization(s, name=org, now=state.clock.now())
-        await service.create_user(s, email=email, org_id=o.id, role=role, password=PASSWORD, now=state.clock.now())
-        await s.commit()
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match, html
-    return match.group(1)
-
-
-async def login(web: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    form = await web.get("/login")
-    assert form.status_code == 200
-    return await web.post("/login", data={"email": email, "password": password, "csrf": csrf_of(form.text)})
+from tests.dashboard.browser import PASSWORD, add_user, csrf_of, login
 
 
 async def test_the_login_form_has_labelled_email_and_password_and_its_css_is_served(web: httpx.AsyncClient) -> None:
@@ -64,7 +30,7 @@ async def test_login_sets_a_signed_httponly_lax_cookie_and_home_shows_the_org_an
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     home = await web.get("/")
     assert home.status_code == 200
-    assert "<title>Monk — Acme</title>" in home.text and "<h1>Monk — Acme</h1>" in home.text
+    assert "Monk — Acme</title>" in home.text and "<h1>Monk — Acme</h1>" in home.text
     assert "ann@example.com" in home.text and ">admin<" in home.text and "Live mode" in home.text
     assert (await web.get("/login")).headers["location"] == "/"  # already signed in
 
