@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import text
 
 from monk.app import create_app
@@ -21,7 +22,9 @@ from monk.kit.db import create_engine
 from monk.kit.migrate import upgrade
 from monk.kit.secrets import new_key
 from monk.settings import Settings
+from tests.peers.ports import free_port
 from tests.peers.stripe import StripePeer, stripe_peer
+from tests.waiting import until
 
 pytest_plugins = ["tests.storage"]  # session, who, stranger: the repository tests' fixtures
 
@@ -163,3 +166,17 @@ def assert_error(resp: httpx.Response, status: int, code: str | None = None) -> 
     if code:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+@pytest.fixture
+async def served(app: object) -> AsyncIterator[str]:
+    """The app listening on a free loopback port → its base URL (``http://127.0.0.1:PORT``): for peers
+    that call it (Stripe's webhooks) and for the browser tests."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",  # type: ignore[arg-type]
+                                          lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    await until(lambda: server.started, 10, what="the app serving on loopback")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
