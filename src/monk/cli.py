@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -13,8 +14,13 @@ from monk.kit.clock import Clock, iso_ms
 from monk.settings import get_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from monk.email.send import SendReport
+    from monk.models.organization import Organization
     from monk.payments.autopay import RunReport
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Monk: usage-based billing.", no_args_is_help=True, add_completion=False)
 keys = typer.Typer(
@@ -46,6 +52,37 @@ async def _check_migrated(url: str) -> None:
 
 
 FIRST_ADMIN_EMAIL = "admin@localhost"
+
+
+def _with_session(work: Callable[[AsyncSession], Awaitable[T]], *, check: bool = True) -> T:
+    """Run ``work`` in one session on the configured database (after checking it is migrated, unless
+    ``check`` is false), commit when it returns, dispose of the engine; its value is returned and its
+    exceptions propagate (nothing committed)."""
+    from monk.kit.db import create_engine, session_factory
+
+    settings = get_settings()
+    if check:
+        asyncio.run(_check_migrated(settings.database_url))
+
+    async def main() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as s:
+                result = await work(s)
+                await s.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+async def _organization(s: AsyncSession, name: str | None, now: datetime) -> Organization:
+    """The organization named ``name`` (created when new), else the default one."""
+    from monk.keys.service import default_organization
+
+    org, _ = await default_organization(s, name=name, now=now)
+    return org
 
 
 async def _bootstrap(url: str) -> tuple[list[str], str | None]:
@@ -187,6 +224,29 @@ def bench(
         _die(f"bench failed: acknowledged events are missing or stored twice: {results['verification']}")
 
 
+@app.command("bench-pages")
+def bench_pages(
+    customers: int = typer.Option(10_000, help="customers (one contract each)"),
+    invoices: int = typer.Option(100_000, help="invoices, spread over the contracts"),
+    events: int = typer.Option(1_000_000, help="usage events over the last 90 days (5% unmatched)"),
+    samples: int = typer.Option(30, help="timed requests per page (after one warm-up)"),
+) -> None:
+    """Benchmark the dashboard: seed the volume, then time every page's server time (p50/p95/max in ms,
+    docs/benchmarks.md). PostgreSQL when MONK_BENCH_DATABASE_URL is set (dropped and created again),
+    else a temporary SQLite file."""
+    from monk.bench.pages import run as run_pages
+    from monk.bench.pages import table as pages_table
+    from monk.bench.runner import BenchFailed
+
+    try:
+        database, results = run_pages(get_settings().bench_database_url or None, customers=customers,
+                                      invoices=invoices, events=events, samples=samples,
+                                      echo=lambda m: typer.echo(m, err=True))
+    except BenchFailed as exc:
+        _die(f"bench failed: {exc}")
+    typer.echo(pages_table(database, results))
+
+
 @app.command("bench-webhooks")
 def bench_webhooks(
     deliveries: int = typer.Option(5_000, help="deliveries in the backlog"),
@@ -211,27 +271,16 @@ def keys_create(
     org: str = typer.Option(None, help="organization name (default: the default organization)"),
 ) -> None:
     """Create an API key and print only the key on stdout (it is not shown again)."""
-    from monk.keys.service import create_key, default_organization
-    from monk.kit.db import create_engine, session_factory
+    from monk.keys.service import create_key
 
-    settings = get_settings()
-    asyncio.run(_check_migrated(settings.database_url))
-
-    async def main() -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as s:
-                now = Clock().now()
-                o, _ = await default_organization(s, name=org, now=now)
-                key = await create_key(s, org_id=o.id, mode=mode,
-                                       scopes=[x.strip() for x in scopes.split(",") if x.strip()], now=now)
-                await s.commit()
-                return key
-        finally:
-            await engine.dispose()
+    async def work(s: AsyncSession) -> str:
+        now = Clock().now()
+        o = await _organization(s, org, now)
+        return await create_key(s, org_id=o.id, mode=mode, scopes=[x.strip() for x in scopes.split(",") if x.strip()],
+                                now=now)
 
     try:
-        key = asyncio.run(main())
+        key = _with_session(work)
     except ValueError as exc:
         _die(f"error: {exc}")
     sys.stdout.write(key + "\n")
@@ -252,23 +301,12 @@ def keys_list(
     its prefix (the first 16 characters): revoke it with `monk keys revoke <prefix>` and create a new
     one with `monk keys create`. "Last used" is recorded to the minute.
     """
-    from monk.keys.service import KeyInfo, list_keys
-    from monk.kit.db import create_engine, session_factory
+    from monk.keys.service import list_keys
 
-    settings = get_settings()
-    asyncio.run(_check_migrated(settings.database_url))
-
-    async def main() -> list[KeyInfo]:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as s:
-                return await list_keys(s, org=org, include_revoked=not active)
-        finally:
-            await engine.dispose()
-
+    found = _with_session(lambda s: list_keys(s, org=org, include_revoked=not active))
     rows = [("PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST USED", "REVOKED", "EXPIRES")]
     rows += [(k.prefix, k.organization, k.mode, ",".join(k.scopes), _when(k.created_at), _when(k.last_used_at),
-              _when(k.revoked_at), _when(k.expires_at)) for k in asyncio.run(main())]
+              _when(k.revoked_at), _when(k.expires_at)) for k in found]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
@@ -280,23 +318,10 @@ def keys_list(
 def keys_revoke(key_prefix: str = typer.Argument(..., help="the key or its first characters (at least 12)")) -> None:
     """Revoke the key(s) starting with KEY_PREFIX."""
     from monk.keys.service import revoke
-    from monk.kit.db import create_engine, session_factory
 
     if len(key_prefix) < 12:
         _die("error: give at least the first 12 characters of the key")
-    settings = get_settings()
-
-    async def main() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as s:
-                n = await revoke(s, key_prefix, Clock().now())
-                await s.commit()
-                return n
-        finally:
-            await engine.dispose()
-
-    n = asyncio.run(main())
+    n = _with_session(lambda s: revoke(s, key_prefix, Clock().now()), check=False)
     if n == 0:
         _die("error: no active key starts with that prefix")
     typer.echo(f"revoked {n} key(s)")
@@ -319,31 +344,20 @@ def users_create(
     and, when --password is given, that password (printed); without --password it keeps its own and
     nothing is printed on stdout.
     """
-    from monk.keys.service import default_organization
-    from monk.kit.db import create_engine, session_factory
     from monk.users.service import ROLES, create_user, generate_password, user_exists
 
     if role not in ROLES:
         _die(f"error: --role must be one of {', '.join(ROLES)}")
-    settings = get_settings()
-    asyncio.run(_check_migrated(settings.database_url))
 
-    async def main() -> str | None:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as s:
-                now = Clock().now()
-                o, _ = await default_organization(s, name=org, now=now)
-                existing = await user_exists(s, email)
-                given = password if password is not None else (None if existing else generate_password())
-                await create_user(s, email=email, org_id=o.id, role=role, password=given, now=now)
-                await s.commit()
-                return given
-        finally:
-            await engine.dispose()
+    async def work(s: AsyncSession) -> str | None:
+        now = Clock().now()
+        o = await _organization(s, org, now)
+        given = password if password is not None else (None if await user_exists(s, email) else generate_password())
+        await create_user(s, email=email, org_id=o.id, role=role, password=given, now=now)
+        return given
 
     try:
-        shown = asyncio.run(main())
+        shown = _with_session(work)
     except ValueError as exc:
         _die(f"error: {exc}")
     if shown is None:
@@ -369,31 +383,21 @@ def stripe_connect(
     The last line printed is the URL path at which Monk receives that organization's Stripe webhooks."""
     from monk.gateway.schemas import StripeConnect
     from monk.gateway.service import connect, webhook_path
-    from monk.keys.service import default_organization
-    from monk.kit.db import create_engine, session_factory
     from monk.kit.errors import MonkError
 
-    settings = get_settings()
-    asyncio.run(_check_migrated(settings.database_url))
     if mode not in ("live", "test"):
         _die("error: --mode must be live or test")
 
-    async def main() -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as s:
-                now = Clock().now()
-                o, _ = await default_organization(s, name=org, now=now)
-                body = StripeConnect(secret_key=secret_key, webhook_secret=webhook_secret,
-                                     publishable_key=publishable_key, api_base=api_base)
-                await connect(s, o.id, mode, body, server_key=settings.secret_key, now=now)
-                await s.commit()
-                return webhook_path(o.id, mode)
-        finally:
-            await engine.dispose()
+    async def work(s: AsyncSession) -> str:
+        now = Clock().now()
+        o = await _organization(s, org, now)
+        body = StripeConnect(secret_key=secret_key, webhook_secret=webhook_secret,
+                             publishable_key=publishable_key, api_base=api_base)
+        await connect(s, o.id, mode, body, server_key=get_settings().secret_key, now=now)
+        return webhook_path(o.id, mode)
 
     try:
-        path = asyncio.run(main())
+        path = _with_session(work)
     except (MonkError, ValueError) as exc:
         _die(f"error: {exc}")
     typer.echo(f"connected {mode} mode to Stripe; register this webhook endpoint path at Stripe:")
