@@ -73,10 +73,11 @@ async def succeeded(session: AsyncSession, attempt: PaymentAttempt, intent: Inte
             log.warning("a payment page saved a method auto-pay cannot use; not saved", contract_id=contract.id,
                         method_type=method.type)
             return
+        already_on = contract.auto_pay  # then the new method alone is the change to announce
         await contracts.set_payment_method(session, contract, method_id=method.id, method_type=method.type,
-                                           brand=method.brand, last4=method.last4)
-        if not await contracts.set_auto_pay(session, contract, True, now=now):
-            contract.updated_at = now
+                                           brand=method.brand, last4=method.last4, now=now if already_on else None)
+        if not already_on:
+            await contracts.set_auto_pay(session, contract, True, now=now)  # one contract.updated for both
 
 
 async def processing(session: AsyncSession, attempt: PaymentAttempt, intent: IntentInfo, *, now: datetime) -> None:
