@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import httpx
 
@@ -60,7 +61,8 @@ class Browser:
         token = self.csrf if csrf is None else csrf
         items = list(data.items()) if isinstance(data, dict) else list(data or [])
         fields = [(k, str(v)) for k, v in items] + ([("csrf", token)] if token else [])
-        return await self.client.post(path, data=fields)  # type: ignore[arg-type]
+        return await self.client.post(path, content=urlencode(fields),
+                                      headers={"content-type": "application/x-www-form-urlencoded"})
 
     async def mode(self, mode: str) -> None:
         """Switch the session to ``live`` or ``test``."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
@@ -31,15 +33,36 @@ async def by_external_id(session: AsyncSession, principal: Principal, external_i
     ))).scalar_one_or_none()
 
 
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its own ``%``, ``_`` and ``\\`` taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def list_page(
-    session: AsyncSession, principal: Principal, page: Page, *, external_id: str | None
+    session: AsyncSession, principal: Principal, page: Page, *, external_id: str | None,
+    search: str | None = None, newest_first: bool = False,
 ) -> tuple[list[Customer], int]:
-    """One page of customers, oldest first, and the total matching the filters."""
-    cond = [Customer.org_id == principal.org_id, Customer.mode == principal.mode]
+    """One page of customers, oldest first (``newest_first``: newest first), and the total matching the
+    filters. ``search``: the name or the external id contains it, case-insensitively."""
+    cond: list[Any] = [Customer.org_id == principal.org_id, Customer.mode == principal.mode]
     if external_id is not None:
         cond.append(Customer.external_customer_id == external_id)
+    if search:
+        pattern = _like(search.lower())
+        cond.append(or_(func.lower(Customer.name).like(pattern, escape="\\"),
+                        func.lower(Customer.external_customer_id).like(pattern, escape="\\")))
     total = (await session.execute(select(func.count()).select_from(Customer).where(*cond))).scalar_one()
+    order = (Customer.created_at.desc(), Customer.id.desc()) if newest_first else (Customer.created_at, Customer.id)
     rows = (await session.execute(
-        select(Customer).where(*cond).order_by(Customer.created_at, Customer.id).limit(page.limit).offset(page.offset)
+        select(Customer).where(*cond).order_by(*order).limit(page.limit).offset(page.offset)
     )).scalars().all()
     return list(rows), total
+
+
+async def names(session: AsyncSession, principal: Principal, customer_ids: set[str]) -> dict[str, str]:
+    """``{customer id: name}`` of the caller's customers among ``customer_ids`` (one query)."""
+    if not customer_ids:
+        return {}
+    rows = await session.execute(select(Customer.id, Customer.name).where(
+        Customer.org_id == principal.org_id, Customer.mode == principal.mode, Customer.id.in_(customer_ids)))
+    return {row.id: row.name for row in rows}

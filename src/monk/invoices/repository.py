@@ -65,9 +65,10 @@ async def replace_lines(session: AsyncSession, invoice_id: str, rows: list[dict[
 
 async def list_page(
     session: AsyncSession, principal: Principal, page: Page, *, customer_id: str | None, contract_id: str | None,
-    status: str | None, created_after: Any, created_before: Any,
+    status: str | None, created_after: Any, created_before: Any, newest_first: bool = False,
 ) -> tuple[list[Invoice], int]:
-    """One page of invoices ordered by invoice date, and the total matching the filters."""
+    """One page of invoices ordered by invoice date (``newest_first``: latest date first), and the total
+    matching the filters."""
     cond: list[Any] = [Invoice.org_id == principal.org_id, Invoice.mode == principal.mode]
     if customer_id is not None:
         cond.append(Invoice.customer_id == customer_id)
@@ -80,8 +81,10 @@ async def list_page(
     if created_before is not None:
         cond.append(Invoice.created_at < created_before)
     total = (await session.execute(select(func.count()).select_from(Invoice).where(*cond))).scalar_one()
-    rows = (await session.execute(select(Invoice).where(*cond).order_by(
-        Invoice.invoice_date, Invoice.contract_id, Invoice.slot).limit(page.limit).offset(page.offset))).scalars().all()
+    order = ((Invoice.invoice_date.desc(), Invoice.contract_id.desc(), Invoice.slot.desc()) if newest_first
+             else (Invoice.invoice_date, Invoice.contract_id, Invoice.slot))
+    rows = (await session.execute(select(Invoice).where(*cond).order_by(*order)
+                                  .limit(page.limit).offset(page.offset))).scalars().all()
     return list(rows), total
 
 

@@ -97,3 +97,12 @@ async def collection_methods(session: AsyncSession, plan_ids: set[str]) -> dict[
     rows = (await session.execute(
         select(Plan.id, Plan.collection_method).where(column_in(session, Plan.id, sorted(plan_ids))))).all()
     return {plan_id: method for plan_id, method in rows}
+
+
+async def names(session: AsyncSession, principal: Principal, plan_ids: set[str]) -> dict[str, str]:
+    """``{plan id: name}`` of the caller's plans among ``plan_ids`` (one query)."""
+    if not plan_ids:
+        return {}
+    rows = await session.execute(select(Plan.id, Plan.name).where(
+        Plan.org_id == principal.org_id, Plan.mode == principal.mode, column_in(session, Plan.id, sorted(plan_ids))))
+    return {row.id: row.name for row in rows}
