@@ -41,8 +41,14 @@ async def login(web: httpx.AsyncClient, email: str, password: str = PASSWORD) ->
 class Browser:
     """A signed-in browser: ``get`` a page, ``submit`` a form with the session's CSRF token."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, email: str = "") -> None:
         self.client = client
+        self.csrf = ""
+        self.email = email
+
+    async def relogin(self) -> None:
+        """Sign in again (after a test moved the app's clock past the session's idle timeout)."""
+        assert (await login(self.client, self.email)).status_code == 303
         self.csrf = ""
 
     async def get(self, path: str, **params: object) -> httpx.Response:
@@ -74,4 +80,4 @@ async def signed_in(app: object, email: str, *, role: str = "admin", org: str | 
     """Create the user and sign ``client`` in as it."""
     await add_user(app, email, role=role, org=org)
     assert (await login(client, email)).status_code == 303
-    return Browser(client)
+    return Browser(client, email)

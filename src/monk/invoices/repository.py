@@ -66,9 +66,10 @@ async def replace_lines(session: AsyncSession, invoice_id: str, rows: list[dict[
 async def list_page(
     session: AsyncSession, principal: Principal, page: Page, *, customer_id: str | None, contract_id: str | None,
     status: str | None, created_after: Any, created_before: Any, newest_first: bool = False,
+    due_before: date | None = None,
 ) -> tuple[list[Invoice], int]:
     """One page of invoices ordered by invoice date (``newest_first``: latest date first), and the total
-    matching the filters."""
+    matching the filters (``due_before``: due date before that day, i.e. overdue when unpaid)."""
     cond: list[Any] = [Invoice.org_id == principal.org_id, Invoice.mode == principal.mode]
     if customer_id is not None:
         cond.append(Invoice.customer_id == customer_id)
@@ -80,6 +81,8 @@ async def list_page(
         cond.append(Invoice.created_at >= created_after)
     if created_before is not None:
         cond.append(Invoice.created_at < created_before)
+    if due_before is not None:
+        cond.append(Invoice.due_date < due_before)
     total = (await session.execute(select(func.count()).select_from(Invoice).where(*cond))).scalar_one()
     order = ((Invoice.invoice_date.desc(), Invoice.contract_id.desc(), Invoice.slot.desc()) if newest_first
              else (Invoice.invoice_date, Invoice.contract_id, Invoice.slot))
