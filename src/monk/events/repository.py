@@ -76,6 +76,12 @@ async def matched_contracts(session: AsyncSession, event_ids: list[str]) -> dict
     return {event_id: contract_id for event_id, contract_id in rows}
 
 
+async def unmatched_count(session: AsyncSession, principal: Principal) -> int:
+    """How many of the caller's events are unmatched (the partial index on unmatched events answers it)."""
+    return int((await session.execute(select(func.count()).select_from(Event).where(
+        Event.org_id == principal.org_id, Event.mode == principal.mode,
+        Event.status == EventStatus.UNMATCHED))).scalar_one())
+
 async def requeue_unmatched(
     session: AsyncSession, *, org_id: str, mode: str, customer_id: str, external_customer_id: str | None,
     start: datetime | None = None, end: datetime | None = None, wait_for_workers: bool = True,

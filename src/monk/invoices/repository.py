@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, case, delete, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,6 +100,29 @@ async def upcoming(session: AsyncSession, principal: Principal, customer_id: str
         ).order_by(Invoice.invoice_date, Invoice.slot).limit(1)
     )).scalar_one_or_none()
 
+
+async def month_figures(session: AsyncSession, principal: Principal, *, start: date, end: date,
+                        today: date) -> dict[str, int]:
+    """The overview's invoice figures in cents and counts (one query): ``billed_cents`` (finalized
+    invoices dated in ``[start, end)``: Sent, In Transit, Paid), ``upcoming_cents`` (open invoices dated
+    in ``[start, end)``), ``due_count``/``due_cents`` (Sent, due today or later) and
+    ``overdue_count``/``overdue_cents`` (Sent, due before ``today``)."""
+    in_month = (Invoice.invoice_date >= start) & (Invoice.invoice_date < end)
+    sent = Invoice.status == InvoiceStatus.SENT
+    billed = in_month & Invoice.status.in_((InvoiceStatus.SENT, InvoiceStatus.IN_TRANSIT, InvoiceStatus.PAID))
+    figures = {
+        "billed_cents": func.sum(case((billed, Invoice.total_cents), else_=0)),
+        "upcoming_cents": func.sum(case((in_month & Invoice.status.in_(OPEN_INVOICE_STATUSES), Invoice.total_cents),
+                                        else_=0)),
+        "due_count": func.sum(case((sent & (Invoice.due_date >= today), 1), else_=0)),
+        "due_cents": func.sum(case((sent & (Invoice.due_date >= today), Invoice.total_cents), else_=0)),
+        "overdue_count": func.sum(case((sent & (Invoice.due_date < today), 1), else_=0)),
+        "overdue_cents": func.sum(case((sent & (Invoice.due_date < today), Invoice.total_cents), else_=0)),
+    }
+    row = (await session.execute(select(*(v.label(k) for k, v in figures.items())).where(
+        Invoice.org_id == principal.org_id, Invoice.mode == principal.mode,
+        or_(in_month, sent)))).one()
+    return {k: int(getattr(row, k) or 0) for k in figures}
 
 async def earliest_open(session: AsyncSession, contract_id: str) -> Invoice | None:
     """The contract's earliest open invoice (by date, calendar slot, then creation): where

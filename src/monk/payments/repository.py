@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, exists, or_, select, update
+from sqlalchemy import Table, exists, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.kit.auth import Principal
 from monk.kit.db import claiming, insert_for
 from monk.kit.ids import new_id
 from monk.models import Contract, Customer, Invoice, Organization, PaymentAttempt, Plan, StripeEvent
@@ -89,6 +90,18 @@ async def attempts_of(session: AsyncSession, invoice_id: str) -> list[PaymentAtt
     """The invoice's attempts, oldest first."""
     return list((await session.execute(select(PaymentAttempt).where(PaymentAttempt.invoice_id == invoice_id)
                                        .order_by(PaymentAttempt.created_at))).scalars().all())
+
+
+async def failed_since(session: AsyncSession, principal: Principal, *, since: datetime,
+                       limit: int) -> tuple[list[PaymentAttempt], int]:
+    """The caller's failed payment attempts created since ``since``: the latest ``limit`` of them and
+    how many there are."""
+    cond = (PaymentAttempt.org_id == principal.org_id, PaymentAttempt.mode == principal.mode,
+            PaymentAttempt.status == AttemptStatus.FAILED, PaymentAttempt.created_at >= since)
+    total = (await session.execute(select(func.count()).select_from(PaymentAttempt).where(*cond))).scalar_one()
+    rows = (await session.execute(select(PaymentAttempt).where(*cond).order_by(PaymentAttempt.created_at.desc())
+                                  .limit(limit))).scalars().all()
+    return list(rows), int(total)
 
 
 async def unsettled(session: AsyncSession, *, now: datetime, limit: int) -> list[str]:

@@ -56,6 +56,12 @@ async def bodies(session: AsyncSession, event_ids: Sequence[str]) -> dict[str, s
     return {row.id: row.body for row in rows}
 
 
+async def failed_count(session: AsyncSession, principal: Principal, *, since: datetime) -> int:
+    """How many of the caller's deliveries created since ``since`` failed for good."""
+    return int((await session.execute(select(func.count()).select_from(WebhookDelivery).where(
+        WebhookDelivery.org_id == principal.org_id, WebhookDelivery.mode == principal.mode,
+        WebhookDelivery.created_at >= since, WebhookDelivery.status == DeliveryStatus.FAILED))).scalar_one())
+
 async def claim_due(session: AsyncSession, *, now: datetime, limit: int, busy: Sequence[str]) -> list[Any]:
     """Up to ``limit`` pending deliveries due at ``now`` (``next_attempt_at`` ≤ now), oldest due first,
     of enabled endpoints not in ``busy``, locked for this transaction (``kit.db.claiming``): rows of
