@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
+from monk.kit.db import column_in
 from monk.kit.pagination import Page
 from monk.models import Meter, Plan, PlanPricing, Pricing
 from monk.models.statuses import PlanStatus
@@ -63,3 +64,12 @@ async def blocking_use(session: AsyncSession, principal: Principal, meter_id: st
         .limit(1)
     )).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+async def names(session: AsyncSession, principal: Principal, meter_ids: set[str]) -> dict[str, str]:
+    """``{meter id: display name}`` of the caller's meters among ``meter_ids``, archived ones too (one query)."""
+    if not meter_ids:
+        return {}
+    rows = await session.execute(select(Meter.id, Meter.display_name).where(
+        *_scope(principal), column_in(session, Meter.id, sorted(meter_ids))))
+    return {row.id: row.display_name for row in rows}

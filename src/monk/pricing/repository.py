@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monk.kit.auth import Principal
@@ -35,13 +35,23 @@ async def get_many(session: AsyncSession, principal: Principal, ids: list[str]) 
     return [found[i] for i in ids if i in found]
 
 
+def _like(text: str) -> str:
+    """A LIKE pattern matching values containing ``text`` (its ``%``, ``_`` and ``\\`` taken literally)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def list_page(
-    session: AsyncSession, principal: Principal, page: Page, *, product_id: str | None
+    session: AsyncSession, principal: Principal, page: Page, *, product_id: str | None, search: str | None = None
 ) -> tuple[list[tuple[Pricing, str]], int]:
-    """One page of ``(pricing, product name)``, oldest first, and the total matching the filters."""
+    """One page of ``(pricing, product name)``, oldest first, and the total matching the filters.
+    ``search``: the pricing's name or code contains it, case-insensitively."""
     cond = _scope(principal)
     if product_id is not None:
         cond.append(Pricing.product_id == product_id)
+    if search:
+        pattern = _like(search.lower())
+        cond.append(or_(func.lower(Pricing.name).like(pattern, escape="\\"),
+                        func.lower(Pricing.code).like(pattern, escape="\\")))
     total = (await session.execute(
         select(func.count()).select_from(Pricing).join(Product, Product.id == Pricing.product_id).where(*cond)
     )).scalar_one()
