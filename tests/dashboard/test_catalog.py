@@ -26,6 +26,7 @@ async def test_the_sms_product_is_created_through_the_form_with_exact_amounts(ap
     form = (await admin.get("/products/new")).text
     assert '<label for="f-name">Name</label>' in form and '<label for="f-code">Pricing code</label>' in form
     assert f'<option value="{sms["id"]}">Sms (SMS)</option>' in form and 'name="csrf"' in form
+    assert 'hx-get="/products/code" hx-trigger="input changed delay:300ms"' in form
     made = await admin.submit("/products/new", {"name": "SMS Notifications", "code": "", "charge": "unit",
                                                 "meter": sms["id"], "price": "0.045", "minimum": "$15.00"})
     assert made.status_code == 303, made.text
@@ -107,3 +108,102 @@ async def test_the_product_list_searches_and_paginates_on_the_server(api: Api, a
     assert "1–1 of 1" in (await admin.get("/products", q="0%")).text
     assert "No product matches" in (await admin.get("/products", q="zzz")).text
     assert (await admin.get("/products", limit=500)).status_code == 400
+
+
+async def _meters(api: Api, status: str = "all") -> list[dict[str, Any]]:
+    return list((await api.get("/v1/meters", status=status, limit=100)).json()["data"])
+
+
+async def test_the_meter_form_creates_the_guides_api_call_meter(api: Api, admin: Browser) -> None:
+    form = (await admin.get("/meters/new")).text
+    for name, label in (("code", "Code"), ("event_name", "Event name"), ("display_name", "Display name"),
+                        ("aggregation", "Aggregation")):
+        assert f'<label for="f-{name}">{label}</label>' in form
+    assert '<option value="UNIQUE_COUNT">Unique count</option>' in form
+    made = await admin.submit("/meters/new", {"code": "API_CALL", "event_name": "call_count",
+                                              "display_name": "API Calls", "aggregation": "COUNT"})
+    assert made.status_code == 303, _errors(made.text)
+    [m] = await _meters(api)
+    assert made.headers["location"] == f"/meters/{m['id']}"
+    assert (m["code"], m["displayName"], m["aggregationType"], m["eventTypeFilter"], m["aggregationKey"]) == (
+        "API_CALL", "API Calls", "COUNT", {"include": ["call_count"], "exclude": []}, None)
+    page = (await admin.get(made.headers["location"])).text
+    assert "API Calls" in page and "call_count" in page and '<dd class="aggregation">Count</dd>' in page
+    assert "has no group keys" in page and "Archive meter" in page
+    listing = (await admin.get("/meters")).text
+    assert "API Calls" in listing and "<code>API_CALL</code>" in listing and "1–1 of 1" in listing
+
+
+async def test_meter_form_errors_are_next_to_the_field(api: Api, admin: Browser) -> None:
+    await scenario.meter(api, "TAKEN", "taken")
+    cases: list[tuple[dict[str, str], str, str]] = [
+        ({"code": "api call", "event_name": "e", "display_name": "D"}, "code", "String should match"),
+        ({"code": "A", "event_name": "", "display_name": "D"}, "event_name", "Enter the event name."),
+        ({"code": "A", "event_name": "e", "display_name": ""}, "display_name", "at least 1 character"),
+        ({"code": "A", "event_name": "e", "display_name": "D", "aggregation": "SUM"}, "aggregation_key",
+         "required for SUM meters"),
+        ({"code": "TAKEN", "event_name": "e", "display_name": "D"}, "code", "already exists"),
+        ({"code": "A", "event_name": "e", "display_name": "D", "group_keys": "a, a"}, "",
+         "groupKeys must not contain duplicates"),
+    ]
+    for data, field, message in cases:
+        resp = await admin.submit("/meters/new", {"aggregation": "COUNT", **data})
+        assert resp.status_code == 400, (data, resp.text)
+        assert (f'id="e-{field}"' if field else 'role="alert"') in resp.text, (data, _errors(resp.text))
+        assert message in resp.text, (data, _errors(resp.text))
+        assert f'value="{data["code"]}"' in resp.text
+    assert [m["code"] for m in await _meters(api)] == ["TAKEN"]
+
+
+async def test_a_rate_card_is_set_replaced_and_removed_through_the_meters_page(api: Api, admin: Browser) -> None:
+    gpu = await scenario.meter(api, "GPU", "gpu_used", "SUM", key="hours", groupKeys=["region", "tier"])
+    page = (await admin.get(f"/meters/{gpu['id']}")).text
+    assert "No rate card" in page and 'rows="8"' in page and "Set rate card" in page
+    assert "region=…, tier=… -&gt; rate" in page
+    bad_cases = [("region=eu -> 2.00", "", "rates", "keys must be exactly the meter&#39;s groupKeys"),
+                 ("\nregion=eu, tier=gold 2.00", "", "rates", "line 2: write key=value"),
+                 ("region=eu, tier=gold -> 2,5.0.0", "", "rates", "line 1"),
+                 ("region=eu, tier=gold -> 2\nregion=eu, tier=gold -> 3", "", "rates", "line 2: duplicate"),
+                 ("region=eu, tier=gold -> 2", "-1", "fallback", "non-negative decimal")]
+    for rates, fallback, field, message in bad_cases:
+        resp = await admin.submit(f"/meters/{gpu['id']}/rate-card", {"rates": rates, "fallback": fallback})
+        assert resp.status_code == 400 and f'id="e-{field}"' in resp.text, (rates, _errors(resp.text))
+        assert message in resp.text, (rates, _errors(resp.text))
+    assert (await api.get(f"/v1/meters/{gpu['id']}/rate-card")).status_code == 404
+    made = await admin.submit(f"/meters/{gpu['id']}/rate-card", {
+        "rates": "region=eu, tier=gold -> $2.50\n\nregion=us, tier=gold -> 0.045", "fallback": "4"})
+    assert made.status_code == 303 and made.headers["location"] == f"/meters/{gpu['id']}"
+    card = (await api.get(f"/v1/meters/{gpu['id']}/rate-card")).json()["data"]
+    assert card["rates"] == [{"dimensions": {"region": "eu", "tier": "gold"}, "unitAmount": "2.50"},
+                             {"dimensions": {"region": "us", "tier": "gold"}, "unitAmount": "0.045"}]
+    assert card["fallbackRate"] == "4.00"
+    page = (await admin.get(f"/meters/{gpu['id']}")).text
+    assert "<td>eu</td><td>gold</td><td class=\"num\">$2.50</td>" in page and "$0.045" in page
+    assert '<td class="num fallback">$4.00</td>' in page, page.split("Rate card")[1]
+    assert "region=eu, tier=gold -&gt; 2.50" in page, page.split("Rate card")[1]
+    replaced = await admin.submit(f"/meters/{gpu['id']}/rate-card", {"rates": "region=ap, tier=x -> 1", "fallback": ""})
+    assert replaced.status_code == 303
+    card = (await api.get(f"/v1/meters/{gpu['id']}/rate-card")).json()["data"]
+    assert card["rates"] == [{"dimensions": {"region": "ap", "tier": "x"}, "unitAmount": "1.00"}]
+    assert card["fallbackRate"] is None
+    assert (await admin.submit(f"/meters/{gpu['id']}/rate-card/delete", {})).status_code == 303
+    assert (await api.get(f"/v1/meters/{gpu['id']}/rate-card")).status_code == 404
+
+
+async def test_archiving_a_meter_and_the_status_tabs(api: Api, admin: Browser) -> None:
+    used = await scenario.meter(api, "USED", "used")
+    price = await scenario.usage_price(api, "Used", used["id"], "0.10")
+    await scenario.plan(api, "starter", [price["id"]])
+    spare = await scenario.meter(api, "SPARE", "spare")
+    refused = await admin.submit(f"/meters/{used['id']}/archive", {})
+    assert refused.status_code == 409 and "archive the plan first" in refused.text
+    assert (await admin.submit(f"/meters/{spare['id']}/archive", {})).status_code == 303
+    statuses = {m["code"]: m["status"] for m in await _meters(api)}
+    assert statuses == {"USED": "active", "SPARE": "inactive"}
+    active = (await admin.get("/meters")).text
+    assert "USED" in active and "SPARE" not in active
+    archived = (await admin.get("/meters", status="inactive")).text
+    assert "SPARE" in archived and "USED" not in archived and "Archived" in archived
+    page = (await admin.get(f"/meters/{spare['id']}")).text
+    assert "Archive meter" not in page and "badge-archived" in page
+    assert (await admin.submit(f"/meters/{spare['id']}/archive", {})).status_code == 409
