@@ -207,3 +207,61 @@ async def test_archiving_a_meter_and_the_status_tabs(api: Api, admin: Browser) -
     page = (await admin.get(f"/meters/{spare['id']}")).text
     assert "Archive meter" not in page and "badge-archived" in page
     assert (await admin.submit(f"/meters/{spare['id']}/archive", {})).status_code == 409
+
+
+async def _plans(api: Api) -> list[dict[str, Any]]:
+    return list((await api.get("/v1/plans", limit=100)).json()["data"])
+
+
+async def test_the_plan_form_bundles_pricing_with_its_terms(api: Api, admin: Browser) -> None:
+    fee = await scenario.flat_price(api, "Platform fee", "350.00")
+    sms_meter = await scenario.meter(api, "SMS", "sms_sent", "SUM", key="quantity")
+    sms = await scenario.usage_price(api, "SMS", sms_meter["id"], "0.045", minimumAmount="15.00")
+    form = (await admin.get("/plans/new")).text
+    for name, label in (("name", "Name"), ("plan_code", "Plan code"), ("billing_frequency", "Billing frequency"),
+                        ("net_terms", "Net terms (days)"), ("credit_grant", "Credit grant (dollars, optional)")):
+        assert f'<label for="f-{name}">{label}</label>' in form
+    assert f'name="pricing" value="{fee["id"]}"' in form and "Auto-pay on for new contracts" in form
+    made = await admin.submit("/plans/new", [
+        ("name", "Starter"), ("plan_code", "starter"), ("billing_frequency", "MONTHLY"),
+        ("collection_method", "invoice_and_collect"), ("net_terms", "30"), ("credit_grant", "$1,250.50"),
+        ("status", "ACTIVE"), ("pricing", sms["id"]), ("pricing", fee["id"])])
+    assert made.status_code == 303, _errors(made.text)
+    [plan] = await _plans(api)
+    assert made.headers["location"] == f"/plans/{plan['id']}"
+    assert (plan["planCode"], plan["netTerms"], plan["autoPay"], plan["creditGrantCents"], plan["pricingIds"]) == (
+        "starter", 30, False, 125050, [sms["id"], fee["id"]])
+    page = (await admin.get(made.headers["location"])).text
+    assert "<h1>Starter" in page and '<dd class="net-terms">Net 30</dd>' in page
+    assert '<dd class="credit-grant">$1,250.50</dd>' in page and '<dd class="auto-pay">Off</dd>' in page
+    assert page.index("$0.045") < page.index("$350.00") and "$15.00" in page
+    auto = await admin.submit("/plans/new", {"name": "Auto", "plan_code": "auto", "billing_frequency": "ANNUALLY",
+                                             "collection_method": "auto_charge", "net_terms": "0", "auto_pay": "1"})
+    assert auto.status_code == 303
+    listing = (await admin.get("/plans")).text
+    assert "Starter" in listing and "SMS, Platform fee" in listing and "Net 0 · auto-pay · auto-charge" in listing
+    assert "1–2 of 2" in listing
+    assert "Auto" not in (await admin.get("/plans", status="DRAFT")).text
+
+
+async def test_plan_form_errors_are_next_to_the_field_and_nothing_is_written(api: Api, admin: Browser) -> None:
+    await scenario.plan(api, "taken", [])
+    base = {"name": "P", "plan_code": "p", "billing_frequency": "MONTHLY", "collection_method": "invoice_and_collect",
+            "net_terms": "30", "status": "ACTIVE"}
+    cases: list[tuple[dict[str, str], str, str]] = [
+        ({"name": ""}, "name", "at least 1 character"),
+        ({"plan_code": "Bad Code"}, "plan_code", "String should match"),
+        ({"plan_code": "taken"}, "plan_code", "already exists"),
+        ({"net_terms": "thirty"}, "net_terms", "whole number of days"),
+        ({"net_terms": "400"}, "net_terms", "less than or equal to 365"),
+        ({"collection_method": "auto_charge", "auto_pay": "1"}, "net_terms", "Net 0"),
+        ({"collection_method": "auto_charge", "net_terms": "0"}, "auto_pay", "auto-pay on"),
+        ({"credit_grant": "1.005"}, "credit_grant", "dollars and cents"),
+        ({"pricing": "nope"}, "pricing", "pricing &#39;nope&#39; not found"),
+    ]
+    for change, field, message in cases:
+        resp = await admin.submit("/plans/new", {**base, **change})
+        assert resp.status_code == 400, (change, resp.text)
+        assert f'id="e-{field}"' in resp.text and message in resp.text, (change, _errors(resp.text))
+        assert f'value="{base["plan_code"] if "plan_code" not in change else change["plan_code"]}"' in resp.text
+    assert [p["planCode"] for p in await _plans(api)] == ["taken"]

@@ -48,9 +48,9 @@ router = APIRouter(include_in_schema=False)
 
 
 def _include() -> None:
-    from monk.dashboard.pages import catalog_meters, catalog_products
+    from monk.dashboard.pages import catalog_meters, catalog_plans, catalog_products
 
-    for module in (catalog_products, catalog_meters):
+    for module in (catalog_products, catalog_meters, catalog_plans):
         router.include_router(module.router)
 
 
