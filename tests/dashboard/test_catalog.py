@@ -265,3 +265,94 @@ async def test_plan_form_errors_are_next_to_the_field_and_nothing_is_written(api
         assert f'id="e-{field}"' in resp.text and message in resp.text, (change, _errors(resp.text))
         assert f'value="{base["plan_code"] if "plan_code" not in change else change["plan_code"]}"' in resp.text
     assert [p["planCode"] for p in await _plans(api)] == ["taken"]
+
+
+async def _catalog(api: Api, key: str | None = None) -> dict[str, dict[str, Any]]:
+    """A meter with group keys, a usage pricing on it, a flat fee and a plan, through the API."""
+    async def made(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        resp = await api.post(path, body, key=key)
+        assert resp.status_code == 201, resp.text
+        return dict(resp.json()["data"])
+    meter = await made("/v1/meters", {"code": "GPU", "displayName": "GPU hours", "aggregationType": "SUM",
+                                      "aggregationKey": "hours", "groupKeys": ["region"],
+                                      "eventTypeFilter": {"include": ["gpu"]}})
+    usage = await made("/v1/pricing", {"productName": "GPU", "name": "GPU", "model": "USAGE",
+                                       "billingMode": "RECURRING", "unitAmount": "2.00", "meterId": meter["id"]})
+    flat = await made("/v1/pricing", {"productName": "Seat", "name": "Seat fee", "model": "FLAT",
+                                      "billingMode": "RECURRING", "unitAmount": "99.00", "priceInterval": "MONTH"})
+    plan = await made("/v1/plans", {"name": "Pro", "planCode": "pro", "billingFrequency": "MONTHLY",
+                                    "pricingIds": [usage["id"], flat["id"]]})
+    return {"meter": meter, "usage": usage, "flat": flat, "plan": plan}
+
+
+async def _counts(api: Api) -> tuple[int, int, int, int]:
+    meters = (await api.get("/v1/meters", status="active")).json()["total"]
+    card = (await api.get(f"/v1/meters/{(await _meters(api))[0]['id']}/rate-card")).status_code
+    return meters, (await api.get("/v1/pricing")).json()["total"], (await api.get("/v1/plans")).json()["total"], card
+
+
+def _posts(c: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+    meter_id = c["meter"]["id"]
+    return [("/products/new", {"name": "Evil", "charge": "flat", "price": "1"}),
+            ("/meters/new", {"code": "EVIL", "event_name": "e", "display_name": "Evil", "aggregation": "COUNT"}),
+            ("/plans/new", {"name": "Evil", "plan_code": "evil", "billing_frequency": "MONTHLY"}),
+            (f"/meters/{meter_id}/rate-card", {"rates": "region=eu -> 1", "fallback": ""}),
+            (f"/meters/{meter_id}/rate-card/delete", {}),
+            (f"/meters/{meter_id}/archive", {})]
+
+
+async def test_a_viewer_sees_no_action_and_every_form_refuses_a_viewer_or_a_missing_csrf_token(
+        api: Api, admin: Browser, viewer: Browser) -> None:
+    c = await _catalog(api)
+    before = await _counts(api)
+    pages = ["/products", f"/products/{c['usage']['id']}", "/products/new", "/meters", f"/meters/{c['meter']['id']}",
+             "/meters/new", "/plans", f"/plans/{c['plan']['id']}", "/plans/new"]
+    for path in pages:
+        resp = await viewer.get(path)
+        assert resp.status_code == 200, path
+        body = resp.text.split('<main class="content">')[1]
+        assert 'method="post"' not in body and "+ New" not in body, path
+        assert "Archive" not in body.replace("Archived", "") and "rate card</button>" not in body, path
+    assert "Archive meter" in (await admin.get(f"/meters/{c['meter']['id']}")).text
+    for path, data in _posts(c):
+        assert (await viewer.submit(path, data)).status_code == 403, path
+        for token in ("", "forged"):
+            assert (await admin.submit(path, data, csrf=token)).status_code == 403, path
+    assert await _counts(api) == before
+
+
+async def test_another_organizations_ids_are_not_found(api: Api, admin: Browser) -> None:
+    other = await api.new_key(["*"], org="Other")
+    theirs = await _catalog(api, key=other)
+    mine = await _catalog(api)
+    for path in (f"/products/{theirs['usage']['id']}", f"/meters/{theirs['meter']['id']}",
+                 f"/plans/{theirs['plan']['id']}", "/products/nope", "/meters/nope", "/plans/nope"):
+        resp = await admin.get(path)
+        assert resp.status_code == 404 and "Not found." in resp.text, path
+    for path, data in _posts(theirs)[3:]:
+        assert (await admin.submit(path, data)).status_code == 404, path
+    card = await api.get(f"/v1/meters/{theirs['meter']['id']}/rate-card", key=other)
+    assert card.status_code == 404
+    assert (await api.get(f"/v1/meters/{theirs['meter']['id']}", key=other)).json()["data"]["status"] == "active"
+    form = (await admin.get("/plans/new")).text
+    assert mine["flat"]["id"] in form and theirs["flat"]["id"] not in form
+    smuggled = await admin.submit("/plans/new", {"name": "X", "plan_code": "x", "billing_frequency": "MONTHLY",
+                                                 "pricing": theirs["flat"]["id"]})
+    assert smuggled.status_code == 400 and 'id="e-pricing"' in smuggled.text
+
+
+async def test_test_mode_shows_and_writes_test_data_only(api: Api, admin: Browser) -> None:
+    test_key = await api.new_key(["*"], mode="test")
+    sandbox = await _catalog(api, key=test_key)
+    for path, name in (("/products", ">Seat fee</a>"), ("/meters", ">GPU hours</a>"), ("/plans", ">Pro</a>")):
+        assert name not in (await admin.get(path)).text, path
+    assert (await admin.get(f"/products/{sandbox['flat']['id']}")).status_code == 404
+    await admin.mode("test")
+    for path, name in (("/products", ">Seat fee</a>"), ("/meters", ">GPU hours</a>"), ("/plans", ">Pro</a>")):
+        assert name in (await admin.get(path)).text, path
+    assert "$99.00" in (await admin.get(f"/products/{sandbox['flat']['id']}")).text
+    made = await admin.submit("/products/new", {"name": "Sandbox fee", "charge": "flat", "price": "5"})
+    assert made.status_code == 303
+    assert [p["name"] for p in (await api.get("/v1/pricing", key=test_key)).json()["data"]] == [
+        "GPU", "Seat fee", "Sandbox fee"]
+    assert await _pricing(api) == []
