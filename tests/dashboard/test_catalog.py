@@ -356,3 +356,24 @@ async def test_test_mode_shows_and_writes_test_data_only(api: Api, admin: Browse
     assert [p["name"] for p in (await api.get("/v1/pricing", key=test_key)).json()["data"]] == [
         "GPU", "Seat fee", "Sandbox fee"]
     assert await _pricing(api) == []
+
+
+async def test_the_meter_and_plan_lists_paginate_on_the_server(api: Api, admin: Browser) -> None:
+    for n in range(3):
+        meter = await scenario.meter(api, f"M{n}", f"e{n}")
+        await scenario.plan(api, f"plan-{n}", [])
+    await api.post("/v1/plans", {"name": "Draft", "planCode": "draft", "billingFrequency": "MONTHLY",
+                                 "status": "DRAFT"})
+    await api.delete(f"/v1/meters/{meter['id']}")
+    first = (await admin.get("/meters", limit=1)).text
+    assert "1–1 of 2" in first and "<code>M0</code>" in first and 'rel="next"' in first
+    second = (await admin.get("/meters", limit=1, offset=1)).text
+    assert "2–2 of 2" in second and "<code>M1</code>" in second and 'rel="prev"' in second
+    assert "<code>M2</code>" in (await admin.get("/meters", status="inactive")).text
+    assert "1–3 of 3" in (await admin.get("/meters", status="all")).text
+    plans = (await admin.get("/plans", limit=2, offset=2)).text
+    assert "3–4 of 4" in plans and "<code>plan-2</code>" in plans and "<code>draft</code>" in plans
+    drafts = (await admin.get("/plans", status="DRAFT")).text
+    assert "1–1 of 1" in drafts and "<code>draft</code>" in drafts and "plan-0" not in drafts
+    assert (await admin.get("/plans", status="BOGUS")).status_code == 400
+    assert (await admin.get("/meters", limit=0)).status_code == 400
