@@ -38,9 +38,9 @@ async def _sms(api: Api, key: str | None = None) -> dict[str, Any]:
     return {"plan": plan["id"], "customer": cust["id"], "fee": fee["id"], "sms": per_sms["id"]}
 
 
-def _hidden(html: str, action: str) -> list[tuple[str, str]]:
-    """The hidden fields of the form posting to ``action`` (the CSRF token left out)."""
-    form = html.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+def _hidden(html: str, opening: str = 'method="post" action="/contracts/new"') -> list[tuple[str, str]]:
+    """The hidden fields of the first form whose tag holds ``opening`` (the CSRF token left out)."""
+    form = html.split(opening, 1)[1].split("</form>", 1)[0]
     return [(k, v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form) if k != "csrf"]
 
 
@@ -64,11 +64,18 @@ async def test_the_sms_guide_reviewed_then_created_and_billed(
         assert f"<td>INV-{n}</td><td>{day}</td>" in review.text
     assert await _count(api) == 0  # the review wrote nothing
     assert (await api.get("/v1/invoices")).json()["total"] == 0
-    carried = _hidden(review.text, "/contracts/new")
+    carried = _hidden(review.text)
     assert ("start_date", "2026-01-01") in carried and ("end_date", "2026-05-01") in carried
+    again = dict(_hidden(review.text, 'method="get" action="/contracts/new"'))
+    edit = (await admin.get("/contracts/new", **again)).text  # "Edit" fills the form in again
+    assert 'value="2026-05-01"' in edit and f'<option value="{ids["plan"]}" selected>' in edit
     made = await admin.submit("/contracts/new", carried)
     assert made.status_code == 303, made.text
     contract = (await api.get("/v1/contracts")).json()["data"][0]
+    drafts = await s.invoices(api, contract["id"])  # the engine's calendar is the one reviewed
+    assert [(i["invoiceDate"], i["totalCents"]) for i in drafts] == [
+        ("2026-01-01", 35000), ("2026-02-01", 36500), ("2026-03-01", 36500), ("2026-04-01", 36500),
+        ("2026-05-01", 1500)]  # usage not yet measured: the $15 minimum
     assert made.headers["location"] == f"/contracts/{contract['id']}"
     assert (contract["startDate"], contract["endDate"], contract["planId"]) == ("2026-01-01", "2026-05-01", ids["plan"])
     page = (await admin.get(made.headers["location"])).text
@@ -94,13 +101,25 @@ async def test_open_ended_terms_overrides_and_credits(api: Api, admin: Browser) 
             in review.text)
     assert "<del>$0.045</del> $0.04 (override)" in review.text
     assert "$123.45" in review.text and "15 days" in review.text
-    made = await admin.submit("/contracts/new", _hidden(review.text, "/contracts/new"))
+    made = await admin.submit("/contracts/new", _hidden(review.text))
     assert made.status_code == 303
     c = (await api.get("/v1/contracts")).json()["data"][0]
     assert c["endDate"] is None and c["creditGrantCents"] == 12345 and c["netTerms"] == 15
     assert c["overrides"] == [{"basePricingId": ids["sms"], "unitAmount": "0.04"}]
     page = (await admin.get(f"/contracts/{c['id']}")).text
     assert "SMS Notifications" in page and "$0.04/unit" in page and "Open-ended" in page and "$123.45" in page
+
+
+async def test_the_terms_follow_the_chosen_plan(api: Api, admin: Browser) -> None:
+    ids = await _sms(api)
+    fee = await s.flat_price(api, "Setup", "99.00")
+    other = await s.plan(api, "setup-only", [fee["id"]])
+    form = (await admin.get("/contracts/new")).text
+    assert 'hx-get="/contracts/new/terms"' in form and 'hx-target="#terms"' in form
+    terms = (await admin.get("/contracts/new/terms", plan=other["id"])).text
+    assert terms.startswith('\n<fieldset id="terms">') or terms.lstrip().startswith('<fieldset id="terms">')
+    assert "Setup" in terms and "$99.00" in terms and "Metered" not in terms and "<html" not in terms
+    assert f'name="override_{fee["id"]}"' in terms and ids["sms"] not in terms
 
 
 async def test_bad_input_at_either_step_shows_next_to_the_field_and_writes_nothing(api: Api, admin: Browser) -> None:
@@ -192,7 +211,7 @@ async def test_viewer_csrf_other_organizations_and_test_mode(api: Api, admin: Br
     c = await s.contract(api, ids["customer"], ids["plan"], "2026-01-01")
     url = f"/contracts/{c['id']}"
     page = (await viewer.get(url)).text
-    assert "Corp" in page and "<form" not in page.split('<main', 1)[-1].split("Switch to", 1)[-1]
+    assert "Corp" in page and "<form" not in page.split("<main", 1)[1]
     assert "Cancel contract" not in page and "Save metadata" not in page and "Turn auto-pay" not in page
     assert "New contract" not in (await viewer.get("/contracts")).text
     assert "Review</button>" not in (await viewer.get("/contracts/new")).text
