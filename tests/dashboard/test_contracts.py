@@ -62,6 +62,7 @@ async def test_the_sms_guide_reviewed_then_created_and_billed(
     assert f'<p class="schedule-summary">{SMS_SCHEDULE}</p>' in review.text
     for n, day in enumerate(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01", "2026-05-01"], 1):
         assert f"<td>INV-{n}</td><td>{day}</td>" in review.text
+    assert "<td>2026-02-01 – 2026-02-28</td><td>2026-01-01 – 2026-01-31</td>" in review.text
     assert await _count(api) == 0  # the review wrote nothing
     assert (await api.get("/v1/invoices")).json()["total"] == 0
     carried = _hidden(review.text)

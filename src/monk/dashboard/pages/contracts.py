@@ -30,7 +30,9 @@ FIELDS = {"cancelAt": "cancel_at", "planId": "plan", "changeOption": "change_opt
           "prorate": "prorate", "metadata": "metadata", "autoPay": "auto_pay"}
 """The API models' field names → the detail page's form fields."""
 METADATA_ROWS = 10
-"""Key/value rows of the metadata form (the API's limit: 10 keys)."""
+"""Key/value rows of the metadata form at most (the API's limit: 10 keys)."""
+EMPTY_ROWS = 3
+"""Empty rows the metadata form offers after the contract's keys."""
 
 
 def status_of(contract: Contract, today: Any) -> str:
@@ -71,7 +73,7 @@ async def _detail(web: Web, contract_id: str, status: int = 200, errors: dict[st
     pricing = {p.id: p.name for p in await plans.pricing_of(web.session, contract.plan_id)}
     meta = list(shaped["metadata"].items()) if "meta_key" not in web.lists else \
         [(k, v) for k, v in zip(web.lists.get("meta_key", []), web.lists.get("meta_value", []), strict=False)]
-    meta += [("", "")] * max(0, METADATA_ROWS - len(meta))
+    meta += [("", "")] * max(0, min(EMPTY_ROWS, METADATA_ROWS - len(meta)))
     return web.render("contracts_detail.html", status, contract=shaped, row=contract, customer=customer,
                       plan_names=names, plans=[(p.id, f"{p.name} ({p.plan_code})") for p in active
                                                if p.billing_frequency == contract.billing_frequency],

@@ -7,6 +7,7 @@ Registered on ``pages.contracts.router`` before ``/contracts/{id}``."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 
 from monk.billing.context import METERED_MODELS
 from monk.billing.money import cents_as_dollars
+from monk.billing.periods import Period
 from monk.contracts import service
 from monk.contracts.schedule import Schedule, preview
 from monk.contracts.schemas import ContractCreate
@@ -162,8 +164,15 @@ async def _checked(web: Web) -> tuple[dict[str, str], ContractCreate | None, dic
     return form, (None if errors else model), errors
 
 
+def _days(period: Period | None) -> str:
+    """``"2026-01-01 – 2026-01-31"``: a period's first and last day covered (its ``end`` is exclusive)."""
+    if period is None:
+        return ""
+    return f"{period.start.isoformat()} – {(period.end - timedelta(days=1)).isoformat()}"
+
+
 def schedule_rows(schedule: Schedule) -> tuple[list[dict[str, Any]], str]:
-    """The schedule as table rows (one per invoice: ``label`` ``INV-n``, ``date``, ``amount`` text) and
+    """The schedule as table rows (one per invoice: ``label`` ``INV-n``, ``date``, the days whose fees and usage it bills, ``amount`` text) and
     a one-line summary collapsing runs of equal invoices, e.g. ``"INV-1 $350.00; INV-2 to INV-4
     $350.00 + based on usage; INV-5 based on usage"`` (open-ended: ``"…; … every month"``)."""
     rows = []
@@ -171,7 +180,7 @@ def schedule_rows(schedule: Schedule) -> tuple[list[dict[str, Any]], str]:
         parts = ([cents_as_dollars(inv.fees_cents)] if inv.fees_cents or inv.usage_period is None else []) + \
             (["based on usage"] if inv.usage_period is not None else [])
         rows.append({"label": f"INV-{inv.number}", "date": inv.invoice_date, "amount": " + ".join(parts),
-                     "fee_period": inv.fee_period, "usage_period": inv.usage_period})
+                     "fees_for": _days(inv.fee_period), "usage_for": _days(inv.usage_period)})
     runs: list[list[dict[str, Any]]] = []
     for row in rows:
         if runs and runs[-1][-1]["amount"] == row["amount"]:
