@@ -172,9 +172,10 @@ def _days(period: Period | None) -> str:
 
 
 def schedule_rows(schedule: Schedule) -> tuple[list[dict[str, Any]], str]:
-    """The schedule as table rows (one per invoice: ``label`` ``INV-n``, ``date``, the days whose fees and usage it bills, ``amount`` text) and
-    a one-line summary collapsing runs of equal invoices, e.g. ``"INV-1 $350.00; INV-2 to INV-4
-    $350.00 + based on usage; INV-5 based on usage"`` (open-ended: ``"…; … every month"``)."""
+    """The schedule as table rows (one per invoice: ``label`` ``INV-n``, ``date``, the days whose fees
+    and usage it bills, ``amount`` text) and a one-line summary collapsing runs of equal invoices, e.g.
+    ``"INV-1 $350.00; INV-2 to INV-4 $350.00 + based on usage; INV-5 based on usage"`` (open-ended:
+    ``"…; … every month"``)."""
     rows = []
     for inv in schedule.invoices:
         parts = ([cents_as_dollars(inv.fees_cents)] if inv.fees_cents or inv.usage_period is None else []) + \
