@@ -61,7 +61,7 @@ async def test_the_sms_guide_reviewed_then_created_and_billed(
     assert review.status_code == 200, review.text
     assert f'<p class="schedule-summary">{SMS_SCHEDULE}</p>' in review.text
     for n, day in enumerate(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01", "2026-05-01"], 1):
-        assert f"<td>INV-{n}</td><td>{day}</td>" in review.text
+        assert f"<td>INV-{n}</td><td>{day}</td><td>{day}</td>" in review.text  # due on receipt
     assert "<td>2026-02-01 – 2026-02-28</td><td>2026-01-01 – 2026-01-31</td>" in review.text
     assert await _count(api) == 0  # the review wrote nothing
     assert (await api.get("/v1/invoices")).json()["total"] == 0
@@ -102,6 +102,7 @@ async def test_open_ended_terms_overrides_and_credits(api: Api, admin: Browser) 
             in review.text)
     assert "<del>$0.045</del> $0.04 (override)" in review.text
     assert "$123.45" in review.text and "15 days" in review.text
+    assert "<td>INV-2</td><td>2026-02-01</td><td>2026-02-16</td>" in review.text  # net 15
     made = await admin.submit("/contracts/new", _hidden(review.text))
     assert made.status_code == 303
     c = (await api.get("/v1/contracts")).json()["data"][0]

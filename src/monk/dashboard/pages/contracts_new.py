@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from monk.billing.calendar import due_date
 from monk.billing.context import METERED_MODELS
 from monk.billing.money import cents_as_dollars
 from monk.billing.periods import Period
@@ -171,16 +172,17 @@ def _days(period: Period | None) -> str:
     return f"{period.start.isoformat()} – {(period.end - timedelta(days=1)).isoformat()}"
 
 
-def schedule_rows(schedule: Schedule) -> tuple[list[dict[str, Any]], str]:
+def schedule_rows(schedule: Schedule, net_terms: int = 0) -> tuple[list[dict[str, Any]], str]:
     """The schedule as table rows (one per invoice: ``label`` ``INV-n``, ``date``, the days whose fees
-    and usage it bills, ``amount`` text) and a one-line summary collapsing runs of equal invoices, e.g.
-    ``"INV-1 $350.00; INV-2 to INV-4 $350.00 + based on usage; INV-5 based on usage"`` (open-ended:
-    ``"…; … every month"``)."""
+    and usage it bills, ``due`` ``net_terms`` days later, ``amount`` text) and a one-line summary
+    collapsing runs of equal invoices, e.g. ``"INV-1 $350.00; INV-2 to INV-4 $350.00 + based on
+    usage; INV-5 based on usage"`` (open-ended: ``"…; … every month"``)."""
     rows = []
     for inv in schedule.invoices:
         parts = ([cents_as_dollars(inv.fees_cents)] if inv.fees_cents or inv.usage_period is None else []) + \
             (["based on usage"] if inv.usage_period is not None else [])
         rows.append({"label": f"INV-{inv.number}", "date": inv.invoice_date, "amount": " + ".join(parts),
+                     "due": due_date(inv.invoice_date, net_terms),
                      "fees_for": _days(inv.fee_period), "usage_for": _days(inv.usage_period)})
     runs: list[list[dict[str, Any]]] = []
     for row in rows:
@@ -218,13 +220,15 @@ async def review_contract(web: AdminForm) -> Response:
             errors = _service_errors(exc, {"overrides": [o.model_dump(by_alias=True) for o in model.overrides]})
         else:
             pricings = await plans.pricing_of(web.session, checked.plan.id)
-            rows, summary = schedule_rows(preview(model, checked.plan, pricings, checked.overrides))
+            effective = _effective(model, checked.plan)
+            rows, summary = schedule_rows(preview(model, checked.plan, pricings, checked.overrides),
+                                          effective["net_terms"])
             carried = [(k, form[k]) for k in CARRIED if form.get(k)] + \
                 [(k, v) for k, v in form.items() if k.startswith(OVERRIDE)]
             overridden = {o.base_pricing_id: o.unit_amount for o in model.overrides}
             return web.render("contracts_review.html", model=model, customer=checked.customer, plan=checked.plan,
                               pricings=pricings, is_metered=is_metered, overridden=overridden, rows=rows,
-                              summary=summary, carried=carried, effective=_effective(model, checked.plan))
+                              summary=summary, carried=carried, effective=effective)
     await web.discard()
     return web.render("contracts_new.html", 400, form=form, errors=errors, **await _choices(web, form))
 
