@@ -4,6 +4,7 @@ payment method. Never commits."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from monk.kit.bounds import contract_dates_problem
 from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.kit.time import midnight
-from monk.models import Contract, ContractPhase, Plan
+from monk.models import Contract, ContractPhase, Customer, Plan
 from monk.models.shapes import Override, dump_overrides
 from monk.models.statuses import ChangeOption, CollectionMethod, InvoiceStatus, PlanStatus
 from monk.plans import repository as plans
@@ -69,6 +70,35 @@ async def _active_plan(session: AsyncSession, principal: Principal, plan_id: str
     return plan
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What ``check`` resolved of a ``ContractCreate``: the customer, the ACTIVE plan and the overrides'
+    stored form (``models.shapes``)."""
+
+    customer: Customer
+    plan: Plan
+    overrides: list[dict[str, Any]]
+
+
+async def check(session: AsyncSession, principal: Principal, body: ContractCreate, *, now: datetime) -> Checked:
+    """Every check ``create`` makes before it writes, writing nothing (a dry run: the dashboard's review
+    step shows the schedule of a contract ``create`` would accept). Raises what ``create`` raises:
+    ``NotFound`` (404) for an unknown customer; ``ValidationFailed`` (400) for dates out of bounds, an
+    unknown or non-ACTIVE plan, auto-pay asked without a Stripe connection, a non-zero ``netTerms`` on
+    an ``auto_charge`` plan or an override naming a pricing that is not in the plan."""
+    problem = contract_dates_problem(body.start_date, body.end_date, now.date())
+    if problem is not None:
+        raise ValidationFailed(problem)
+    customer = await customers.get(session, principal, body.customer_id)
+    plan = await _active_plan(session, principal, body.plan_id)
+    if body.auto_pay:
+        await _can_auto_pay(session, principal)
+    if plan.collection_method == CollectionMethod.AUTO_CHARGE and body.net_terms:
+        message = "auto_charge plans are due on receipt (Net 0); omit netTerms or send 0"
+        raise ValidationFailed(f"netTerms: {message}", details=[{"field": "netTerms", "message": message}])
+    return Checked(customer=customer, plan=plan, overrides=await _overrides(session, plan.id, body))
+
+
 async def create(
     session: AsyncSession, principal: Principal, body: ContractCreate, *, now: datetime, periods_ahead: int
 ) -> Contract:
@@ -85,17 +115,8 @@ async def create(
     back to matching (``events.requeue_customer``): usage sent before the customer or the contract
     existed is billed on the contract's invoices.
     """
-    problem = contract_dates_problem(body.start_date, body.end_date, now.date())
-    if problem is not None:
-        raise ValidationFailed(problem)
-    customer = await customers.get(session, principal, body.customer_id)
-    plan = await _active_plan(session, principal, body.plan_id)
-    if body.auto_pay:
-        await _can_auto_pay(session, principal)
-    if plan.collection_method == CollectionMethod.AUTO_CHARGE and body.net_terms:
-        message = "auto_charge plans are due on receipt (Net 0); omit netTerms or send 0"
-        raise ValidationFailed(f"netTerms: {message}", details=[{"field": "netTerms", "message": message}])
-    overrides = await _overrides(session, plan.id, body)
+    checked = await check(session, principal, body, now=now)
+    customer, plan, overrides = checked.customer, checked.plan, checked.overrides
     fields = body.model_fields_set
     contract = Contract(
         id=new_id(), org_id=principal.org_id, mode=principal.mode, created_at=now, updated_at=now,
