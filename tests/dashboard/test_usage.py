@@ -190,9 +190,13 @@ async def test_add_usage_bad_input_is_400_next_to_the_field_and_stores_nothing(a
 async def test_chart_draws_one_bar_per_day_with_the_exact_total_in_its_title(
         api: Api, admin: Browser, worker: Any) -> None:
     c = await catalog(api)
-    for i, (ts, calls) in enumerate((("2026-01-10T01:00:00Z", 12), ("2026-01-10T23:59:00Z", "0.5"),
-                                     ("2026-01-12T05:00:00Z", 3), ("2025-11-01T05:00:00Z", 1000))):
-        await send(api, {"eventName": "api_call", "externalCustomerId": "ACME-1", "idempotencyKey": f"c{i}",
+    old = (await api.post("/v1/customers", person("Old Co", "OLD-1"))).json()["data"]
+    assert (await api.post("/v1/contracts", {"customerId": old["id"], "planId": c["plan"]["id"],
+                                             "startDate": "2025-10-01"})).status_code == 201
+    sent = (("ACME-1", "2026-01-10T01:00:00Z", 12), ("OLD-1", "2026-01-10T23:59:00Z", "0.5"),
+            ("ACME-1", "2026-01-12T05:00:00Z", 3), ("OLD-1", "2025-11-01T05:00:00Z", 1000))
+    for i, (ext, ts, calls) in enumerate(sent):
+        await send(api, {"eventName": "api_call", "externalCustomerId": ext, "idempotencyKey": f"c{i}",
                          "timestamp": ts, "properties": {"calls": calls}})
     await worker.drain()
     page = await admin.get("/usage/chart", meter=c["meter"]["id"])
@@ -209,6 +213,10 @@ async def test_chart_draws_one_bar_per_day_with_the_exact_total_in_its_title(
     assert "<title>2026-01-10: 12.5</title>" in default.text
     week = await admin.get("/usage/chart", meter=c["meter"]["id"], days="7")
     assert week.text.count('<rect class="bar-day"') == 7
+    older = await admin.get("/usage/chart", meter=c["meter"]["id"], days="7", to="2025-11-03")
+    assert "<title>2025-11-01: 1000</title>" in older.text and "<title>2025-10-28: 0</title>" in older.text
+    bad = await admin.get("/usage/chart", meter=c["meter"]["id"], to="soon")
+    assert bad.status_code == 400 and re.search(r'id="e-to">Enter a date', bad.text) and "<svg" not in bad.text
     other = await api.new_key(["*"], org="Other")
     theirs = await catalog(api, key=other)
     assert (await admin.get("/usage/chart", meter=theirs["meter"]["id"])).status_code == 404

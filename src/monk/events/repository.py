@@ -326,7 +326,7 @@ async def daily_usage(session: AsyncSession, principal: Principal, meter_id: str
     (``numeric``); SQLite sums its numbers. Read through ``ix_events_org_mode_ts`` (the range) and
     ``ix_usage_records_event``."""
     day: Any = func.strftime("%Y-%m-%d", Event.timestamp) if is_sqlite(session) else \
-        func.to_char(func.timezone("UTC", Event.timestamp), "YYYY-MM-DD")
+        func.date_trunc("day", func.timezone("UTC", Event.timestamp))
     number = UsageRecord.value.cast(postgresql.NUMERIC())
     rows = (await session.execute(
         select(day.label("day"), func.count(), func.sum(number), func.max(number), func.min(number),
@@ -336,4 +336,5 @@ async def daily_usage(session: AsyncSession, principal: Principal, meter_id: str
                Event.timestamp < end, UsageRecord.meter_id == meter_id)
         .group_by(day).order_by(day)
     )).all()
-    return [(str(d), int(n), s, hi, lo, int(u)) for d, n, s, hi, lo, u in rows]
+    return [(d if isinstance(d, str) else d.date().isoformat(), int(n), s, hi, lo, int(u))
+            for d, n, s, hi, lo, u in rows]

@@ -12,7 +12,7 @@ from fastapi import Query
 from fastapi.responses import Response
 
 from monk.billing.money import format_quantity
-from monk.dashboard.pages.usage import bounded_int, day_start, router
+from monk.dashboard.pages.usage import bounded_int, day_start, parse_day, router
 from monk.dashboard.web import SignedIn
 from monk.events import repository as events
 from monk.kit.pagination import MAX_LIMIT, Page
@@ -21,7 +21,7 @@ from monk.meters import service as meter_service
 from monk.models import Meter
 
 DEFAULT_DAYS = 30
-MAX_DAYS = 92
+MAX_DAYS = 31
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 16, 40
 
@@ -85,11 +85,13 @@ async def usage_chart(
     web: SignedIn,
     meter: str = Query(""),
     days: str | None = Query(None),
+    to: str = Query(""),
 ) -> Response:
-    """Usage of meter ``meter`` (an id; default: the first meter) per UTC day over the last ``days`` days
-    (default 30, 7..92) up to today, as an SVG bar chart with a ``<title>`` per bar giving the day's exact
-    total, and a meter select (the first 100 meters, archived ones too). 404 for a meter of another
-    organization or mode."""
+    """Usage of meter ``meter`` (an id; default: the first meter) per UTC day over ``days`` days (default 30,
+    7..31) ending on ``to`` (a UTC date, default today), as an SVG bar chart with a ``<title>`` per bar giving
+    the day's exact total, and a meter select (the first 100 meters, archived ones too). The window is
+    bounded so the SQL aggregation reads at most a month of the meter's usage. 404 for a meter of another
+    organization or mode; a malformed ``to`` → 400 with the message next to the field."""
     listed, _total = await meters.list_page(web.session, web.principal, Page(limit=MAX_LIMIT, offset=0), status="all")
     chosen: Meter | None = None
     if meter:
@@ -97,13 +99,20 @@ async def usage_chart(
     elif listed:
         chosen = listed[0]
     span = bounded_int(days, DEFAULT_DAYS, 7, MAX_DAYS)
-    today = web.now.date()
-    day_list = [today - timedelta(days=span - 1 - i) for i in range(span)]
+    errors: dict[str, str] = {}
+    last = web.now.date()
+    try:
+        last = parse_day(to) or last
+    except ValueError:
+        errors["to"] = "Enter a date as YYYY-MM-DD."
+    if not date(2000, 2, 1) <= last <= date(2099, 12, 30):
+        errors["to"], last = "Enter a date between 2000-02-01 and 2099-12-30.", web.now.date()
+    day_list = [last - timedelta(days=span - 1 - i) for i in range(span)]
     chart: list[Bar] = []
     top = Decimal(0)
-    if chosen is not None:
+    if chosen is not None and not errors:
         rows = await events.daily_usage(web.session, web.principal, chosen.id, start=day_start(day_list[0]),
-                                        end=day_start(today + timedelta(days=1)))
+                                        end=day_start(last + timedelta(days=1)))
         totals = {date.fromisoformat(r[0]): day_total(chosen, r) for r in rows}
         chart, top = bars(day_list, totals)
     options = [(m.id, f"{m.code} — {m.display_name}" + (" (archived)" if m.archived_at else "")) for m in listed]
@@ -111,6 +120,6 @@ async def usage_chart(
         options.append((chosen.id, f"{chosen.code} — {chosen.display_name}"))
     total = sum((b.total for b in chart), Decimal(0))
     return web.render(
-        "usage_chart.html", meter=chosen, options=options, span=span, bars=chart, top=format_quantity(top),
-        total=format_quantity(total), first=day_list[0], last=today, width=WIDTH, height=HEIGHT, left=LEFT,
-        top_y=TOP, base_y=HEIGHT - BOTTOM, right_x=WIDTH - RIGHT)
+        "usage_chart.html", 400 if errors else 200, meter=chosen, options=options, span=span, bars=chart,
+        top=format_quantity(top), total=format_quantity(total), first=day_list[0], last=last, to=to, errors=errors,
+        width=WIDTH, height=HEIGHT, left=LEFT, top_y=TOP, base_y=HEIGHT - BOTTOM, right_x=WIDTH - RIGHT)
