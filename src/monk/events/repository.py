@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal
 from monk.kit.db import bulk_upsert, claiming, column_in, is_sqlite
 from monk.kit.pagination import Page
-from monk.models import Customer, Event, JobFailure, UsageRecord
+from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
 from monk.models.statuses import EventStatus
 
 KEY = ("org_id", "mode", "idempotency_key")
@@ -276,14 +276,21 @@ async def browse(
     first, and whether more follow: ``limit + 1`` rows are read, nothing is counted.
 
     ``customer_refs``: references as events carry them (Monk customer ids or external customer ids):
-    events sent with one of them, or matched to the customer ``customer_id``. ``reason`` keeps unmatched events
+    events sent with one of them (through the partial indexes on unmatched and pending events); on the
+    matched tab with ``customer_id``, the events matched to that customer instead, found through the usage
+    records of its contracts (``ix_contracts_customer``, ``ix_usage_records_key``), so a customer with few
+    events is not looked for by scanning every event. ``reason`` keeps unmatched events
     whose reason starts with it (a code such as ``NO_MATCHING_METER``). ``start``/``end``: inclusive and
     exclusive bounds of the event's ``timestamp``. The status is a literal (the partial indexes of
     pending and unmatched events serve those tabs; matched ones walk ``ix_events_org_mode_ts``)."""
     cond: list[Any] = [Event.org_id == principal.org_id, Event.mode == principal.mode, BROWSE_STATUS[status]]
-    if customer_refs:
-        named = [CUSTOMER_REF == ref for ref in customer_refs]
-        cond.append(or_(*named, *([Event.matched_customer_id == customer_id] if customer_id else [])))
+    if status == "matched" and customer_id:
+        contracts = select(Contract.id).where(Contract.customer_id == customer_id, Contract.org_id == principal.org_id,
+                                              Contract.mode == principal.mode)
+        cond += [Event.matched_customer_id == customer_id,
+                 Event.id.in_(select(UsageRecord.event_id).where(UsageRecord.contract_id.in_(contracts)))]
+    elif customer_refs:
+        cond.append(or_(*(CUSTOMER_REF == ref for ref in customer_refs)))
     if event_name:
         cond.append(Event.event_name == event_name)
     if reason:
