@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal
 from monk.kit.db import bulk_upsert, claiming, column_in, is_sqlite
 from monk.kit.pagination import Page
-from monk.models import Customer, Event, JobFailure, UsageRecord
+from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
 from monk.models.statuses import EventStatus
 
 KEY = ("org_id", "mode", "idempotency_key")
@@ -257,3 +257,91 @@ async def repend_matched(session: AsyncSession, *, org_id: str, mode: str, custo
     ).with_for_update(skip_locked=True))
     await session.execute(update(Event).where(Event.id.in_(affected.scalar_subquery()))
                           .values(status=EventStatus.PENDING))
+
+
+# --- The dashboard's usage pages (issue 15) -------------------------------------------------------------
+
+IS_UNMATCHED = Event.status == literal_column("'unmatched'")
+BROWSE_STATUS = {"matched": Event.status == literal_column("'matched'"), "unmatched": IS_UNMATCHED,
+                 "pending": IS_PENDING}
+
+
+async def browse(
+    session: AsyncSession, principal: Principal, *, status: str, limit: int, offset: int,
+    customer_refs: list[str] | None = None, customer_id: str | None = None, event_name: str | None = None,
+    reason: str | None = None,
+    start: datetime | None = None, end: datetime | None = None,
+) -> tuple[list[Event], bool]:
+    """One page of the caller's events of ``status`` (``matched``, ``unmatched`` or ``pending``), newest
+    first, and whether more follow: ``limit + 1`` rows are read, nothing is counted.
+
+    ``customer_refs``: references as events carry them (Monk customer ids or external customer ids):
+    events sent with one of them (through the partial indexes on unmatched and pending events); on the
+    matched tab with ``customer_id``, the events matched to that customer instead, found through the usage
+    records of its contracts (``ix_contracts_customer``, ``ix_usage_records_key``), so a customer with few
+    events is not looked for by scanning every event. ``reason`` keeps unmatched events
+    whose reason starts with it (a code such as ``NO_MATCHING_METER``). ``start``/``end``: inclusive and
+    exclusive bounds of the event's ``timestamp``. The status is a literal (the partial indexes of
+    pending and unmatched events serve those tabs; matched ones walk ``ix_events_org_mode_ts``)."""
+    cond: list[Any] = [Event.org_id == principal.org_id, Event.mode == principal.mode, BROWSE_STATUS[status]]
+    if status == "matched" and customer_id:
+        contracts = select(Contract.id).where(Contract.customer_id == customer_id, Contract.org_id == principal.org_id,
+                                              Contract.mode == principal.mode)
+        cond += [Event.matched_customer_id == customer_id,
+                 Event.id.in_(select(UsageRecord.event_id).where(UsageRecord.contract_id.in_(contracts)))]
+    elif customer_refs:
+        cond.append(or_(*(CUSTOMER_REF == ref for ref in customer_refs)))
+    if event_name:
+        cond.append(Event.event_name == event_name)
+    if reason:
+        cond.append(Event.unmatched_reason.like(reason.replace("%", "").replace("_", "\\_") + "%", escape="\\"))
+    if start is not None:
+        cond.append(Event.timestamp >= start)
+    if end is not None:
+        cond.append(Event.timestamp < end)
+    rows = list((await session.execute(
+        select(Event).where(*cond).order_by(Event.timestamp.desc(), Event.id.desc()).limit(limit + 1).offset(offset)
+    )).scalars().all())
+    return rows[:limit], len(rows) > limit
+
+
+async def count_up_to(session: AsyncSession, principal: Principal, status: str, cap: int) -> int:
+    """How many of the caller's events have ``status``, counting at most ``cap`` (a tab's badge: the
+    partial index of unmatched or pending events, never the whole table)."""
+    capped = select(Event.id).where(Event.org_id == principal.org_id, Event.mode == principal.mode,
+                                    BROWSE_STATUS[status]).limit(cap).subquery()
+    return int((await session.execute(select(func.count()).select_from(capped))).scalar_one())
+
+
+async def customer_labels(session: AsyncSession, principal: Principal, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Customer id → ``(name, external customer id or "")`` for the caller's customers among ``ids``
+    (one query for a page of events)."""
+    if not ids:
+        return {}
+    rows = (await session.execute(select(Customer.id, Customer.name, Customer.external_customer_id).where(
+        Customer.org_id == principal.org_id, Customer.mode == principal.mode,
+        column_in(session, Customer.id, sorted(set(ids)))))).all()
+    return {cid: (name, ext or "") for cid, name, ext in rows}
+
+
+async def daily_usage(session: AsyncSession, principal: Principal, meter_id: str, *, start: datetime,
+                      end: datetime) -> list[tuple[str, int, Any, Any, Any, int]]:
+    """What the caller's events matched to ``meter_id`` with a timestamp in ``[start, end)`` recorded,
+    per UTC day, aggregated in SQL: ``(day "YYYY-MM-DD", records, sum, max, min, distinct values)``
+    in day order, days without usage left out. Values are the usage records' (``value``: the
+    aggregation key's value; NULL for COUNT meters, which only count). ``sum`` is exact on PostgreSQL
+    (``numeric``); SQLite sums its numbers. Read through ``ix_events_org_mode_ts`` (the range) and
+    ``ix_usage_records_event``."""
+    day: Any = func.strftime("%Y-%m-%d", Event.timestamp) if is_sqlite(session) else \
+        func.date_trunc("day", func.timezone("UTC", Event.timestamp))
+    number = UsageRecord.value.cast(postgresql.NUMERIC())
+    rows = (await session.execute(
+        select(day.label("day"), func.count(), func.sum(number), func.max(number), func.min(number),
+               func.count(func.distinct(UsageRecord.value)))
+        .select_from(Event).join(UsageRecord, UsageRecord.event_id == Event.id)
+        .where(Event.org_id == principal.org_id, Event.mode == principal.mode, Event.timestamp >= start,
+               Event.timestamp < end, UsageRecord.meter_id == meter_id)
+        .group_by(day).order_by(day)
+    )).all()
+    return [(d if isinstance(d, str) else d.date().isoformat(), int(n), s, hi, lo, int(u))
+            for d, n, s, hi, lo, u in rows]
