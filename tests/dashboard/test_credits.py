@@ -15,7 +15,7 @@ from tests.e2e import scenario as s
 
 
 async def _contract(api: Api, clock: FrozenClock, *, key: str | None = None, name: str = "Alice Apps",
-                    ext: str = "alice") -> str:
+                    ext: str = "alice", **terms: Any) -> str:
     """A customer on a $1.00-per-call plan from 2026-01-01 to 2026-06-01 (made with ``key``; the clock
     stays at 2026-01-15 12:00 UTC, inside the first period)."""
     assert clock.now() == datetime(2026, 1, 15, 12, tzinfo=UTC)
@@ -35,7 +35,7 @@ async def _contract(api: Api, clock: FrozenClock, *, key: str | None = None, nam
     customer = await made("/v1/customers", {"name": name, "externalCustomerId": ext,
                                             "contacts": [{"email": f"billing@{ext}.example", "roles": ["billing"]}]})
     contract = await made("/v1/contracts", {"customerId": customer["id"], "planId": plan["id"],
-                                            "startDate": "2026-01-01", "endDate": "2026-06-01"})
+                                            "startDate": "2026-01-01", "endDate": "2026-06-01", **terms})
     return str(contract["id"])
 
 
@@ -93,6 +93,29 @@ async def test_the_first_credit_guide_review_then_grant(api: Api, admin: Browser
     listing = (await admin.get("/credits")).text
     assert "Alice Apps" in listing and '<td class="num balance">$600.00</td>' in listing
     assert '<td class="num blocks">2</td>' in listing and f'href="/contracts/{cid}/credits"' in listing
+
+
+async def test_a_credit_wallet_counts_credits(api: Api, admin: Browser, clock: FrozenClock) -> None:
+    cid = await _contract(api, clock, creditSettings={"walletMode": "credits", "creditRateCents": 50})
+    url = f"/contracts/{cid}/credits/grant"
+    form = (await admin.get(url)).text
+    assert 'id="f-rate" name="rate" type="text" value="0.50"' in form
+    wrong = await admin.submit(url, {**FIRST_CREDIT, "rate": "0.40", "confirm": "1"})
+    assert wrong.status_code == 400 and 'id="e-rate"' in wrong.text and "worth $0.50 each" in wrong.text
+    review = await admin.submit(url, FIRST_CREDIT)
+    assert "1000 credits × $0.50 = $500.00" in review.text and "200 credits × $0.50 = +$100.00 free" in review.text
+    assert (await admin.submit(url, {**FIRST_CREDIT, "confirm": "1"})).status_code == 303
+    balance = (await _wallet(api, cid))["balance"]
+    assert (balance["balanceCents"], balance["creditBalance"]) == (60000, 1200.0)
+    page = (await admin.get(f"/contracts/{cid}/credits")).text
+    assert "1200 credits at $0.50 each" in page and "1000 credits" in page and "200 credits" in page
+    budget = f"/contracts/{cid}/credits/budgets/new"
+    assert 'for="f-cap">Cap in credits' in (await admin.get(budget)).text
+    made = await admin.submit(budget, {"label": "Dove", "key": "business_unit", "value": "dove", "cap": "150.5"})
+    assert made.status_code == 303
+    assert [(b["maxCredits"], b["maxCreditsCents"]) for b in await _budgets(api, cid)] == [(150.5, None)]
+    row = (await admin.get(f"/contracts/{cid}/credits")).text.split('<table class="budgets">')[1]
+    assert "0 credits of 150.5 credits (0.00%)" in row
 
 
 async def test_a_promotional_grant_in_dollars(api: Api, admin: Browser, clock: FrozenClock) -> None:

@@ -82,7 +82,7 @@ def defaults(contract: Contract) -> dict[str, str]:
     settings = contract.credit_settings or {}
     rate = settings.get("credit_rate_cents")
     if settings.get("wallet_mode") == "credits" and rate:
-        return {"kind": "paid", "unit": "credits", "rate": str(Decimal(str(rate)) / 100)}
+        return {"kind": "paid", "unit": "credits", "rate": str((Decimal(str(rate)) / 100).quantize(Decimal("0.01")))}
     return {"kind": "paid", "unit": "dollars"}
 
 
