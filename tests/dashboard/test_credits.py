@@ -80,6 +80,10 @@ async def test_the_first_credit_guide_review_then_grant(api: Api, admin: Browser
     assert wallet["balance"]["balanceCents"] == 60000 and wallet["balance"]["blockCount"] == 2
     assert sorted((b["originalCents"], b["isPromotional"]) for b in wallet["blocks"]) == [(10000, True),
                                                                                            (50000, False)]
+    entries = (await api.get(f"/v1/contracts/{cid}/credits/ledger")).json()["data"]["entries"]
+    [paid] = [e for e in entries if not e["isPromotional"]]
+    billed = (await api.get(f"/v1/invoices/{paid['invoiceId']}")).json()["data"]
+    assert billed["contractId"] == cid and billed["subtotalCents"] >= 50000  # the purchase is invoiced
     page = (await admin.get(f"/contracts/{cid}/credits")).text
     assert '<dd class="wallet-balance">$600.00</dd>' in page
     blocks = page.split('<table class="blocks">')[1].split("</table>")[0]
