@@ -72,6 +72,7 @@ async def test_the_first_credit_guide_review_then_grant(api: Api, admin: Browser
     assert "1000 credits × $0.50 = $500.00" in review.text
     assert "200 credits × $0.50 = +$100.00 free" in review.text
     assert "2027-02-27" in review.text and 'name="confirm"' in review.text
+    assert '<dd class="grant-priority">bonus 1, paid credits 2 of 2 active blocks' in review.text
     assert (await _wallet(api, cid))["blocks"] == []  # the review writes nothing
 
     done = await admin.submit(f"/contracts/{cid}/credits/grant", {**FIRST_CREDIT, "confirm": "1"})
@@ -125,10 +126,12 @@ async def test_a_credit_wallet_counts_credits(api: Api, admin: Browser, clock: F
 async def test_a_promotional_grant_in_dollars(api: Api, admin: Browser, clock: FrozenClock) -> None:
     cid = await _contract(api, clock)
     body = {"kind": "promotional", "unit": "dollars", "amount": "$1,234.56", "expires": "2026-12-31"}
+    await _promo(api, cid, 100, expires="2026-06-30T00:00:00Z")
     review = await admin.submit(f"/contracts/{cid}/credits/grant", body)
     assert review.status_code == 200 and "$1,234.56" in review.text
+    assert '<dd class="grant-priority">these credits 2 of 2 active blocks' in review.text  # expires later
     assert (await admin.submit(f"/contracts/{cid}/credits/grant", {**body, "confirm": "1"})).status_code == 303
-    [block] = (await _wallet(api, cid))["blocks"]
+    [_, block] = (await _wallet(api, cid))["blocks"]
     assert (block["originalCents"], block["isPromotional"], block["expiresAt"]) == (
         123456, True, "2026-12-31T00:00:00.000Z")
     assert "$1,234.56" in (await admin.get(f"/contracts/{cid}/credits")).text

@@ -93,11 +93,13 @@ async def grant(web: AdminForm, contract_id: str) -> Response:
         return _grant_page(web, contract, form, errors, status=400)
     if form.get("edit") == "1":
         return _grant_page(web, contract, form, {})
-    return _grant_page(web, contract, form, {}, review=plan)
+    order = await credits_grant.draw_order(web, contract.id, plan, terms(found.credit_settings))
+    return _grant_page(web, contract, form, {}, review=plan, order=order)
 
 
 def _grant_page(web: Web, contract: ContractView, form: dict[str, str], errors: dict[str, str], *,
-                review: credits_grant.GrantPlan | None = None, status: int = 200) -> Response:
+                review: credits_grant.GrantPlan | None = None, order: dict[str, int | None] | None = None,
+                status: int = 200) -> Response:
     return web.render("credits_grant.html", status, contract=contract, form=form, errors=errors, review=review,
-                      kinds=credits_grant.KINDS, units=credits_grant.UNITS)
+                      order=order, kinds=credits_grant.KINDS, units=credits_grant.UNITS)
 

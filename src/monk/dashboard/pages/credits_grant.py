@@ -18,9 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from monk.billing import credits as core
 from monk.billing.money import cents_as_dollars, format_dollars, format_quantity
 from monk.contracts import purchases
+from monk.credits import repository as wallet_store
 from monk.credits import service as credits
+from monk.credits.drawdown import as_block
 from monk.credits.grants import paid_expiry
 from monk.credits.schemas import CreditPurchase, PromotionalGrant
 from monk.credits.wallet import WalletTerms
@@ -212,6 +215,25 @@ def _promotional(unit: str, cents: Decimal, credits_n: Decimal | None, rate_cent
     else:
         body["amountCents"] = int(cents)
     return body
+
+
+async def draw_order(web: Web, contract_id: str, grant: GrantPlan, wallet: WalletTerms) -> dict[str, int | None]:
+    """Where the grant's blocks would stand in the draw-down among the wallet's active blocks, by the
+    draw-down's own rule (``billing.credits.priorities``): ``{"main", "bonus", "of"}`` (1 = drawn first;
+    ``bonus`` None without one; ``of`` the active blocks after the grant)."""
+    blocks = [as_block(b) for b in await wallet_store.blocks(web.session, contract_id)]
+
+    def block(key: str, cents: Decimal, promotional: bool) -> core.Block:
+        units = wallet.units(cents)
+        basis = Decimal(0) if promotional or not units else cents / units
+        return core.Block(id=key, original=units, remaining=units, is_promotional=promotional, cost_basis=basis,
+                          created_at=web.now, starts_at=web.now, expires_at=grant.expires_at)
+
+    blocks.append(block("~main", grant.cents, grant.kind == "promotional"))
+    if grant.bonus_cents is not None:
+        blocks.append(block("~bonus", grant.bonus_cents, True))
+    ranks = core.priorities(blocks, web.now)
+    return {"main": ranks["~main"], "bonus": ranks.get("~bonus"), "of": sum(1 for r in ranks.values() if r)}
 
 
 async def carry_out(web: Web, contract_id: str, grant: GrantPlan) -> dict[str, str]:
