@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal
 from monk.kit.db import column_in
 from monk.kit.pagination import Page
-from monk.models import Contract, CreditBlock, CreditDraw, CreditEntry
+from monk.models import Contract, CreditBlock, CreditDraw, CreditEntry, Customer
 from monk.models.statuses import LedgerEntryType
 
 
@@ -141,3 +141,28 @@ async def expiring_contracts(session: AsyncSession, now: datetime, *, limit: int
     """Contracts with a block to write off (``expiring_blocks``)."""
     return list((await session.execute(select(CreditBlock.contract_id).where(
         CreditBlock.expires_at <= now, CreditBlock.expired_at.is_(None)).distinct().limit(limit))).scalars().all())
+
+
+async def wallets_page(session: AsyncSession, principal: Principal,
+                       page: Page) -> tuple[list[tuple[Contract, str]], int]:
+    """One page of the caller's contracts with a wallet (at least one block), newest contract first, each
+    with its customer's name, and how many there are (two indexed queries)."""
+    has_block = select(CreditBlock.id).where(CreditBlock.contract_id == Contract.id).exists()
+    cond = (Contract.org_id == principal.org_id, Contract.mode == principal.mode, has_block)
+    total = (await session.execute(select(func.count()).select_from(Contract).where(*cond))).scalar_one()
+    rows = (await session.execute(select(Contract, Customer.name).join(Customer, Customer.id == Contract.customer_id)
+                                  .where(*cond).order_by(Contract.created_at.desc(), Contract.id.desc())
+                                  .limit(page.limit).offset(page.offset))).all()
+    return [(contract, str(name)) for contract, name in rows], total
+
+
+async def blocks_of(session: AsyncSession, contract_ids: list[str]) -> dict[str, list[CreditBlock]]:
+    """The blocks of ``contract_ids`` by contract, each oldest first (one query)."""
+    out: dict[str, list[CreditBlock]] = {cid: [] for cid in contract_ids}
+    if contract_ids:
+        rows = (await session.execute(select(CreditBlock).where(column_in(session, CreditBlock.contract_id,
+                                                                          contract_ids))
+                                      .order_by(CreditBlock.created_at, CreditBlock.id))).scalars().all()
+        for row in rows:
+            out[row.contract_id].append(row)
+    return out

@@ -113,13 +113,9 @@ async def balance(session: AsyncSession, principal: Principal, contract_id: str,
     rows = await repository.blocks(session, contract.id)
     blocks = [as_block(b) for b in rows]
     priority = core.priorities(blocks, now)
-    active = [b for b in blocks if core.status(b, now) == core.BlockStatus.ACTIVE]
-    units = sum((b.remaining for b in active), Decimal(0))
     credits = wallet.tracks_credits
     return {
-        "balance": {"balanceCents": shown_cents(wallet.cents(units)),
-                    "creditBalance": float(units) if credits else None,
-                    "currency": CURRENCY, "blockCount": len(active), "asOf": iso_ms(now)},
+        "balance": _balance(blocks, wallet, now),
         "blocks": [{
             "id": row.id, "status": core.status(b, now).value, "priority": priority[row.id],
             "daysUntilExpiry": days_until(row.expires_at, now),
@@ -132,6 +128,32 @@ async def balance(session: AsyncSession, principal: Principal, contract_id: str,
             "expiresAt": iso_ms(row.expires_at) if row.expires_at else None, "createdAt": iso_ms(row.created_at),
         } for row, b in zip(rows, blocks, strict=True)],
     }
+
+
+def _balance(blocks: list[core.Block], wallet: WalletTerms, now: datetime) -> dict[str, Any]:
+    """The balance of a wallet's blocks at ``now`` (reference §10.2's ``balance``): what its active
+    blocks hold."""
+    active = [b for b in blocks if core.status(b, now) == core.BlockStatus.ACTIVE]
+    units = sum((b.remaining for b in active), Decimal(0))
+    return {"balanceCents": shown_cents(wallet.cents(units)),
+            "creditBalance": float(units) if wallet.tracks_credits else None,
+            "currency": CURRENCY, "blockCount": len(active), "asOf": iso_ms(now)}
+
+
+async def wallets(session: AsyncSession, principal: Principal, page: Page, *,
+                  now: datetime) -> tuple[list[dict[str, Any]], int]:
+    """One page of the caller's contracts with a wallet, newest first, and how many there are: each
+    ``{contractId, contractName, customerId, customerName, walletMode, balance}`` with ``balance`` as
+    ``balance`` shows it (cents, credits, active blocks). Three queries whatever the page's size."""
+    rows, total = await repository.wallets_page(session, principal, page)
+    blocks = await repository.blocks_of(session, [c.id for c, _ in rows])
+    out = []
+    for contract, customer_name in rows:
+        wallet = terms(contract.credit_settings)
+        out.append({"contractId": contract.id, "contractName": contract.name, "customerId": contract.customer_id,
+                    "customerName": customer_name, "walletMode": wallet.mode,
+                    "balance": _balance([as_block(b) for b in blocks[contract.id]], wallet, now)})
+    return out, total
 
 
 async def ledger(session: AsyncSession, principal: Principal, contract_id: str, page: Page) -> dict[str, Any]:
