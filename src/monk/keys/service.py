@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from monk.keys import repository
 from monk.kit.aftercommit import after_commit
 from monk.kit.auth import KEY_RE, MISSING_HEADER, MODES, SCOPES, Principal, generate_key, hash_key
-from monk.kit.errors import Unauthorized
+from monk.kit.errors import NotFound, Unauthorized
 from monk.kit.ids import new_id
 from monk.models import ApiKey, Organization
 
@@ -120,6 +120,25 @@ async def revoke(session: AsyncSession, prefix: str, now: datetime) -> int:
     if n:
         after_commit(session, forget_everywhere)
     return n
+
+
+async def keys_page(session: AsyncSession, *, org_id: str, mode: str, limit: int,
+                    offset: int) -> tuple[list[ApiKey], int]:
+    """One page of ``org_id``'s keys of ``mode``, newest first (revoked ones included), and their total."""
+    return await repository.page_of(session, org_id, mode, limit=limit, offset=offset)
+
+
+async def revoke_key(session: AsyncSession, *, org_id: str, mode: str, key_id: str, now: datetime) -> ApiKey:
+    """Revoke the key ``key_id`` of ``org_id`` in ``mode`` (already revoked: unchanged). Raises
+    ``NotFound`` (404) for a key of another organization or mode. Once the caller commits, every
+    ``KeyResolver`` of this process forgets what it cached (the key is refused at once here)."""
+    key = await repository.of_org(session, org_id, mode, key_id)
+    if key is None:
+        raise NotFound("No such API key")
+    if key.revoked_at is None:
+        key.revoked_at = now
+        after_commit(session, forget_everywhere)
+    return key
 
 
 _RESOLVERS: weakref.WeakSet[KeyResolver] = weakref.WeakSet()
