@@ -10,8 +10,13 @@ import socket
 
 import httpx
 
+from monk.kit.clock import FrozenClock
+from monk.webhooks.dispatch import Dispatcher
 from tests.conftest import Api
 from tests.dashboard.browser import PASSWORD, Browser, login
+from tests.e2e import scenario
+from tests.peers.stripe import StripePeer
+from tests.peers.stripe_objects import PUBLISHABLE_KEYS, SECRET_KEYS, WEBHOOK_SECRET, stripe_customer
 
 
 def _shown_once(html: str, element_id: str) -> str:
@@ -142,3 +147,175 @@ async def test_users_of_another_organization_are_not_shown_nor_changeable(app: o
     assert (await admin.submit(f"/settings/users/{zed_id}/remove")).status_code == 404
     assert (await admin.submit(f"/settings/users/{zed_id}/role", {"role": "viewer"})).status_code == 404
     assert PASSWORD  # zed still signs in to Other
+
+
+# ----- Webhooks -------------------------------------------------------------------------------------------
+
+async def _endpoint_row_id(browser: Browser, url: str) -> str:
+    page = (await browser.get("/settings/webhooks")).text
+    match = re.search(rf'<tr id="endpoint-([^"]+)"><td><a href="[^"]+">{re.escape(url)}</a>', page)
+    assert match, page
+    return match.group(1)
+
+
+async def test_an_endpoint_is_created_with_its_secret_shown_once_then_disabled_rotated_and_deleted(
+        api: Api, admin: Browser) -> None:
+    url = "http://127.0.0.1:9/hooks"
+    bad = await admin.submit("/settings/webhooks", {"url": "ftp://example.com/x"})
+    assert bad.status_code == 400
+    assert '<p class="error" id="e-events">' in bad.text and 'value="ftp://example.com/x"' in bad.text
+    bad = await admin.submit("/settings/webhooks", [("url", "http://example.com/hooks"), ("events", "*")])
+    assert bad.status_code == 400 and '<p class="error" id="e-url">' in bad.text
+    assert (await api.get("/v1/webhooks/endpoints")).json()["total"] == 0
+    made = await admin.submit("/settings/webhooks", [("url", url), ("events", "customer.created"),
+                                                     ("events", "invoice.created"), ("description", "ops")])
+    assert made.status_code == 200, made.text
+    secret = _shown_once(made.text, "signing-secret")
+    assert secret.startswith("whsec_") and "will not be shown again" in made.text
+    [endpoint] = (await api.get("/v1/webhooks/endpoints")).json()["data"]
+    assert (endpoint["url"], endpoint["eventTypes"], endpoint["description"]) == (
+        url, ["customer.created", "invoice.created"], "ops")
+    page = (await admin.get("/settings/webhooks")).text
+    assert secret not in page and "customer.created, invoice.created" in page and "badge-enabled" in page
+    eid = endpoint["id"]
+    assert (await admin.submit(f"/settings/webhooks/{eid}/disable")).status_code == 303
+    assert (await api.get(f"/v1/webhooks/endpoints/{eid}")).json()["data"]["enabled"] is False
+    assert f'/settings/webhooks/{eid}/enable"' in (await admin.get("/settings/webhooks")).text
+    assert (await admin.submit(f"/settings/webhooks/{eid}/enable")).status_code == 303
+    rotated = await admin.submit(f"/settings/webhooks/{eid}/rotate")
+    assert rotated.status_code == 200
+    new = _shown_once(rotated.text, "signing-secret")
+    assert new != secret and new.startswith("whsec_")
+    assert (await api.get(f"/v1/webhooks/endpoints/{eid}")).json()["data"]["previousSecretExpiresAt"]
+    assert (await admin.submit(f"/settings/webhooks/{eid}/delete")).status_code == 303
+    assert (await api.get("/v1/webhooks/endpoints")).json()["total"] == 0
+    assert (await admin.submit(f"/settings/webhooks/{eid}/rotate")).status_code == 404
+
+
+async def test_a_failing_endpoints_delivery_shows_in_the_log_and_retry_queues_another_attempt(
+        api: Api, admin: Browser, app: object, clock: FrozenClock) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/down"
+    ok = await admin.submit("/settings/webhooks", [("url", url), ("events", "customer.created")])
+    assert ok.status_code == 200
+    for n in range(3):
+        await scenario.customer(api, f"Cust {n}", f"c{n}")
+    settings = app.state.settings.model_copy(update={"webhook_timeout_seconds": 1.0})  # type: ignore[attr-defined]
+    dispatcher = Dispatcher(app.state.sessions, clock=clock, settings=settings)  # type: ignore[attr-defined]
+    try:
+        assert await dispatcher.drain() == 3
+        log = await admin.get("/settings/webhooks/deliveries")
+        assert log.status_code == 200 and "1–3 of 3" in log.text and log.text.count("customer.created</td>") == 3
+        assert log.text.count('<td class="num">1</td>') == 3 and "badge-pending" in log.text
+        assert log.text.count(">Retry</button>") == 3 and url in log.text
+        first = (await api.get("/v1/webhooks/deliveries", limit=1)).json()["data"][0]
+        assert first["attemptCount"] == 1 and first["attempts"][0]["statusCode"] is None
+        assert first["attempts"][0]["error"] in log.text
+        paged = await admin.get("/settings/webhooks/deliveries", limit=2, offset=2)
+        assert "3–3 of 3" in paged.text and paged.text.count('<tr id="delivery-') == 1
+        eid = first["endpointId"]
+        assert (await admin.get("/settings/webhooks/deliveries", endpoint=eid, status="pending")).text.count(
+            '<tr id="delivery-') == 3
+        assert "0–0 of 0" in (await admin.get("/settings/webhooks/deliveries", status="succeeded")).text
+        assert (await admin.get("/settings/webhooks/deliveries", status="lost")).status_code == 400
+        retried = await admin.submit(f"/settings/webhooks/deliveries/{first['id']}/retry",
+                                     {"back": "/settings/webhooks/deliveries?status=pending"})
+        assert retried.status_code == 303
+        assert retried.headers["location"] == "/settings/webhooks/deliveries?status=pending"
+        queued = (await api.get(f"/v1/webhooks/deliveries/{first['id']}")).json()["data"]
+        assert queued["status"] == "pending" and queued["nextAttemptAt"] == clock.now().isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
+        assert await dispatcher.drain() == 1
+        again = (await api.get(f"/v1/webhooks/deliveries/{first['id']}")).json()["data"]
+        assert again["attemptCount"] == 2
+        assert f'<tr id="delivery-{first["id"]}">' in (await admin.get("/settings/webhooks/deliveries")).text
+        assert (await admin.submit("/settings/webhooks/deliveries/nope/retry")).status_code == 404
+    finally:
+        await dispatcher.close()
+
+
+# ----- Stripe ---------------------------------------------------------------------------------------------
+
+async def test_stripe_is_connected_in_the_form_never_echoing_the_secret_and_disconnected(
+        api: Api, admin: Browser, stripe_api: StripePeer) -> None:
+    page = await admin.get("/settings/stripe")
+    assert page.status_code == 200 and 'id="not-connected"' in page.text
+    bad = await admin.submit("/settings/stripe", {"secret_key": SECRET_KEYS["test"], "webhook_secret": "nope-nope",
+                                                  "api_base": stripe_api.base})
+    assert bad.status_code == 400
+    assert '<p class="error" id="e-webhook_secret">a Stripe webhook signing secret starts with whsec_</p>' in bad.text
+    assert SECRET_KEYS["test"] not in bad.text and f'value="{stripe_api.base}"' in bad.text
+    wrong_mode = await admin.submit("/settings/stripe", {"secret_key": SECRET_KEYS["test"],
+                                                         "webhook_secret": WEBHOOK_SECRET, "api_base": stripe_api.base})
+    assert wrong_mode.status_code == 400 and '<p class="error" id="e-secret_key">' in wrong_mode.text
+    assert (await api.get("/v1/payments/stripe")).status_code == 404
+    ok = await admin.submit("/settings/stripe", {"secret_key": SECRET_KEYS["live"], "webhook_secret": WEBHOOK_SECRET,
+                                                 "publishable_key": PUBLISHABLE_KEYS["live"],
+                                                 "api_base": stripe_api.base})
+    assert ok.status_code == 303 and ok.headers["location"] == "/settings/stripe"
+    shown = (await admin.get("/settings/stripe")).text
+    conn = (await api.get("/v1/payments/stripe")).json()["data"]
+    assert f"<dd>…{conn['keyLast4']}</dd>" in shown and SECRET_KEYS["live"] not in shown
+    assert WEBHOOK_SECRET not in shown and stripe_api.base in shown and conn["webhookPath"] in shown
+    cus = stripe_customer(stripe_api)  # the connection works: Monk checks the customer at the peer
+    linked = await api.post("/v1/customers", {"name": "Acme", "externalCustomerId": "acme",
+                                              "contacts": [{"email": "ap@acme.example", "roles": ["accounts_payable"]}],
+                                              "paymentProviderId": cus, "provider": "stripe"})
+    assert linked.status_code == 201, linked.text
+    await admin.mode("test")
+    assert 'id="not-connected"' in (await admin.get("/settings/stripe")).text
+    assert (await admin.submit("/settings/stripe/disconnect")).status_code == 404
+    await admin.mode("live")
+    assert (await admin.submit("/settings/stripe/disconnect")).status_code == 303
+    assert (await api.get("/v1/payments/stripe")).status_code == 404
+
+
+# ----- Viewers, CSRF, test mode ---------------------------------------------------------------------------
+
+async def test_a_viewer_sees_no_forms_and_every_post_is_refused(api: Api, admin: Browser, viewer: Browser,
+                                                                app: object) -> None:
+    key = await api.new_key(["customers:read"])
+    made = await admin.submit("/settings/webhooks", [("url", "http://127.0.0.1:9/v"), ("events", "*")])
+    assert made.status_code == 200
+    eid = (await api.get("/v1/webhooks/endpoints")).json()["data"][0]["id"]
+    keys_page = (await admin.get("/settings/keys")).text
+    key_id = re.search(rf'<tr id="key-([^"]+)"><td><code>{key[:16]}', keys_page).group(1)  # type: ignore[union-attr]
+    users_page = (await admin.get("/settings/users")).text
+    admin_id = re.search(r'<tr id="user-([^"]+)"><td class="email">admin@', users_page).group(1)  # type: ignore[union-attr]
+    for path in ("/settings/keys", "/settings/webhooks", "/settings/webhooks/deliveries", "/settings/stripe",
+                 "/settings/users"):
+        page = await viewer.get(path)
+        assert page.status_code == 200, path
+        main = page.text.split('<main class="content">')[1]
+        filters = '<button type="submit" class="secondary">Filter</button>'
+        assert 'method="post"' not in main and "<button" not in main.replace(filters, ""), path
+    posts = [("/settings/keys", {"scopes": "*"}), (f"/settings/keys/{key_id}/revoke", {}),
+             ("/settings/webhooks", {"url": "http://127.0.0.1:9/x", "events": "*"}),
+             (f"/settings/webhooks/{eid}/disable", {}), (f"/settings/webhooks/{eid}/enable", {}),
+             (f"/settings/webhooks/{eid}/rotate", {}), (f"/settings/webhooks/{eid}/delete", {}),
+             ("/settings/webhooks/deliveries/any/retry", {}),
+             ("/settings/stripe", {"secret_key": SECRET_KEYS["live"], "webhook_secret": WEBHOOK_SECRET}),
+             ("/settings/stripe/disconnect", {}), ("/settings/users", {"email": "x@example.com", "role": "admin"}),
+             (f"/settings/users/{admin_id}/role", {"role": "viewer"}), (f"/settings/users/{admin_id}/remove", {})]
+    for path, data in posts:
+        assert (await viewer.submit(path, data)).status_code == 403, path
+        assert (await admin.submit(path, data, csrf="")).status_code == 403, path
+    assert (await api.get("/v1/customers", key=key)).status_code == 200
+    [endpoint] = (await api.get("/v1/webhooks/endpoints")).json()["data"]
+    assert endpoint["enabled"] is True and endpoint["url"] == "http://127.0.0.1:9/v"
+    assert (await api.get("/v1/payments/stripe")).status_code == 404
+    users_after = (await admin.get("/settings/users")).text
+    assert "x@example.com" not in users_after and users_after.count("badge-admin") == 1
+
+
+async def test_test_mode_shows_test_endpoints_and_deliveries_only(api: Api, admin: Browser) -> None:
+    test_key = await api.new_key(["*"], mode="test")
+    made = await api.post("/v1/webhooks/endpoints", {"url": "http://127.0.0.1:9/t", "eventTypes": ["*"]},
+                          key=test_key)
+    assert made.status_code == 201
+    assert "http://127.0.0.1:9/t" not in (await admin.get("/settings/webhooks")).text
+    await admin.mode("test")
+    shown = (await admin.get("/settings/webhooks")).text
+    assert "http://127.0.0.1:9/t" in shown and "Test endpoints" in shown
+    assert (await admin.submit(f"/settings/webhooks/{made.json()['data']['id']}/disable")).status_code == 303
+    await admin.mode("live")
+    assert (await admin.submit(f"/settings/webhooks/{made.json()['data']['id']}/enable")).status_code == 404
