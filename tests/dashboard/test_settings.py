@@ -111,6 +111,8 @@ async def test_an_admin_adds_a_user_whose_password_is_shown_once_and_signs_in(
     password = _shown_once(added.text, "new-password")
     assert len(password) == 24 and '<td class="email">bo@example.com</td>' in added.text
     assert password not in (await admin.get("/settings/users")).text
+    again = await admin.submit("/settings/users", {"email": "bo@example.com", "role": "admin"})
+    assert again.status_code == 400 and "Already a user of this organization" in again.text
     assert (await login(web, "bo@example.com", password)).status_code == 303
     assert "viewer" in (await web.get("/")).text
 
@@ -182,6 +184,10 @@ async def test_an_endpoint_is_created_with_its_secret_shown_once_then_disabled_r
     assert (await api.get(f"/v1/webhooks/endpoints/{eid}")).json()["data"]["enabled"] is False
     assert f'/settings/webhooks/{eid}/enable"' in (await admin.get("/settings/webhooks")).text
     assert (await admin.submit(f"/settings/webhooks/{eid}/enable")).status_code == 303
+    ping = await admin.submit(f"/settings/webhooks/{eid}/test")
+    assert ping.status_code == 303 and ping.headers["location"] == f"/settings/webhooks/deliveries?endpoint={eid}"
+    log = (await admin.get(ping.headers["location"])).text
+    assert "<td>ping</td>" in log and "none yet" in log and '<td class="num">0</td>' in log
     rotated = await admin.submit(f"/settings/webhooks/{eid}/rotate")
     assert rotated.status_code == 200
     new = _shown_once(rotated.text, "signing-secret")
@@ -291,7 +297,8 @@ async def test_a_viewer_sees_no_forms_and_every_post_is_refused(api: Api, admin:
     posts = [("/settings/keys", {"scopes": "*"}), (f"/settings/keys/{key_id}/revoke", {}),
              ("/settings/webhooks", {"url": "http://127.0.0.1:9/x", "events": "*"}),
              (f"/settings/webhooks/{eid}/disable", {}), (f"/settings/webhooks/{eid}/enable", {}),
-             (f"/settings/webhooks/{eid}/rotate", {}), (f"/settings/webhooks/{eid}/delete", {}),
+             (f"/settings/webhooks/{eid}/rotate", {}), (f"/settings/webhooks/{eid}/test", {}),
+             (f"/settings/webhooks/{eid}/delete", {}),
              ("/settings/webhooks/deliveries/any/retry", {}),
              ("/settings/stripe", {"secret_key": SECRET_KEYS["live"], "webhook_secret": WEBHOOK_SECRET}),
              ("/settings/stripe/disconnect", {}), ("/settings/users", {"email": "x@example.com", "role": "admin"}),

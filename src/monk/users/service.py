@@ -105,6 +105,13 @@ async def user_exists(session: AsyncSession, email: str) -> bool:
     return await repository.by_email(session, normalise_email(email)) is not None
 
 
+async def is_member(session: AsyncSession, email: str, org_id: str) -> bool:
+    """Whether the user ``email`` (case-insensitively) belongs to ``org_id``. Raises ``ValueError`` for a
+    bad email."""
+    user = await repository.by_email(session, normalise_email(email))
+    return user is not None and await repository.membership(session, user.id, org_id) is not None
+
+
 async def has_users(session: AsyncSession) -> bool:
     """Whether any user is stored."""
     return await repository.count(session) > 0

@@ -96,12 +96,15 @@ async def users_list(web: SignedIn, page: deps.LongPage) -> Response:
 async def users_add(web: AdminForm) -> Response:
     """Add ``email`` with ``role`` → 200, the page with the generated password shown once (a user who
     already has an account elsewhere keeps their password and only gets the membership). Bad email or
-    role → 400 next to the field, nothing stored."""
+    role, or a user already of this organization → 400 next to the field, nothing stored."""
     form = {"email": web.fields.get("email", "").strip(), "role": web.fields.get("role", "")}
     try:
         exists = await users.user_exists(web.session, form["email"])
     except ValueError:
         return await _users_page(web, status=400, form=form, errors={"email": "Enter an email address."})
+    if exists and await users.is_member(web.session, form["email"], web.access.org_id):
+        return await _users_page(web, status=400, form=form, errors={
+            "email": "Already a user of this organization: change their role in the list."})
     if form["role"] not in users.ROLES:
         return await _users_page(web, status=400, form=form,
                                  errors={"role": f"Choose one of {', '.join(users.ROLES)}."})

@@ -111,6 +111,14 @@ async def webhooks_delete(web: AdminForm, endpoint_id: str) -> Response:
     return web.redirect("/settings/webhooks")
 
 
+@router.post("/settings/webhooks/{endpoint_id}/test")
+async def webhooks_test(web: AdminForm, endpoint_id: str) -> Response:
+    """Queue a signed ``ping`` delivery to the endpoint → 303 to its delivery log; 404 unknown here; 409
+    (error page) when the endpoint is disabled."""
+    await hooks.send_test(web.session, web.principal, endpoint_id, now=web.now)
+    return web.redirect(f"/settings/webhooks/deliveries?endpoint={endpoint_id}")
+
+
 @router.post("/settings/webhooks/{endpoint_id}/rotate")
 async def webhooks_rotate(web: AdminForm, endpoint_id: str) -> Response:
     """A new signing secret → 200, the page with it shown once (the previous one still signs for 24 hours);
@@ -133,7 +141,8 @@ async def deliveries_list(web: SignedIn, page: deps.LongPage,
                                                    status=status or None)
     endpoints, _ = await hooks_repo.endpoints_page(web.session, web.principal, Page(limit=100, offset=0))
     urls = {e.id: e.url for e in endpoints}
-    return web.render("settings_deliveries.html", deliveries=await hooks.shown(web.session, rows), total=total,
+    attempts = await hooks_repo.attempts_of(web.session, [d.id for d in rows])
+    return web.render("settings_deliveries.html", deliveries=rows, attempts=attempts, total=total,
                       limit=page.limit, offset=page.offset, urls=urls, endpoint=endpoint, chosen_status=status,
                       endpoint_options=[("", "any endpoint")] + list(urls.items()), statuses=STATUSES)
 
@@ -152,10 +161,11 @@ async def deliveries_retry(web: AdminForm, delivery_id: str) -> Response:
 async def _stripe_page(web: Web, *, status: int = 200, form: dict[str, str] | None = None,
                        errors: dict[str, str] | None = None) -> Response:
     try:
-        found = stripe.connection_out(await stripe.get(web.session, web.access.org_id, web.mode))
+        found = await stripe.get(web.session, web.access.org_id, web.mode)
     except NotFound:
         found = None
-    return web.render("settings_stripe.html", status, connection=found, form=form or {}, errors=errors or {})
+    return web.render("settings_stripe.html", status, connection=found, form=form or {}, errors=errors or {},
+                      webhook_path=stripe.webhook_path(web.access.org_id, web.mode))
 
 
 @router.get("/settings/stripe")
