@@ -40,7 +40,8 @@ async def test_a_key_made_in_the_form_is_shown_once_works_against_the_api_and_is
     for tab in ("/settings/webhooks", "/settings/webhooks/deliveries", "/settings/stripe", "/settings/users"):
         assert f'href="{tab}"' in page.text
     assert page.text.count('name="scopes"') == 17 and '<legend>Scopes</legend>' in page.text
-    made = await admin.submit("/settings/keys", [("scopes", "customers:read"), ("scopes", "invoices:read")])
+    made = await admin.submit("/settings/keys", [("name", "billing sync"), ("scopes", "customers:read"),
+                                                 ("scopes", "invoices:read")])
     assert made.status_code == 200
     key = _shown_once(made.text, "created-key")
     assert key.startswith("mk_live_") and "will not be shown again" in made.text
@@ -48,7 +49,7 @@ async def test_a_key_made_in_the_form_is_shown_once_works_against_the_api_and_is
     assert (await api.get("/v1/plans", key=key)).status_code == 403  # only the scopes checked
     again = await admin.get("/settings/keys")
     assert key not in again.text and f"<code>{key[:16]}…</code>" in again.text
-    assert "customers:read, invoices:read" in again.text
+    assert '<td class="name">billing sync</td><td>customers:read, invoices:read</td>' in again.text
     key_id = re.search(rf'<tr id="key-([^"]+)"><td><code>{key[:16]}', again.text).group(1)  # type: ignore[union-attr]
     assert (await admin.submit(f"/settings/keys/{key_id}/revoke")).status_code == 303
     assert (await api.get("/v1/customers", key=key)).status_code == 401
@@ -64,6 +65,9 @@ async def test_no_scope_is_a_400_next_to_the_scopes_and_stores_nothing(admin: Br
     assert "shown-once" not in bad.text
     bad = await admin.submit("/settings/keys", {"scopes": "everything"})
     assert bad.status_code == 400 and "unknown scopes: everything" in bad.text
+    assert 'value="everything"' not in bad.text
+    long = await admin.submit("/settings/keys", {"name": "x" * 101, "scopes": "*"})
+    assert long.status_code == 400 and 'id="e-name">the name must have at most 100 characters<' in long.text
     assert 'value="everything"' not in bad.text
     assert (await admin.get("/settings/keys")).text.count('<tr id="key-') == before == 1
 

@@ -29,13 +29,19 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_CACHED_KEYS = 10_000
 
 
-async def create_key(
-    session: AsyncSession, *, org_id: str, mode: str, scopes: list[str], now: datetime
-) -> str:
-    """Store a new key for ``org_id`` and return it in clear (the only time it is shown).
+MAX_NAME = 100
 
-    Raises ``ValueError`` for an unknown scope or mode.
+
+async def create_key(
+    session: AsyncSession, *, org_id: str, mode: str, scopes: list[str], now: datetime, name: str | None = None
+) -> str:
+    """Store a new key for ``org_id`` (``name``: an optional label, at most 100 characters) and return it
+    in clear (the only time it is shown).
+
+    Raises ``ValueError`` for an unknown scope or mode, or a name too long.
     """
+    if name is not None and len(name) > MAX_NAME:
+        raise ValueError(f"the name must have at most {MAX_NAME} characters")
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
         raise ValueError(f"unknown scopes: {', '.join(unknown) or '(none given)'}; known: {', '.join(SCOPES)}")
@@ -43,7 +49,7 @@ async def create_key(
         raise ValueError(f"mode must be one of {MODES}")
     key = generate_key(mode)
     session.add(ApiKey(
-        id=new_id(), org_id=org_id, mode=mode, prefix=key[:16], key_hash=hash_key(key),
+        id=new_id(), org_id=org_id, mode=mode, prefix=key[:16], name=name or None, key_hash=hash_key(key),
         scopes=sorted(set(scopes)), created_at=now,
     ))
     return key

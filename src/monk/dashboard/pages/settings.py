@@ -32,17 +32,18 @@ SCOPE_HINT = "'*' is full access; the others allow one kind of resource to be re
 # ----- API keys -------------------------------------------------------------------------------------------
 
 async def _keys_page(web: Web, page: Page | None = None, *, status: int = 200, created: str = "",
-                     errors: dict[str, str] | None = None, chosen: list[str] | None = None) -> Response:
+                     errors: dict[str, str] | None = None, chosen: list[str] | None = None,
+                     name: str = "") -> Response:
     limit, offset = (page.limit, page.offset) if page else (50, 0)
     rows, total = await keys.keys_page(web.session, org_id=web.access.org_id, mode=web.mode, limit=limit,
                                        offset=offset)
     return web.render("settings_keys.html", status, keys=rows, total=total, limit=limit, offset=offset,
-                      scopes=SCOPES, chosen=chosen or [], created=created, errors=errors or {})
+                      scopes=SCOPES, chosen=chosen or [], key_name=name, created=created, errors=errors or {})
 
 
 @router.get("/settings/keys")
 async def keys_list(web: SignedIn, page: deps.LongPage) -> Response:
-    """The organization's API keys of the session's mode, newest first (prefix, scopes, mode, created, last
+    """The organization's API keys of the session's mode, newest first (prefix, name, scopes, mode, created, last
     used, revoked), ``offset``/``limit`` (50, max 100; 400 outside); an admin also gets the create form
     and a Revoke button per active key."""
     return await _keys_page(web, page)
@@ -50,15 +51,19 @@ async def keys_list(web: SignedIn, page: deps.LongPage) -> Response:
 
 @router.post("/settings/keys")
 async def keys_create(web: AdminForm) -> Response:
-    """Create a key of the session's mode with the checked ``scopes`` → 200, the page with the full key
-    shown once. No or unknown scope → 400 with the message next to the scopes, nothing stored."""
+    """Create a key of the session's mode named ``name`` (optional, ≤ 100 characters) with the checked
+    ``scopes`` → 200, the page with the full key shown once. No or unknown scope, a name too long → 400
+    with the message next to the field, nothing stored."""
     chosen = web.lists.get("scopes", [])
+    name = web.fields.get("name", "").strip()
     try:
-        key = await keys.create_key(web.session, org_id=web.access.org_id, mode=web.mode, scopes=chosen, now=web.now)
+        key = await keys.create_key(web.session, org_id=web.access.org_id, mode=web.mode, scopes=chosen, now=web.now,
+                                    name=name or None)
     except ValueError as exc:
         await web.discard()
         message = "Choose at least one scope." if not chosen else str(exc)
-        return await _keys_page(web, status=400, errors={"scopes": message}, chosen=chosen)
+        where = "name" if message.startswith("the name") else "scopes"
+        return await _keys_page(web, status=400, errors={where: message}, chosen=chosen, name=name)
     return await _keys_page(web, created=key)
 
 
