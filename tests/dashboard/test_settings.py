@@ -330,3 +330,23 @@ async def test_test_mode_shows_test_endpoints_and_deliveries_only(api: Api, admi
     assert (await admin.submit(f"/settings/webhooks/{made.json()['data']['id']}/disable")).status_code == 303
     await admin.mode("live")
     assert (await admin.submit(f"/settings/webhooks/{made.json()['data']['id']}/enable")).status_code == 404
+
+
+async def test_endpoints_paginate_and_another_organizations_endpoint_is_404(api: Api, admin: Browser) -> None:
+    for n in range(3):
+        made = await api.post("/v1/webhooks/endpoints", {"url": f"http://127.0.0.1:9/e{n}", "eventTypes": ["*"]})
+        assert made.status_code == 201
+    first = await admin.get("/settings/webhooks", limit=2)
+    assert "1–2 of 3" in first.text and "/e0<" in first.text and "/e1<" in first.text and "/e2<" not in first.text
+    rest = await admin.get("/settings/webhooks", limit=2, offset=2)
+    assert "3–3 of 3" in rest.text and "/e2<" in rest.text and 'rel="prev"' in rest.text
+    other_key = await api.new_key(["*"], org="Other")
+    other = (await api.post("/v1/webhooks/endpoints", {"url": "http://127.0.0.1:9/o", "eventTypes": ["*"]},
+                            key=other_key)).json()["data"]
+    assert "http://127.0.0.1:9/o" not in (await admin.get("/settings/webhooks")).text
+    for action in ("disable", "rotate", "test", "delete"):
+        assert (await admin.submit(f"/settings/webhooks/{other['id']}/{action}")).status_code == 404, action
+    ping = (await api.post(f"/v1/webhooks/endpoints/{other['id']}/test", key=other_key)).json()["data"]
+    assert (await admin.submit(f"/settings/webhooks/deliveries/{ping['id']}/retry")).status_code == 404
+    assert "0–0 of 0" in (await admin.get("/settings/webhooks/deliveries", endpoint=other["id"])).text
+    assert (await api.get(f"/v1/webhooks/endpoints/{other['id']}", key=other_key)).json()["data"]["enabled"] is True
