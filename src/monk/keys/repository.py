@@ -57,3 +57,20 @@ async def revoke_prefix(session: AsyncSession, prefix: str, now: datetime) -> in
     if ids:
         await session.execute(update(ApiKey).where(ApiKey.id.in_(ids)).values(revoked_at=now))
     return len(ids)
+
+
+async def page_of(session: AsyncSession, org_id: str, mode: str, *, limit: int,
+                  offset: int) -> tuple[list[ApiKey], int]:
+    """One page of ``org_id``'s keys of ``mode``, newest first, and how many there are (revoked ones
+    included)."""
+    cond = (ApiKey.org_id == org_id, ApiKey.mode == mode)
+    total = int((await session.execute(select(func.count()).select_from(ApiKey).where(*cond))).scalar_one())
+    rows = (await session.execute(select(ApiKey).where(*cond).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+                                  .limit(limit).offset(offset))).scalars().all()
+    return list(rows), total
+
+
+async def of_org(session: AsyncSession, org_id: str, mode: str, key_id: str) -> ApiKey | None:
+    """The key ``key_id`` if it belongs to ``org_id`` in ``mode``, else None."""
+    return (await session.execute(select(ApiKey).where(
+        ApiKey.id == key_id, ApiKey.org_id == org_id, ApiKey.mode == mode))).scalar_one_or_none()

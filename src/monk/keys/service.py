@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from monk.keys import repository
 from monk.kit.aftercommit import after_commit
 from monk.kit.auth import KEY_RE, MISSING_HEADER, MODES, SCOPES, Principal, generate_key, hash_key
-from monk.kit.errors import Unauthorized
+from monk.kit.errors import NotFound, Unauthorized
 from monk.kit.ids import new_id
 from monk.models import ApiKey, Organization
 
@@ -29,13 +29,19 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_CACHED_KEYS = 10_000
 
 
-async def create_key(
-    session: AsyncSession, *, org_id: str, mode: str, scopes: list[str], now: datetime
-) -> str:
-    """Store a new key for ``org_id`` and return it in clear (the only time it is shown).
+MAX_NAME = 100
 
-    Raises ``ValueError`` for an unknown scope or mode.
+
+async def create_key(
+    session: AsyncSession, *, org_id: str, mode: str, scopes: list[str], now: datetime, name: str | None = None
+) -> str:
+    """Store a new key for ``org_id`` (``name``: an optional label, at most 100 characters) and return it
+    in clear (the only time it is shown).
+
+    Raises ``ValueError`` for an unknown scope or mode, or a name too long.
     """
+    if name is not None and len(name) > MAX_NAME:
+        raise ValueError(f"the name must have at most {MAX_NAME} characters")
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
         raise ValueError(f"unknown scopes: {', '.join(unknown) or '(none given)'}; known: {', '.join(SCOPES)}")
@@ -43,7 +49,7 @@ async def create_key(
         raise ValueError(f"mode must be one of {MODES}")
     key = generate_key(mode)
     session.add(ApiKey(
-        id=new_id(), org_id=org_id, mode=mode, prefix=key[:16], key_hash=hash_key(key),
+        id=new_id(), org_id=org_id, mode=mode, prefix=key[:16], name=name or None, key_hash=hash_key(key),
         scopes=sorted(set(scopes)), created_at=now,
     ))
     return key
@@ -120,6 +126,25 @@ async def revoke(session: AsyncSession, prefix: str, now: datetime) -> int:
     if n:
         after_commit(session, forget_everywhere)
     return n
+
+
+async def keys_page(session: AsyncSession, *, org_id: str, mode: str, limit: int,
+                    offset: int) -> tuple[list[ApiKey], int]:
+    """One page of ``org_id``'s keys of ``mode``, newest first (revoked ones included), and their total."""
+    return await repository.page_of(session, org_id, mode, limit=limit, offset=offset)
+
+
+async def revoke_key(session: AsyncSession, *, org_id: str, mode: str, key_id: str, now: datetime) -> ApiKey:
+    """Revoke the key ``key_id`` of ``org_id`` in ``mode`` (already revoked: unchanged). Raises
+    ``NotFound`` (404) for a key of another organization or mode. Once the caller commits, every
+    ``KeyResolver`` of this process forgets what it cached (the key is refused at once here)."""
+    key = await repository.of_org(session, org_id, mode, key_id)
+    if key is None:
+        raise NotFound("No such API key")
+    if key.revoked_at is None:
+        key.revoked_at = now
+        after_commit(session, forget_everywhere)
+    return key
 
 
 _RESOLVERS: weakref.WeakSet[KeyResolver] = weakref.WeakSet()

@@ -31,6 +31,7 @@ class ApiKey(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     mode: Mapped[str] = mapped_column(String(4))
     prefix: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[list[str]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

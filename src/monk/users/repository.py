@@ -40,3 +40,25 @@ async def count(session: AsyncSession) -> int:
     """How many users are stored."""
     return int((await session.execute(select(func.count()).select_from(User))).scalar_one())
 
+
+
+async def members_page(session: AsyncSession, org_id: str, *, limit: int,
+                       offset: int) -> tuple[list[tuple[User, Membership]], int]:
+    """One page of ``(user, membership)`` of ``org_id``, by email, and how many members it has."""
+    total = int((await session.execute(select(func.count()).select_from(Membership)
+                                       .where(Membership.org_id == org_id))).scalar_one())
+    stmt = (select(User, Membership).join(Membership, Membership.user_id == User.id)
+            .where(Membership.org_id == org_id).order_by(User.email).limit(limit).offset(offset))
+    return [(u, m) for u, m in (await session.execute(stmt)).all()], total
+
+
+async def admin_count(session: AsyncSession, org_id: str) -> int:
+    """How many admins ``org_id`` has."""
+    return int((await session.execute(select(func.count()).select_from(Membership).where(
+        Membership.org_id == org_id, Membership.role == "admin"))).scalar_one())
+
+
+async def remove_membership(session: AsyncSession, membership: Membership) -> None:
+    """Delete ``membership`` (the user stays, with its other organizations)."""
+    await session.delete(membership)
+    await session.flush()

@@ -13,6 +13,7 @@ from datetime import datetime
 from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from monk.kit.errors import Conflict, NotFound, ValidationFailed
 from monk.kit.ids import new_id
 from monk.models import Membership, Organization, User
 from monk.users import repository
@@ -104,6 +105,13 @@ async def user_exists(session: AsyncSession, email: str) -> bool:
     return await repository.by_email(session, normalise_email(email)) is not None
 
 
+async def is_member(session: AsyncSession, email: str, org_id: str) -> bool:
+    """Whether the user ``email`` (case-insensitively) belongs to ``org_id``. Raises ``ValueError`` for a
+    bad email."""
+    user = await repository.by_email(session, normalise_email(email))
+    return user is not None and await repository.membership(session, user.id, org_id) is not None
+
+
 async def has_users(session: AsyncSession) -> bool:
     """Whether any user is stored."""
     return await repository.count(session) > 0
@@ -153,3 +161,40 @@ async def access(session: AsyncSession, *, user_id: str, org_id: str) -> Access 
     if membership is None or org is None:
         return None
     return Access(user_id=user.id, email=user.email, org_id=org.id, org_name=org.name, role=membership.role)
+
+
+async def members(session: AsyncSession, org_id: str, *, limit: int,
+                  offset: int) -> tuple[list[tuple[User, Membership]], int]:
+    """One page of ``org_id``'s users with their membership (role, since when), by email, and the total."""
+    return await repository.members_page(session, org_id, limit=limit, offset=offset)
+
+
+async def _member(session: AsyncSession, org_id: str, user_id: str) -> Membership:
+    membership = await repository.membership(session, user_id, org_id)
+    if membership is None:
+        raise NotFound("No such user in this organization")
+    return membership
+
+
+async def set_role(session: AsyncSession, *, org_id: str, user_id: str, role: str, now: datetime) -> Membership:
+    """Give ``user_id`` the role ``role`` in ``org_id``. Raises ``ValidationFailed`` (400) for an unknown
+    role, ``NotFound`` (404) for a user not of ``org_id``, ``Conflict`` (409) when that would leave the
+    organization without an admin."""
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", details=[
+            {"field": "role", "message": f"role must be one of {', '.join(ROLES)}"}])
+    membership = await _member(session, org_id, user_id)
+    if membership.role == "admin" and role != "admin" and await repository.admin_count(session, org_id) <= 1:
+        raise Conflict("The organization's last admin cannot become a viewer; make another user admin first")
+    membership.role = role
+    await session.flush()
+    return membership
+
+
+async def remove(session: AsyncSession, *, org_id: str, user_id: str) -> None:
+    """Take ``user_id`` out of ``org_id`` (signed-in sessions of it end at their next request). Raises
+    ``NotFound`` (404) for a user not of ``org_id``, ``Conflict`` (409) for the organization's last admin."""
+    membership = await _member(session, org_id, user_id)
+    if membership.role == "admin" and await repository.admin_count(session, org_id) <= 1:
+        raise Conflict("The organization's last admin cannot be removed")
+    await repository.remove_membership(session, membership)
