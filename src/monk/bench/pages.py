@@ -208,7 +208,8 @@ def pages(s: Seeded) -> list[str]:
         "/", "/customers", "/customers?q=Customer%20004", "/customers?offset=9000", f"/customers/{s.customer_id}",
         "/invoices", "/invoices?status=Sent", "/invoices?offset=90000", f"/invoices/{s.invoice_id}",
         "/contracts", f"/contracts/{s.contract_id}", "/contracts/new", f"/contracts/{s.contract_id}/credits",
-        "/credits", "/usage", "/usage?tab=unmatched", "/usage/new", "/products", f"/products/{s.pricing_id}",
+        "/credits", "/usage", "/usage?tab=unmatched", "/usage/new",
+        f"/usage/chart?meter={s.meter_id}", "/invoices?overdue=1", "/products", f"/products/{s.pricing_id}",
         "/meters", f"/meters/{s.meter_id}", "/plans", f"/plans/{s.plan_id}", "/settings/keys",
         "/settings/webhooks", "/settings/stripe", "/settings/users",
     ]
