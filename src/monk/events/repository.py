@@ -261,9 +261,9 @@ async def repend_matched(session: AsyncSession, *, org_id: str, mode: str, custo
 
 # --- The dashboard's usage pages (issue 15) -------------------------------------------------------------
 
-IS_UNMATCHED = Event.status == literal_column("'unmatched'")
-BROWSE_STATUS = {"matched": Event.status == literal_column("'matched'"), "unmatched": IS_UNMATCHED,
-                 "pending": IS_PENDING}
+IS_UNMATCHED = Event.status == literal_column(f"'{EventStatus.UNMATCHED.value}'")
+BROWSE_STATUS: dict[str, Any] = {EventStatus.MATCHED: Event.status == literal_column(f"'{EventStatus.MATCHED.value}'"),
+                                  EventStatus.UNMATCHED: IS_UNMATCHED, EventStatus.PENDING: IS_PENDING}
 
 
 async def browse(
@@ -284,7 +284,7 @@ async def browse(
     exclusive bounds of the event's ``timestamp``. The status is a literal (the partial indexes of
     pending and unmatched events serve those tabs; matched ones walk ``ix_events_org_mode_ts``)."""
     cond: list[Any] = [Event.org_id == principal.org_id, Event.mode == principal.mode, BROWSE_STATUS[status]]
-    if status == "matched" and customer_id:
+    if status == EventStatus.MATCHED and customer_id:
         contracts = select(Contract.id).where(Contract.customer_id == customer_id, Contract.org_id == principal.org_id,
                                               Contract.mode == principal.mode)
         cond += [Event.matched_customer_id == customer_id,

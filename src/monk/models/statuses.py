@@ -142,3 +142,12 @@ class EmailStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class ContractState(StrEnum):
+    """A contract's state as the dashboard shows it, derived (not stored): ``Cancelled`` once cancelled
+    (its last period may still run), ``Active`` while it runs, else ``Ended``."""
+
+    ACTIVE = "Active"
+    CANCELLED = "Cancelled"
+    ENDED = "Ended"

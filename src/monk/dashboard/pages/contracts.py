@@ -20,7 +20,7 @@ from monk.kit import deps
 from monk.kit.errors import MonkError, NotFound, ValidationFailed
 from monk.kit.pagination import Page
 from monk.models import Contract
-from monk.models.statuses import PlanStatus
+from monk.models.statuses import ContractState, PlanStatus
 from monk.plans import repository as plans
 
 router = APIRouter(include_in_schema=False)
@@ -38,10 +38,10 @@ EMPTY_ROWS = 3
 def status_of(contract: Contract, today: Any) -> str:
     """``Active``, ``Cancelled`` (cancelled, whether or not its last period still runs) or ``Ended``."""
     if contract.cancelled_at is not None:
-        return "Cancelled"
+        return ContractState.CANCELLED
     if contract.is_active and (contract.end_date is None or contract.end_date > today):
-        return "Active"
-    return "Ended"
+        return ContractState.ACTIVE
+    return ContractState.ENDED
 
 
 @router.get("/contracts", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from monk.invoices import lifecycle, repository
 from monk.invoices.schemas import STATUSES, invoice_out
 from monk.kit import deps
 from monk.kit.errors import MonkError, NotFound, ValidationFailed
+from monk.models.statuses import InvoiceStatus
 from monk.payments import refunds
 from monk.payments import repository as payments
 from monk.payments.schemas import attempt_out
@@ -38,7 +39,7 @@ async def invoice_list(web: SignedIn, page: deps.LongPage, status: str = Query("
         raise ValidationFailed(f"status must be one of: {', '.join(STATUSES)}")
     rows, total = await repository.list_page(
         web.session, web.principal, page, customer_id=customer or None, contract_id=contract or None,
-        status="Sent" if overdue else status or None, created_after=None, created_before=None,
+        status=InvoiceStatus.SENT if overdue else status or None, created_after=None, created_before=None,
         newest_first=True, due_before=web.now.date() if overdue else None)
     names = await customers.names(web.session, web.principal, {i.customer_id for i in rows})
     return web.render("invoices_list.html", invoices=[invoice_out(i) for i in rows], names=names, total=total,
@@ -55,7 +56,7 @@ async def _invoice_page(web: SignedIn, invoice_id: str, *, status: int = 200, er
     attempts = [attempt_out(a) for a in await payments.attempts_of(web.session, inv.id)]
     return web.render("invoices_detail.html", status, invoice=invoice_out(inv, lines), customer_name=names.get(
         inv.customer_id, inv.customer_id), attempts=attempts, metered=METERED, error=error,
-        overdue=inv.status == "Sent" and inv.due_date < web.now.date())
+        overdue=inv.status == InvoiceStatus.SENT and inv.due_date < web.now.date())
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)

@@ -22,10 +22,11 @@ from monk.events import repository, service
 from monk.events.schemas import RematchIn
 from monk.kit.errors import MonkError
 from monk.models import Event
+from monk.models.statuses import EventStatus
 
 router = APIRouter(include_in_schema=False)
 
-TABS = ("matched", "unmatched", "pending")
+TABS = (EventStatus.MATCHED, EventStatus.UNMATCHED, EventStatus.PENDING)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000_000
@@ -159,9 +160,9 @@ async def render_list(web: Web, *, tab: str, values: dict[str, str], offset: int
         events, more = await repository.browse(
             web.session, web.principal, status=tab, limit=limit, offset=offset, customer_refs=refs,
             customer_id=customer_id, event_name=f.values["event"] or None,
-            reason=(f.values["reason"] or None) if tab == "unmatched" else None, start=f.start, end=f.end)
+            reason=(f.values["reason"] or None) if tab == EventStatus.UNMATCHED else None, start=f.start, end=f.end)
     counts = {t: await repository.count_up_to(web.session, web.principal, t, COUNT_CAP)
-              for t in ("unmatched", "pending")}
+              for t in (EventStatus.UNMATCHED, EventStatus.PENDING)}
     rematch = form if form is not None else {
         "customer": f.values["customer"], "from": f.values["from"] or (web.now.date() - timedelta(days=90)).isoformat(),
         "to": f.values["to"] or web.now.date().isoformat()}
@@ -175,7 +176,7 @@ async def render_list(web: Web, *, tab: str, values: dict[str, str], offset: int
 @router.get("/usage")
 async def usage_list(
     web: SignedIn,
-    tab: str = Query("matched"),
+    tab: str = Query(EventStatus.MATCHED),
     offset: str | None = Query(None),
     limit: str | None = Query(None),
     customer: str = Query(""),
@@ -190,7 +191,7 @@ async def usage_list(
     Filters: ``customer`` (Monk or external customer id), ``event`` (event name), ``reason`` (unmatched
     reason code), ``from``/``to`` (UTC dates, inclusive). A malformed filter → 400 with its message next to
     the field. ``rematched=<n>`` shows the result of a re-match."""
-    tab = tab if tab in TABS else "matched"
+    tab = tab if tab in TABS else EventStatus.MATCHED
     values = {"customer": customer, "event": event, "reason": reason, "from": start, "to": end}
     f = read_filters(values)
     return await render_list(web, tab=tab, values=values, offset=bounded_int(offset, 0, 0, MAX_OFFSET),
@@ -230,10 +231,10 @@ async def usage_rematch(web: AdminForm) -> Response:
             if exc.status_code == 404:
                 errors = {"customer": exc.message}
         else:
-            back = {"tab": "unmatched", "customer": ref, "rematched": n}
+            back = {"tab": EventStatus.UNMATCHED, "customer": ref, "rematched": n}
             return web.redirect("/usage?" + urlencode(back))
     await web.discard()
-    return await render_list(web, tab="unmatched", values={"customer": form["customer"]}, offset=0,
+    return await render_list(web, tab=EventStatus.UNMATCHED, values={"customer": form["customer"]}, offset=0,
                              limit=DEFAULT_LIMIT, form=form, form_errors=errors,
                              status=400)
 

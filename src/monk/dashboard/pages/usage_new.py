@@ -17,6 +17,7 @@ from monk.kit.errors import MonkError
 from monk.kit.pagination import MAX_LIMIT, Page
 from monk.legacy_usage import service as legacy
 from monk.legacy_usage.schemas import LegacyUsageIn
+from monk.models.statuses import EventStatus
 from monk.pricing import repository as pricing
 
 FIELDS = ("customer", "pricing", "quantity", "timestamp")
@@ -72,6 +73,6 @@ async def usage_create(web: AdminForm) -> Response:
         except MonkError as exc:
             errors = split_errors(error_of(exc), ALIASES)
         else:
-            return web.redirect("/usage?" + urlencode({"tab": "matched", "customer": values["customer"]}))
+            return web.redirect("/usage?" + urlencode({"tab": EventStatus.MATCHED, "customer": values["customer"]}))
     await web.discard()
     return await _form(web, values, errors, 400)
