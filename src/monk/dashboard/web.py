@@ -16,6 +16,8 @@ HTML page with their status (``html_error``), never as the API's JSON envelope.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -230,6 +232,27 @@ def error_of(exc: MonkError) -> dict[str, str]:
     errors = {str(d["field"]): str(d.get("message", exc.message)) for d in details
               if isinstance(d, dict) and d.get("field")}
     return errors or {"": exc.message}
+
+
+FIELD_PREFIX = re.compile(r"^([A-Za-z]+)[^:\s]*: (.+)$", re.DOTALL)
+
+
+def form_errors(exc: ValidationError | MonkError, fields: Mapping[str, str]) -> dict[str, str]:
+    """A model's (``field_errors``) or a service's (``error_of``) errors as the form's ``{form field:
+    message}``, first message per field.
+
+    ``fields`` maps the API's field names (aliases such as ``unitAmount``) to the form's; other keys are
+    kept. A form-wide message that starts with a known field (``"unitAmount: required for …"``) goes next
+    to that field with the rest of the message; anything else stays form-wide (key ``""``)."""
+    errors = field_errors(exc) if isinstance(exc, ValidationError) else error_of(exc)
+    out: dict[str, str] = {}
+    for key, message in errors.items():
+        match = FIELD_PREFIX.match(message) if key == "" else None
+        if match and match.group(1) in fields:
+            out.setdefault(fields[match.group(1)], match.group(2))
+        else:
+            out.setdefault(fields.get(key, key), message)
+    return out
 
 
 def query(request: Request, **changes: object) -> str:

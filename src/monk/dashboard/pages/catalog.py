@@ -4,32 +4,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-
 from fastapi import APIRouter
-from pydantic import ValidationError
-
-from monk.dashboard.web import error_of, field_errors
-from monk.kit.errors import MonkError
-
-_FIELD_PREFIX = re.compile(r"^([A-Za-z]+)[^:\s]*: (.+)$", re.DOTALL)
-
-
-def form_errors(exc: ValidationError | MonkError, fields: Mapping[str, str]) -> dict[str, str]:
-    """A model's or a service's errors as the form's ``{form field: message}``.
-
-    ``fields`` maps the API's field names (aliases such as ``unitAmount``) to the form's. A service error
-    without ``details`` whose message starts with a known field (``"unitAmount: required for …"``) goes
-    next to that field with the rest of the message; anything else is form-wide (key ``""``)."""
-    if isinstance(exc, ValidationError):
-        return {fields.get(k, k): v for k, v in field_errors(exc).items()}
-    errors = error_of(exc)
-    if set(errors) == {""}:
-        match = _FIELD_PREFIX.match(exc.message)
-        if match and match.group(1) in fields:
-            return {fields[match.group(1)]: match.group(2)}
-    return {fields.get(k, k): v for k, v in errors.items()}
 
 
 def dollars_text(raw: str) -> str | None:

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from monk.dashboard.pages.catalog import dollars_text, form_errors
-from monk.dashboard.web import AdminForm, SignedIn, Web
+from monk.dashboard.pages.catalog import dollars_text
+from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.kit import deps
 from monk.kit.errors import MonkError, NotFound
 from monk.meters import repository, service

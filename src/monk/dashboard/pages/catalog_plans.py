@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from monk.dashboard.pages.catalog import checked, dollars_text, form_errors
+from monk.dashboard.pages.catalog import checked, dollars_text
 from monk.dashboard.pages.catalog_products import charge_of
-from monk.dashboard.web import AdminForm, SignedIn, Web
+from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.kit import deps
 from monk.kit.errors import MonkError
 from monk.kit.pagination import Page

@@ -15,7 +15,7 @@ from monk.contracts.schemas import CancelBody, ChangePlanBody, ContractUpdate
 from monk.customers import repository as customers
 from monk.customers import service as customer_service
 from monk.dashboard.pages import contracts_new
-from monk.dashboard.web import AdminForm, SignedIn, Web, error_of, field_errors
+from monk.dashboard.web import AdminForm, SignedIn, Web, error_of, form_errors
 from monk.kit import deps
 from monk.kit.errors import MonkError, NotFound, ValidationFailed
 from monk.kit.pagination import Page
@@ -95,7 +95,7 @@ async def _act(web: Web, contract_id: str, action: Any) -> Response:
     try:
         await action()
     except ValidationError as exc:
-        errors = {FIELDS.get(k, k): v for k, v in field_errors(exc).items()}
+        errors = form_errors(exc, FIELDS)
         status = 400
     except NotFound:
         raise

@@ -6,6 +6,7 @@ join ``pages.credits``'s router."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +19,7 @@ from monk.budgets import service as budgets
 from monk.budgets.schemas import BudgetCreate, BudgetUpdate
 from monk.credits import service as credits
 from monk.credits.wallet import terms
-from monk.dashboard.web import AdminForm, SignedIn, Web, error_of, field_errors
+from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.kit.errors import MonkError, NotFound
 from monk.models import Contract
 
@@ -77,13 +78,22 @@ def _render(web: Web, contract: ContractView, form: dict[str, str], errors: dict
 
 
 def _mapped(exc: ValidationError | MonkError) -> dict[str, str]:
-    if isinstance(exc, ValidationError):
-        return {FIELDS.get(k, k): v for k, v in field_errors(exc).items()}
-    if exc.status_code == 409:
+    if isinstance(exc, MonkError) and exc.status_code == 409:
         return {"value": exc.message}
-    if exc.status_code == 404:
+    if isinstance(exc, MonkError) and exc.status_code == 404:
         return {"meter_id": exc.message}
-    return {FIELDS.get(k, k): v for k, v in error_of(exc).items()}
+    return form_errors(exc, FIELDS)
+
+
+async def _saved(web: Web, call: Callable[[], Awaitable[object]]) -> dict[str, str]:
+    """Run ``call()`` (a budgets service call whose body is validated inside it) → ``{}``, or its errors
+    as the form's (``_mapped``) with this request's writes rolled back."""
+    try:
+        await call()
+    except (ValidationError, MonkError) as exc:
+        await web.discard()
+        return _mapped(exc)
+    return {}
 
 
 async def _budget(web: Web, contract: ContractView, index: int) -> dict[str, Any]:
@@ -112,15 +122,9 @@ async def create_budget(web: AdminForm, contract_id: str) -> Response:
     body = {"label": form.get("label", ""), "eventPropertyKey": form.get("key", ""),
             "eventPropertyValue": form.get("value", ""), "meterId": form.get("meter_id") or None, cap_name: cap}
     if not errors:
-        try:
-            await budgets.create(web.session, web.principal, contract.id, BudgetCreate.model_validate(body),
-                                 now=web.now)
-        except ValidationError as exc:
-            errors = _mapped(exc)
-        except MonkError as exc:
-            await web.discard()
-            errors = _mapped(exc)
-        else:
+        errors = await _saved(web, lambda: budgets.create(web.session, web.principal, contract.id,
+                                                          BudgetCreate.model_validate(body), now=web.now))
+        if not errors:
             return web.redirect(f"/contracts/{contract.id}/credits")
     return _render(web, contract, form, errors, index=None, status=400)
 
@@ -151,15 +155,9 @@ async def update_budget(web: AdminForm, contract_id: str, index: int = Index) ->
     cap_name, cap = _cap(form, contract.credit_wallet, errors)
     body = {"label": form.get("label", ""), "meterId": form.get("meter_id") or None, cap_name: cap}
     if not errors:
-        try:
-            await budgets.update(web.session, web.principal, contract.id, index, BudgetUpdate.model_validate(body),
-                                 now=web.now)
-        except ValidationError as exc:
-            errors = _mapped(exc)
-        except MonkError as exc:
-            await web.discard()
-            errors = _mapped(exc)
-        else:
+        errors = await _saved(web, lambda: budgets.update(web.session, web.principal, contract.id, index,
+                                                          BudgetUpdate.model_validate(body), now=web.now))
+        if not errors:
             return web.redirect(f"/contracts/{contract.id}/credits")
     return _render(web, contract, form, errors, index=index, status=400)
 

@@ -16,7 +16,7 @@ from monk.credits import repository as wallets
 from monk.credits import service as credits
 from monk.customers import repository, service
 from monk.customers.schemas import CustomerCreate
-from monk.dashboard.web import AdminForm, SignedIn, error_of, field_errors
+from monk.dashboard.web import AdminForm, SignedIn, error_of, form_errors
 from monk.invoices import repository as invoices
 from monk.invoices.schemas import invoice_out
 from monk.kit import deps
@@ -64,7 +64,7 @@ async def create_customer(web: AdminForm) -> Response:
             rematch_window=timedelta(days=web.settings().rematch_window_days),
             server_key=web.settings().secret_key)
     except ValidationError as exc:
-        errors = {FIELDS.get(k, k): v for k, v in field_errors(exc).items()}
+        errors = form_errors(exc, FIELDS)
     except MonkError as exc:
         await web.discard()
         errors = {("external_id" if exc.status_code == 409 else k): v for k, v in error_of(exc).items()}

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from monk.dashboard.web import AdminForm, SignedIn, Web, error_of, field_errors
+from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.gateway import service as stripe
 from monk.gateway.schemas import StripeConnect
 from monk.kit import deps
@@ -34,10 +34,6 @@ ENDPOINT_FIELDS = {"url": "url", "eventTypes": "events", "description": "descrip
 STRIPE_FIELDS = {"secretKey": "secret_key", "webhookSecret": "webhook_secret", "publishableKey": "publishable_key",
                  "apiBase": "api_base"}
 STATUSES = [("", "any status")] + [(s.value, s.value) for s in DeliveryStatus]
-
-
-def _renamed(errors: dict[str, str], names: dict[str, str]) -> dict[str, str]:
-    return {names.get(k, k): v for k, v in errors.items()}
 
 
 def _resolver(web: Web) -> Resolver:
@@ -76,10 +72,10 @@ async def webhooks_create(web: AdminForm) -> Response:
                                               "description": form["description"] or None})
         endpoint, secret = await hooks.create(web.session, web.principal, body, resolver=_resolver(web), now=web.now)
     except ValidationError as exc:
-        return await _hooks_page(web, status=400, form=form, errors=_renamed(field_errors(exc), ENDPOINT_FIELDS))
+        return await _hooks_page(web, status=400, form=form, errors=form_errors(exc, ENDPOINT_FIELDS))
     except MonkError as exc:
         await web.discard()
-        errors = _renamed(error_of(exc), ENDPOINT_FIELDS)
+        errors = form_errors(exc, ENDPOINT_FIELDS)
         if "" in errors and exc.status_code == 400:
             errors = {"url": errors[""]}
         return await _hooks_page(web, status=exc.status_code, form=form, errors=errors)
@@ -187,14 +183,10 @@ async def stripe_connect(web: AdminForm) -> Response:
         await stripe.connect(web.session, web.access.org_id, web.mode, body, server_key=web.settings().secret_key,
                              now=web.now)
     except ValidationError as exc:
-        return await _stripe_page(web, status=400, form=shown, errors=_renamed(field_errors(exc), STRIPE_FIELDS))
+        return await _stripe_page(web, status=400, form=shown, errors=form_errors(exc, STRIPE_FIELDS))
     except MonkError as exc:
         await web.discard()
-        errors = error_of(exc)
-        alias, _, message = errors.get("", "").partition(": ")
-        if alias in STRIPE_FIELDS and message:
-            errors = {STRIPE_FIELDS[alias]: message}
-        return await _stripe_page(web, status=exc.status_code, form=shown, errors=errors)
+        return await _stripe_page(web, status=exc.status_code, form=shown, errors=form_errors(exc, STRIPE_FIELDS))
     return web.redirect("/settings/stripe")
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from monk.dashboard.web import AdminForm, SignedIn, Web, error_of, field_errors
+from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.events import repository, service
 from monk.events.schemas import RematchIn
 from monk.kit.errors import MonkError
@@ -47,19 +47,6 @@ def reason_sentence(reason: str | None) -> str:
     """A sentence for people for a stored unmatched reason (``CODE`` or ``CODE: detail``); "" if unknown."""
     code = (reason or "").split(":", 1)[0].strip()
     return REASONS.get(code, "")
-
-
-def split_errors(errors: dict[str, str], fields: dict[str, str]) -> dict[str, str]:
-    """Form errors keyed by form field: keys of ``fields`` (model aliases) are renamed, and a form-wide
-    message ``"<alias or field>: text"`` moves next to that field."""
-    out: dict[str, str] = {}
-    for key, message in errors.items():
-        if key == "" and ": " in message and message.split(": ", 1)[0] in fields:
-            name, text = message.split(": ", 1)
-            out.setdefault(fields[name], text)
-        else:
-            out.setdefault(fields.get(key, key), message)
-    return out
 
 
 def parse_day(value: str) -> date | None:
@@ -225,9 +212,9 @@ async def usage_rematch(web: AdminForm) -> Response:
                                              "end": (last + timedelta(days=1)).isoformat()})
             n = await service.rematch(web.session, web.principal, body)
         except ValidationError as exc:
-            errors = split_errors(field_errors(exc), REMATCH_FIELDS)
+            errors = form_errors(exc, REMATCH_FIELDS)
         except MonkError as exc:
-            errors = split_errors(error_of(exc), REMATCH_FIELDS)
+            errors = form_errors(exc, REMATCH_FIELDS)
             if exc.status_code == 404:
                 errors = {"customer": exc.message}
         else:

@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from monk.billing.context import METERED_MODELS
-from monk.dashboard.pages.usage import router, split_errors
-from monk.dashboard.web import AdminForm, SignedIn, Web, error_of, field_errors
+from monk.dashboard.pages.usage import router
+from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.kit.errors import MonkError
 from monk.kit.pagination import MAX_LIMIT, Page
 from monk.legacy_usage import service as legacy
@@ -69,9 +69,9 @@ async def usage_create(web: AdminForm) -> Response:
             usage = LegacyUsageIn.model_validate(body)
             await legacy.record_legacy_usage(web.session, web.principal, usage, now=web.now)
         except ValidationError as exc:
-            errors = split_errors(field_errors(exc), ALIASES)
+            errors = form_errors(exc, ALIASES)
         except MonkError as exc:
-            errors = split_errors(error_of(exc), ALIASES)
+            errors = form_errors(exc, ALIASES)
         else:
             return web.redirect("/usage?" + urlencode({"tab": EventStatus.MATCHED, "customer": values["customer"]}))
     await web.discard()
