@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
+from decimal import Decimal
 
 import httpx
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from monk.app import create_app
 from monk.kit.clock import FrozenClock
 from monk.kit.db import create_engine
 from monk.kit.migrate import alembic_config, current_revision, head_revision
-from monk.models import Base
+from monk.models import Base, UsageDay, UsageRecord
 from monk.settings import Settings
 from tests.conftest import SECRET_KEY, Api
 from tests.e2e import scenario as s
@@ -127,6 +129,60 @@ async def test_existing_contracts_take_their_plans_auto_pay(database_url: str, c
         assert plans == {"keen": "invoice_and_collect", "plain": "invoice_and_collect"}
         assert contracts == {on_keen["id"]: (True, None, None, None, None),
                              on_plain["id"]: (False, None, None, None, None)}
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")  # leave the shared test database at head
+        await engine.dispose()
+
+
+async def _usage_days(engine: AsyncEngine) -> tuple[list[tuple], list[tuple]]:
+    async with engine.connect() as conn:
+        records = [tuple(r) for r in (await conn.execute(select(
+            UsageRecord.event_id, UsageRecord.meter_id, UsageRecord.day).order_by(
+            UsageRecord.event_id, UsageRecord.meter_id))).all()]
+        d = UsageDay
+        days = [tuple(r) for r in (await conn.execute(select(
+            d.meter_id, d.day, d.count, d.sum, d.min, d.max, d.distinct_values).order_by(d.meter_id, d.day))).all()]
+    return records, days
+
+
+async def test_existing_usage_is_rolled_up_per_meter_and_day(database_url: str, clock: FrozenClock) -> None:
+    """A database at 0021 with matched usage upgraded to 0022: each usage record takes its event's UTC
+    day, and the day rows are built from them exactly as the worker keeps them (sums, extremes,
+    distinct values)."""
+    from monk.worker.runner import Worker
+
+    config = alembic_config(database_url)
+    application = create_app(Settings(database_url=database_url), clock=clock, run_worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://monk.test") as c:
+        api = Api(c, "")
+        api.key = await api.new_key(["*"])
+        tokens = await s.meter(api, "TOKENS", "llm", "SUM", "tokens")
+        users = await s.meter(api, "USERS", "login", "UNIQUE_COUNT", "user")
+        prices = [await s.usage_price(api, "Tokens", tokens["id"], "0.001"),
+                  await s.usage_price(api, "Users", users["id"], "2")]
+        who = (await s.customer(api, "Old", "old"))["id"]
+        await s.contract(api, who, (await s.plan(api, "old", [p["id"] for p in prices]))["id"], "2026-01-01")
+        await s.send(api, [
+            {"eventName": "llm", "externalCustomerId": "old", "idempotencyKey": f"t{i}", "timestamp": at,
+             "properties": {"tokens": n}} for i, (at, n) in enumerate(
+                [("2026-01-03T00:00:00Z", "0.1"), ("2026-01-03T23:59:59Z", "0.2"), ("2026-01-04T00:00:00Z", 7)])
+        ] + [
+            {"eventName": "login", "externalCustomerId": "old", "idempotencyKey": f"u{i}",
+             "timestamp": "2026-01-05T10:00:00Z", "properties": {"user": u}} for i, u in enumerate("aba")])
+        state = application.state
+        await Worker(state.sessions, clock=state.clock, settings=state.settings).drain()
+    before = await _usage_days(application.state.engine)
+    await application.state.engine.dispose()
+    assert [r[1:] for r in before[1]] == [  # what the worker kept (meters by id: TOKENS was created first)
+        (date(2026, 1, 3), 2, Decimal("0.3"), Decimal("0.1"), Decimal("0.2"), 0),
+        (date(2026, 1, 4), 1, Decimal(7), Decimal(7), Decimal(7), 0),
+        (date(2026, 1, 5), 3, None, None, None, 2)]
+
+    engine = create_engine(database_url)
+    try:
+        await asyncio.to_thread(command.downgrade, config, "0021")
+        await asyncio.to_thread(command.upgrade, config, "0022")
+        assert await _usage_days(engine) == before
     finally:
         await asyncio.to_thread(command.upgrade, config, "head")  # leave the shared test database at head
         await engine.dispose()

@@ -217,6 +217,16 @@ async def test_chart_draws_one_bar_per_day_with_the_exact_total_in_its_title(
     assert "<title>2025-11-01: 1000</title>" in older.text and "<title>2025-10-28: 0</title>" in older.text
     bad = await admin.get("/usage/chart", meter=c["meter"]["id"], to="soon")
     assert bad.status_code == 400 and re.search(r'id="e-to">Enter a date', bad.text) and "<svg" not in bad.text
+    # A resend moves ACME-1's 3 calls from the 12th to the 11th and the 0.5 call of the 10th to 2.25:
+    # the day rows follow the re-match.
+    await send(api, {"eventName": "api_call", "externalCustomerId": "ACME-1", "idempotencyKey": "c2",
+                     "timestamp": "2026-01-11T05:00:00Z", "properties": {"calls": 3}})
+    await send(api, {"eventName": "api_call", "externalCustomerId": "OLD-1", "idempotencyKey": "c1",
+                     "timestamp": "2026-01-10T23:59:00Z", "properties": {"calls": "2.25"}})
+    await worker.drain()
+    moved = await admin.get("/usage/chart", meter=c["meter"]["id"])
+    assert "<title>2026-01-11: 3</title>" in moved.text and "<title>2026-01-12: 0</title>" in moved.text
+    assert "<title>2026-01-10: 14.25</title>" in moved.text and 'class="chart-total">17.25<' in moved.text
     other = await api.new_key(["*"], org="Other")
     theirs = await catalog(api, key=other)
     assert (await admin.get("/usage/chart", meter=theirs["meter"]["id"])).status_code == 404

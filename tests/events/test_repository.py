@@ -77,8 +77,8 @@ async def test_list_page_newest_first_with_filters(session: AsyncSession, who: P
 async def test_matched_contracts(session: AsyncSession, who: Principal) -> None:
     e1, e2, e3 = [await build.event(session, who, k) for k in ("e1", "e2", "e3")]
     for meter in ("m1", "m2"):  # one event, two meters, one contract
-        session.add(UsageRecord(event_id=e1.id, contract_id="c1", meter_id=meter, period_start=T.date()))
-    session.add(UsageRecord(event_id=e2.id, contract_id="c2", meter_id="m1", period_start=T.date()))
+        session.add(UsageRecord(event_id=e1.id, contract_id="c1", meter_id=meter, period_start=T.date(), day=T.date()))
+    session.add(UsageRecord(event_id=e2.id, contract_id="c2", meter_id="m1", period_start=T.date(), day=T.date()))
     await session.flush()
     assert await repository.matched_contracts(session, [e1.id, e2.id, e3.id]) == {e1.id: "c1", e2.id: "c2"}
     assert await repository.matched_contracts(session, []) == {}

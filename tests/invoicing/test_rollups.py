@@ -19,7 +19,7 @@ METERS = {m: Meter(id=m, aggregation_type=kind) for m, kind in
 
 def _record(event_id: str, meter_id: str, value: str | None, dim: str = "") -> dict[str, Any]:
     return {"event_id": event_id, "contract_id": "c1", "meter_id": meter_id, "period_start": PERIOD,
-            "phase_id": "c1", "dimension_key": dim, "value": value}
+            "phase_id": "c1", "dimension_key": dim, "day": date(2026, 3, 2), "value": value}
 
 
 RECORDS = [

@@ -193,8 +193,14 @@ async def seed(app: Any, *, customers: int, invoices: int, events: int, echo: Ca
             record.pop("id", None)
             await _insert(conn, _table("usage_records"), (
                 {**record, "event_id": event_ids[i], "contract_id": contract_ids[i % customers],
-                 "period_start": (now - timedelta(seconds=(i * 7919) % spread)).date().replace(day=1)}
+                 "period_start": (now - timedelta(seconds=(i * 7919) % spread)).date().replace(day=1),
+                 "day": (now - timedelta(seconds=(i * 7919) % spread)).date()}
                 for i in range(events) if i % 20))
+        await conn.execute(_table("usage_days").delete())  # the day rows the worker keeps, for every copy
+        await conn.execute(text(
+            "INSERT INTO usage_days (meter_id, day, count, sum, min, max, distinct_values) "
+            "SELECT meter_id, day, count(*), sum(CAST(value AS NUMERIC)), min(CAST(value AS NUMERIC)), "
+            "max(CAST(value AS NUMERIC)), 0 FROM usage_records GROUP BY meter_id, day"))
         echo(f"seeded {events:,} events and their usage records in {time.perf_counter() - t0:.1f} s")
         await conn.execute(text("ANALYZE"))  # fresh statistics, as autovacuum would give a live database
     return Seeded(customer_id=cust_ids[customers // 2], contract_id=contract_ids[customers // 2],

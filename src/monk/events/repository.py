@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, String, Table, and_, func, literal, literal_column, or_, select, true, update
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monk.kit.auth import Principal
 from monk.kit.db import bulk_upsert, claiming, column_in, is_sqlite
 from monk.kit.pagination import Page
-from monk.models import Contract, Customer, Event, JobFailure, UsageRecord
+from monk.models import Contract, Customer, Event, JobFailure, UsageDay, UsageRecord
 from monk.models.statuses import EventStatus
 
 KEY = ("org_id", "mode", "idempotency_key")
@@ -324,24 +324,11 @@ async def customer_labels(session: AsyncSession, principal: Principal, ids: list
     return {cid: (name, ext or "") for cid, name, ext in rows}
 
 
-async def daily_usage(session: AsyncSession, principal: Principal, meter_id: str, *, start: datetime,
-                      end: datetime) -> list[tuple[str, int, Any, Any, Any, int]]:
-    """What the caller's events matched to ``meter_id`` with a timestamp in ``[start, end)`` recorded,
-    per UTC day, aggregated in SQL: ``(day "YYYY-MM-DD", records, sum, max, min, distinct values)``
-    in day order, days without usage left out. Values are the usage records' (``value``: the
-    aggregation key's value; NULL for COUNT meters, which only count). ``sum`` is exact on PostgreSQL
-    (``numeric``); SQLite sums its numbers. Read through ``ix_events_org_mode_ts`` (the range) and
-    ``ix_usage_records_event``."""
-    day: Any = func.strftime("%Y-%m-%d", Event.timestamp) if is_sqlite(session) else \
-        func.date_trunc("day", func.timezone("UTC", Event.timestamp))
-    number = UsageRecord.value.cast(postgresql.NUMERIC())
-    rows = (await session.execute(
-        select(day.label("day"), func.count(), func.sum(number), func.max(number), func.min(number),
-               func.count(func.distinct(UsageRecord.value)))
-        .select_from(Event).join(UsageRecord, UsageRecord.event_id == Event.id)
-        .where(Event.org_id == principal.org_id, Event.mode == principal.mode, Event.timestamp >= start,
-               Event.timestamp < end, UsageRecord.meter_id == meter_id)
-        .group_by(day).order_by(day)
-    )).all()
-    return [(d if isinstance(d, str) else d.date().isoformat(), int(n), s, hi, lo, int(u))
-            for d, n, s, hi, lo, u in rows]
+async def daily_usage(session: AsyncSession, meter_id: str, first: date, last: date) -> list[UsageDay]:
+    """Meter ``meter_id``'s usage per UTC day from ``first`` to ``last`` (inclusive), in day order, days
+    without usage left out: the day rows the worker keeps as it matches events (``invoicing.usage_days``),
+    at most one row per day read through the table's primary key, whatever the volume of events.
+    The caller checks that the meter is the principal's."""
+    return list((await session.execute(select(UsageDay).where(
+        UsageDay.meter_id == meter_id, UsageDay.day >= first, UsageDay.day <= last, UsageDay.count > 0)
+        .order_by(UsageDay.day))).scalars().all())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import structlog
@@ -32,7 +32,7 @@ from monk.billing.matching import (
 )
 from monk.events import repository as event_store
 from monk.invoicing import repository as store
-from monk.invoicing import rollups
+from monk.invoicing import rollups, usage_days
 from monk.invoicing.context import ContractBilling
 from monk.invoicing.service import load_billing, load_billings, touch_usage
 from monk.jobs import repository as failures
@@ -144,6 +144,7 @@ def _records(ev: Row[Any], billing: ContractBilling, period_start: date,
     reasons: list[str] = []
     out: list[dict[str, Any]] = []
     phase = billing.phase_at(ev.timestamp)
+    day = ev.timestamp.astimezone(UTC).date()
     properties = ev.properties or {}
     found = matchers.get(phase.id)
     if found is None:
@@ -161,7 +162,8 @@ def _records(ev: Row[Any], billing: ContractBilling, period_start: date,
             reasons.append(f"{mt.code}: {REASON_DIMENSION_TOO_LONG}")
             continue
         out.append({"event_id": ev.id, "contract_id": billing.contract.id, "meter_id": mt.meter_id,
-                    "period_start": period_start, "phase_id": phase.id, "dimension_key": dim_key, "value": m.value})
+                    "period_start": period_start, "phase_id": phase.id, "dimension_key": dim_key, "day": day,
+                    "value": m.value})
     if out:
         return out, None
     if not reasons:
@@ -245,6 +247,7 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
                 continue
             billing = billings[contract_id] = await load_billing(session, contract)
         await touch_usage(session, billing, period_start, now=now)
+    await usage_days.apply(session, added=new_records, removed=old)  # last: a shared day row is held briefly
 
 
 async def set_aside(session: AsyncSession, event_id: str, error: BaseException, *, now: datetime) -> JobFailure | None:
@@ -270,6 +273,7 @@ async def _withdraw(session: AsyncSession, event_id: str, *, now: datetime) -> N
         async with session.begin_nested():
             old = await store.forget_usage(session, [event_id])
             await rollups.apply(session, added=[], removed=old)
+            await usage_days.apply(session, added=[], removed=old)
             for contract_id, period_start in sorted({(r["contract_id"], r["period_start"]) for r in old}):
                 contract = await store.contract(session, contract_id)
                 if contract is not None:

@@ -16,10 +16,11 @@ rollup's old count and the later commit would overwrite the earlier one's usage.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +35,7 @@ def _key(r: Mapping[str, Any]) -> Key:
     return (r["contract_id"], r["meter_id"], r["period_start"], r["phase_id"], r["dimension_key"])
 
 
-def _num(value: str | None) -> Decimal | None:
+def number(value: str | None) -> Decimal | None:
     """A record's value as a number, or None (COUNT meters, or a non-numeric UNIQUE_COUNT value)."""
     if value is None:
         return None
@@ -57,8 +58,16 @@ async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, Summary]:
     return out
 
 
-async def _extreme(session: AsyncSession, k: Key, *, highest: bool) -> Decimal | None:
-    return _num(await repository.extreme_value(session, k, highest=highest))
+async def refold(summary: Summary, added: list[Decimal | None], removed: list[Decimal | None],
+                 extreme: Callable[[bool], Awaitable[str | None]]) -> Summary:
+    """``summary`` with ``added`` and ``removed`` folded in (``billing.aggregation.fold``); a removed
+    extreme is read again with ``extreme(highest)`` (the remaining records' highest or lowest value)."""
+    summary, stale_min, stale_max = fold(summary, added, removed)
+    if stale_min:
+        summary = replace(summary, min=number(await extreme(False)))
+    if stale_max:
+        summary = replace(summary, max=number(await extreme(True)))
+    return summary
 
 
 async def apply(
@@ -69,9 +78,9 @@ async def apply(
     plus: dict[Key, list[Decimal | None]] = defaultdict(list)
     minus: dict[Key, list[Decimal | None]] = defaultdict(list)
     for r in added:
-        plus[_key(r)].append(_num(r["value"]))
+        plus[_key(r)].append(number(r["value"]))
     for r in removed:
-        minus[_key(r)].append(_num(r["value"]))
+        minus[_key(r)].append(number(r["value"]))
     keys = set(plus) | set(minus)
     if not keys:
         return
@@ -79,11 +88,8 @@ async def apply(
     current = await _load(session, keys)
     rows: list[dict[str, Any]] = []
     for k in sorted(keys):
-        summary, stale_min, stale_max = fold(current.get(k, Summary()), plus.get(k, []), minus.get(k, []))
-        if stale_min:
-            summary = replace(summary, min=await _extreme(session, k, highest=False))
-        if stale_max:
-            summary = replace(summary, max=await _extreme(session, k, highest=True))
+        summary = await refold(current.get(k, Summary()), plus.get(k, []), minus.get(k, []),
+                               partial(repository.extreme_value, session, k))
         rows.append({"contract_id": k[0], "meter_id": k[1], "period_start": k[2], "phase_id": k[3],
                      "dimension_key": k[4], "count": summary.count, "sum": summary.sum, "min": summary.min,
                      "max": summary.max})

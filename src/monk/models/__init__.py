@@ -16,7 +16,7 @@ from monk.models.phase import ContractPhase
 from monk.models.plan import Plan, PlanPricing
 from monk.models.pricing import Pricing, Product
 from monk.models.ratecard import RateCard
-from monk.models.rollup import UsageRollup
+from monk.models.rollup import UsageDay, UsageRollup
 from monk.models.sequence import Sequence
 from monk.models.user import Membership, User
 from monk.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -26,7 +26,8 @@ __all__ = [
     "Customer", "EmailMessage", "Event",
     "Invoice", "InvoiceLine", "JobFailure", "Membership", "Meter", "Organization", "Plan", "PlanPricing", "Pricing",
     "Product",
-    "PaymentAttempt", "RateCard", "Sequence", "StripeConnection", "StripeEvent", "UsageRecord", "UsageRollup", "User",
+    "PaymentAttempt", "RateCard", "Sequence", "StripeConnection", "StripeEvent", "UsageDay", "UsageRecord",
+    "UsageRollup", "User",
     "WebhookAttempt", "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookEvent",

@@ -61,6 +61,7 @@ class UsageRecord(Base):
 
     ``value`` is the aggregation key's value as exact text (None for COUNT);
     ``dimension_key`` is the JSON of the meter's group-key values ("" without group keys).
+    ``day`` is the UTC day of the event's timestamp (the usage chart's rollup, ``UsageDay``).
     Re-matching an event deletes its records and writes new ones, so recomputing a line from
     these rows always reflects the latest version of every event.
     """
@@ -69,6 +70,7 @@ class UsageRecord(Base):
     __table_args__ = (
         Index("ix_usage_records_key", "contract_id", "meter_id", "period_start"),
         Index("ix_usage_records_event", "event_id"),
+        Index("ix_usage_records_meter_day", "meter_id", "day", "value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -76,6 +78,7 @@ class UsageRecord(Base):
     contract_id: Mapped[str] = mapped_column(String(36))
     meter_id: Mapped[str] = mapped_column(String(36))
     period_start: Mapped[date] = mapped_column(Date)
+    day: Mapped[date] = mapped_column(Date)
     phase_id: Mapped[str] = mapped_column(String(36), default="")
     dimension_key: Mapped[str] = mapped_column(String(1000), default="")
     value: Mapped[str | None] = mapped_column(String(100), nullable=True)

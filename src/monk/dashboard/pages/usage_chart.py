@@ -1,24 +1,25 @@
-"""``/usage/chart``: usage of one meter per UTC day as a server-side SVG bar chart (no script), aggregated in
-SQL (``events.repository.daily_usage``). Routes on ``pages.usage.router``."""
+"""``/usage/chart``: usage of one meter per UTC day as a server-side SVG bar chart (no script), read from the
+day rows the worker keeps as it matches events (``events.repository.daily_usage``). Routes on
+``pages.usage.router``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from fastapi import Query
 from fastapi.responses import Response
 
+from monk.billing.aggregation import Summary
 from monk.billing.money import format_quantity
-from monk.dashboard.pages.usage import bounded_int, day_start, parse_day, router
+from monk.dashboard.pages.usage import bounded_int, parse_day, router
 from monk.dashboard.web import SignedIn
 from monk.events import repository as events
 from monk.kit.pagination import MAX_LIMIT, Page
 from monk.meters import repository as meters
 from monk.meters import service as meter_service
-from monk.models import Meter
+from monk.models import Meter, UsageDay
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 31
@@ -43,27 +44,13 @@ class Bar:
         return f"{self.day.isoformat()}: {format_quantity(self.total)}"
 
 
-def exact(value: Any) -> Decimal:
-    """A SQL aggregate as an exact ``Decimal`` (0 for NULL; a float is taken by its shortest repr)."""
-    if value is None:
-        return Decimal(0)
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def day_total(meter: Meter, row: tuple[str, int, Any, Any, Any, int]) -> Decimal:
+def day_total(meter: Meter, row: UsageDay) -> Decimal:
     """A day's usage as the meter aggregates it: COUNT counts records, SUM sums, MAX/MIN take the
     extreme, UNIQUE_COUNT counts distinct values."""
-    _day, count, total, highest, lowest, distinct = row
     kind = meter.aggregation_type
-    if kind == "SUM":
-        return exact(total)
-    if kind == "MAX":
-        return exact(highest)
-    if kind == "MIN":
-        return exact(lowest)
     if kind == "UNIQUE_COUNT":
-        return Decimal(distinct)
-    return Decimal(count)
+        return Decimal(row.distinct_values)
+    return Summary(row.count, row.sum, row.min, row.max).quantity(kind)
 
 
 def bars(days: list[date], totals: dict[date, Decimal]) -> tuple[list[Bar], Decimal]:
@@ -89,8 +76,8 @@ async def usage_chart(
 ) -> Response:
     """Usage of meter ``meter`` (an id; default: the first meter) per UTC day over ``days`` days (default 30,
     7..31) ending on ``to`` (a UTC date, default today), as an SVG bar chart with a ``<title>`` per bar giving
-    the day's exact total, and a meter select (the first 100 meters, archived ones too). The window is
-    bounded so the SQL aggregation reads at most a month of the meter's usage. 404 for a meter of another
+    the day's exact total, and a meter select (the first 100 meters, archived ones too); at most 31 day
+    rows are read, whatever the volume of events. 404 for a meter of another
     organization or mode; a malformed ``to`` → 400 with the message next to the field."""
     listed, _total = await meters.list_page(web.session, web.principal, Page(limit=MAX_LIMIT, offset=0), status="all")
     chosen: Meter | None = None
@@ -111,9 +98,8 @@ async def usage_chart(
     chart: list[Bar] = []
     top = Decimal(0)
     if chosen is not None and not errors:
-        rows = await events.daily_usage(web.session, web.principal, chosen.id, start=day_start(day_list[0]),
-                                        end=day_start(last + timedelta(days=1)))
-        totals = {date.fromisoformat(r[0]): day_total(chosen, r) for r in rows}
+        rows = await events.daily_usage(web.session, chosen.id, day_list[0], last)
+        totals = {r.day: day_total(chosen, r) for r in rows}
         chart, top = bars(day_list, totals)
     options = [(m.id, f"{m.code} — {m.display_name}" + (" (archived)" if m.archived_at else "")) for m in listed]
     if chosen is not None and chosen.id not in {m.id for m in listed}:
