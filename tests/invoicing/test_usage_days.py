@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -15,24 +15,16 @@ from sqlalchemy import select
 
 from monk.invoicing import repository, usage_days
 from monk.kit.db import create_engine, session_factory
-from monk.models import Meter, UsageDay, UsageRecord
+from monk.models import UsageDay, UsageRecord
+from tests.invoicing.meters import KINDS, store_meters
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
-KINDS = {"m-sum": "SUM", "m-max": "MAX", "m-min": "MIN", "m-count": "COUNT", "m-uniq": "UNIQUE_COUNT"}
-NOW = datetime(2026, 3, 4, tzinfo=UTC)
 
 
 def _record(event_id: str, meter_id: str, value: str | None, *, contract: str = "c1",
             day: date = D1) -> dict[str, Any]:
     return {"event_id": event_id, "contract_id": contract, "meter_id": meter_id, "period_start": date(2026, 3, 1),
             "phase_id": contract, "dimension_key": "", "day": day, "value": value}
-
-
-async def _setup(sessions: Any) -> None:
-    async with sessions() as s:
-        s.add_all([Meter(id=m, org_id="o1", mode="live", code=m, display_name=m, aggregation_type=kind,
-                         created_at=NOW, updated_at=NOW) for m, kind in KINDS.items()])
-        await s.commit()
 
 
 async def _change(sessions: Any, *, add: list[dict[str, Any]] | None = None, forget: list[str] | None = None) -> None:
@@ -55,7 +47,7 @@ async def test_day_rows_fold_records_of_every_contract_in_and_out(database_url: 
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     try:
-        await _setup(sessions)
+        await store_meters(sessions)
         await _change(sessions, add=[
             _record("e1", "m-sum", "1.5"), _record("e2", "m-sum", "2.25", contract="c2"),
             _record("e3", "m-sum", "10", day=D2),
@@ -114,7 +106,7 @@ async def test_after_any_additions_and_removals_each_day_row_is_the_aggregate_of
     sessions = session_factory(engine)
     live: set[str] = set()
     try:
-        await _setup(sessions)
+        await store_meters(sessions)
         for step in range(40):
             forget = rng.sample(sorted(live), k=min(len(live), rng.randint(0, 3)))
             add = []

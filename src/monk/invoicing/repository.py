@@ -74,6 +74,14 @@ async def meters_by_id(session: AsyncSession, ids: set[str]) -> dict[str, Meter]
     return {m.id: m for m in rows}
 
 
+async def aggregations(session: AsyncSession, meter_ids: set[str]) -> dict[str, str]:
+    """Each meter's aggregation type by meter id (archived meters included)."""
+    if not meter_ids:
+        return {}
+    rows = await session.execute(select(Meter.id, Meter.aggregation_type).where(Meter.id.in_(meter_ids)))
+    return {m: kind for m, kind in rows.all()}
+
+
 async def rate_cards_of(session: AsyncSession, meter_ids: set[str]) -> dict[str, RateCard]:
     """Rate cards by meter id for ``meter_ids`` (meters without one are absent)."""
     if not meter_ids:

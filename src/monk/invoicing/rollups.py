@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.billing.aggregation import Summary, fold
+from monk.billing.aggregation import NUMERIC_AGGREGATIONS, Summary, fold
 from monk.invoicing import repository
 from monk.invoicing.repository import RollupKey as Key
 from monk.models import Meter
@@ -58,11 +58,16 @@ async def _load(session: AsyncSession, keys: set[Key]) -> dict[Key, Summary]:
     return out
 
 
-async def refold(summary: Summary, added: list[Decimal | None], removed: list[Decimal | None],
+async def refold(kind: str | None, summary: Summary, added: list[str | None], removed: list[str | None],
                  extreme: Callable[[bool], Awaitable[str | None]]) -> Summary:
-    """``summary`` with ``added`` and ``removed`` folded in (``billing.aggregation.fold``); a removed
-    extreme is read again with ``extreme(highest)`` (the remaining records' highest or lowest value)."""
-    summary, stale_min, stale_max = fold(summary, added, removed)
+    """``summary`` with the records' values ``added`` and ``removed`` (stored text) folded in, for a meter
+    of aggregation ``kind``. SUM, MAX and MIN fold numbers exactly (``billing.aggregation.fold``) and a
+    removed extreme is read again with ``extreme(highest)`` (the remaining records' highest or lowest
+    value). COUNT and UNIQUE_COUNT keep the count only: their values need not be numbers, and distinct
+    values are counted from the records."""
+    if kind not in NUMERIC_AGGREGATIONS:
+        return Summary(max(0, summary.count + len(added) - len(removed)))
+    summary, stale_min, stale_max = fold(summary, [number(v) for v in added], [number(v) for v in removed])
     if stale_min:
         summary = replace(summary, min=number(await extreme(False)))
     if stale_max:
@@ -75,20 +80,21 @@ async def apply(
 ) -> None:
     """Fold usage records added and removed in this transaction into their rollups (after locking
     their contracts: ``invoicing.repository.lock``)."""
-    plus: dict[Key, list[Decimal | None]] = defaultdict(list)
-    minus: dict[Key, list[Decimal | None]] = defaultdict(list)
+    plus: dict[Key, list[str | None]] = defaultdict(list)
+    minus: dict[Key, list[str | None]] = defaultdict(list)
     for r in added:
-        plus[_key(r)].append(number(r["value"]))
+        plus[_key(r)].append(r["value"])
     for r in removed:
-        minus[_key(r)].append(number(r["value"]))
+        minus[_key(r)].append(r["value"])
     keys = set(plus) | set(minus)
     if not keys:
         return
     await repository.lock(session, {k[0] for k in keys})
     current = await _load(session, keys)
+    kinds = await repository.aggregations(session, {k[1] for k in keys})
     rows: list[dict[str, Any]] = []
     for k in sorted(keys):
-        summary = await refold(current.get(k, Summary()), plus.get(k, []), minus.get(k, []),
+        summary = await refold(kinds.get(k[1]), current.get(k, Summary()), plus.get(k, []), minus.get(k, []),
                                partial(repository.extreme_value, session, k))
         rows.append({"contract_id": k[0], "meter_id": k[1], "period_start": k[2], "phase_id": k[3],
                      "dimension_key": k[4], "count": summary.count, "sum": summary.sum, "min": summary.min,

@@ -5,8 +5,8 @@ A day row holds, for one meter and one UTC day of the events' timestamps, across
 usage records, the exact sum, min and max of their values (SUM, MAX and MIN meters) and how many
 distinct values (UNIQUE_COUNT meters). Records added and removed (an event re-matched after a resend,
 or set aside) are folded in with ``rollups.refold``: a removed extreme is read again from that day's
-records. A distinct value is added when its first record of the day appears and taken out when its
-last one goes, counted from the records themselves.
+records; COUNT and UNIQUE_COUNT days keep the count only. A distinct value is added when its first
+record of the day appears and taken out when its last one goes, counted from the records themselves.
 
 Many contracts share a meter, so a day row is shared by transactions that hold different contract
 locks: ``apply`` locks the day rows first (``repository.lock_days``) and only then reads records, so
@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from monk.billing.aggregation import NUMERIC_AGGREGATIONS, Summary
+from monk.billing.aggregation import Summary
 from monk.invoicing import repository
 from monk.invoicing.repository import DayKey
-from monk.invoicing.rollups import number, refold
+from monk.invoicing.rollups import refold
 
 
 def _by_day(records: Iterable[Mapping[str, Any]]) -> dict[DayKey, list[str | None]]:
@@ -65,17 +65,13 @@ async def apply(session: AsyncSession, *, added: Iterable[Mapping[str, Any]],
     if not keys:
         return
     current = await repository.lock_days(session, keys)
-    kinds = {m.id: m.aggregation_type for m in (await repository.meters_by_id(session, {k[0] for k in keys})).values()}
+    kinds = await repository.aggregations(session, {k[0] for k in keys})
     distinct = await _distinct_changes(session, [k for k in keys if kinds.get(k[0]) == "UNIQUE_COUNT"], plus, minus)
     rows: list[dict[str, Any]] = []
     for k in keys:
         row = current[k]
-        if kinds.get(k[0]) in NUMERIC_AGGREGATIONS:
-            summary = await refold(Summary(row["count"], row["sum"], row["min"], row["max"]),
-                                   [number(v) for v in plus.get(k, [])], [number(v) for v in minus.get(k, [])],
-                                   partial(repository.day_extreme_value, session, k))
-        else:  # COUNT and UNIQUE_COUNT days count records (their values need not be numbers)
-            summary = Summary(max(0, row["count"] + len(plus.get(k, [])) - len(minus.get(k, []))))
+        summary = await refold(kinds.get(k[0]), Summary(row["count"], row["sum"], row["min"], row["max"]),
+                               plus.get(k, []), minus.get(k, []), partial(repository.day_extreme_value, session, k))
         rows.append({"meter_id": k[0], "day": k[1], "count": summary.count, "sum": summary.sum,
                      "min": summary.min, "max": summary.max,
                      "distinct_values": max(0, row["distinct_values"] + distinct.get(k, 0))})
