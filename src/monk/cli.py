@@ -269,6 +269,7 @@ def keys_create(
     scopes: str = typer.Option(..., help="comma-separated scopes, e.g. usage:write,invoices:read or *"),
     mode: str = typer.Option("live", help="live | test"),
     org: str = typer.Option(None, help="organization name (default: the default organization)"),
+    name: str = typer.Option(None, help="a label to tell the key apart (at most 100 characters), e.g. 'billing sync'"),
 ) -> None:
     """Create an API key and print only the key on stdout (it is not shown again)."""
     from monk.keys.service import create_key
@@ -277,7 +278,7 @@ def keys_create(
         now = Clock().now()
         o = await _organization(s, org, now)
         return await create_key(s, org_id=o.id, mode=mode, scopes=[x.strip() for x in scopes.split(",") if x.strip()],
-                                now=now)
+                                now=now, name=name)
 
     try:
         key = _with_session(work)
@@ -295,7 +296,7 @@ def keys_list(
     org: str = typer.Option(None, help="only this organization's keys (by name)"),
     active: bool = typer.Option(False, "--active", help="leave out revoked keys"),
 ) -> None:
-    """List API keys, oldest first: prefix, organization, mode, scopes, created, last used, revoked, expires.
+    """List API keys, oldest first: prefix, organization, mode, scopes, created, last used, revoked, expires, name.
 
     The keys themselves cannot be shown (only their hashes are stored). A lost key is found here by
     its prefix (the first 16 characters): revoke it with `monk keys revoke <prefix>` and create a new
@@ -304,9 +305,9 @@ def keys_list(
     from monk.keys.service import list_keys
 
     found = _with_session(lambda s: list_keys(s, org=org, include_revoked=not active))
-    rows = [("PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST USED", "REVOKED", "EXPIRES")]
+    rows = [("PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST USED", "REVOKED", "EXPIRES", "NAME")]
     rows += [(k.prefix, k.organization, k.mode, ",".join(k.scopes), _when(k.created_at), _when(k.last_used_at),
-              _when(k.revoked_at), _when(k.expires_at)) for k in found]
+              _when(k.revoked_at), _when(k.expires_at), k.name or "-") for k in found]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         typer.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())

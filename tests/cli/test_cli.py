@@ -134,21 +134,25 @@ def _use(db: Path, key: str) -> int:
 def test_keys_list_shows_prefix_mode_scopes_created_last_used_and_revoked(db: Path) -> None:
     run(["migrate"], db)
     used = run(["keys", "create", "--scopes", "customers:read,usage:write", "--mode", "test"], db).stdout.strip()
-    idle = run(["keys", "create", "--scopes", "*", "--org", "acme"], db).stdout.strip()
+    idle = run(["keys", "create", "--scopes", "*", "--org", "acme", "--name", "billing sync"], db).stdout.strip()
     gone = run(["keys", "create", "--scopes", "usage:write"], db).stdout.strip()
+    long = run(["keys", "create", "--scopes", "*", "--name", "x" * 101], db, check=False)
+    assert long.returncode == 1 and "at most 100 characters" in long.stderr and long.stdout == ""
     run(["keys", "revoke", gone[:16]], db)
     assert _use(db, used) == 200
     out = run(["keys", "list"], db).stdout
     lines = out.splitlines()
-    assert lines[0].split() == ["PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST", "USED", "REVOKED", "EXPIRES"]
+    assert lines[0].split() == ["PREFIX", "ORG", "MODE", "SCOPES", "CREATED", "LAST", "USED", "REVOKED", "EXPIRES",
+                                "NAME"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == {used[:16], idle[:16], gone[:16]}
     assert all(used not in line and idle not in line for line in lines)  # never the key itself
     stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
-    org, mode, scopes, created, last_used, revoked, expires = rows[used[:16]][1:]
+    org, mode, scopes, created, last_used, revoked, expires, name = rows[used[:16]][1:]
     assert (org, mode, scopes) == ("default", "test", "customers:read,usage:write")
-    assert re.fullmatch(stamp, created) and re.fullmatch(stamp, last_used) and (revoked, expires) == ("-", "-")
+    assert re.fullmatch(stamp, created) and re.fullmatch(stamp, last_used) and (revoked, expires, name) == ("-",) * 3
     assert rows[idle[:16]][1:4] == ["acme", "live", "*"] and rows[idle[:16]][5:7] == ["-", "-"]
+    assert rows[idle[:16]][8:] == ["billing", "sync"]
     assert re.fullmatch(stamp, rows[gone[:16]][6])
     active = run(["keys", "list", "--active"], db).stdout
     assert gone[:16] not in active and used[:16] in active

@@ -109,12 +109,14 @@ class KeyInfo:
     last_used_at: datetime | None
     revoked_at: datetime | None
     expires_at: datetime | None
+    name: str | None = None
 
 
 async def list_keys(session: AsyncSession, *, org: str | None = None, include_revoked: bool = True) -> list[KeyInfo]:
     """Every stored key, oldest first, optionally of one organization (by name) and without revoked ones."""
     return [KeyInfo(prefix=k.prefix, organization=name, mode=k.mode, scopes=list(k.scopes), created_at=k.created_at,
-                    last_used_at=k.last_used_at, revoked_at=k.revoked_at, expires_at=k.expires_at)
+                    last_used_at=k.last_used_at, revoked_at=k.revoked_at, expires_at=k.expires_at,
+                    name=k.name)
             for k, name in await repository.with_organizations(session, org=org, include_revoked=include_revoked)]
 
 
