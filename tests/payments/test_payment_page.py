@@ -109,3 +109,42 @@ async def test_expired_and_altered_links_get_a_clear_page(api: Api, worker: Any,
     assert expired.status_code == 410 and "expired" in expired.text
     r = await api.client.post(page_path + "/intent", json={})
     assert r.status_code == 410 and r.json()["error"]["code"] == "LINK_EXPIRED"
+
+
+async def test_saving_a_method_on_a_contract_already_on_auto_pay_announces_it(
+        api: Api, app: Any, worker: Any, clock: FrozenClock, stripe_api: StripePeer, served: str) -> None:
+    """Auto-pay was on without a method (set through the API); paying on the page with "save" keeps it on
+    and saves the card: one ``contract.updated`` announces the new method (auto-pay did not change)."""
+    from monk.webhooks.dispatch import Dispatcher
+    from tests.webhooks.conftest import subscribe
+    from tests.webhooks.receiver import serving
+
+    _, contract = await _collect_customer(api, stripe_api, clock)
+    path = (await api.get("/v1/payments/stripe")).json()["data"]["webhookPath"]
+    stripe_api.send_webhooks_to(served + path, WEBHOOK_SECRET)
+    async with serving() as receiver:
+        await subscribe(api, receiver, "/monk", ["contract.updated"])
+        on = await api.patch(f"/v1/contracts/{contract['id']}", {"autoPay": True})
+        assert on.status_code == 200 and on.json()["data"]["paymentMethod"] is None, on.text
+        await flow.finalize_april(worker, clock)
+        april = (await flow.invoices(api, contract["id"]))[1]
+        page_path = "/pay/" + april["paymentLink"].rsplit("/pay/", 1)[1]
+        async with httpx.AsyncClient(base_url=served) as http:
+            started = (await http.post(page_path + "/intent", json={"saveMethod": True})).json()["data"]
+        v1 = client(stripe_api)
+        pm = card(stripe_api, None)
+        v1.payment_intents.update(started["paymentIntentId"], params={"payment_method": pm})
+        assert v1.payment_intents.confirm(started["paymentIntentId"]).status == "succeeded"
+
+        async def saved() -> bool:
+            data = (await api.get(f"/v1/contracts/{contract['id']}")).json()["data"]
+            return bool(data["paymentMethod"])
+        await until(saved, 15, what="the webhook saving the method")
+        dispatcher = Dispatcher(app.state.sessions, clock=clock, settings=app.state.settings)
+        try:
+            await dispatcher.drain()
+        finally:
+            await dispatcher.close()
+        updates = [(r.json["autoPay"], r.json["paymentMethod"]) for r in receiver.at("/monk")
+                   if r.event == "contract.updated"]
+    assert updates == [(True, None), (True, {"id": pm, "type": "card", "brand": "visa", "last4": "4242"})]
