@@ -106,3 +106,23 @@ async def test_docs_load_only_packaged_assets(client: httpx.AsyncClient) -> None
     js = await client.get("/docs/assets/swagger-ui-bundle.js")
     assert "SwaggerUIBundle" in js.text and js.headers["content-type"].startswith(("text/javascript",
                                                                                    "application/javascript"))
+
+
+async def test_an_app_is_freed_once_nothing_uses_it(database_url: str) -> None:
+    """Nothing process-wide keeps an app alive (FastAPI caches what it learns of endpoint functions for the
+    process's life, so an endpoint closing over its app pinned every app a process ever built)."""
+    import gc
+    import weakref
+
+    from monk.app import create_app
+    from monk.settings import Settings
+
+    application = create_app(Settings(database_url=database_url), run_worker=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://monk.test") as c:
+        for page in ("/docs", "/redoc", "/openapi.json", "/login", "/health/live"):
+            assert (await c.get(page)).status_code == 200, page
+    await application.state.engine.dispose()
+    freed = weakref.ref(application)
+    del application, c
+    gc.collect()
+    assert freed() is None

@@ -155,11 +155,13 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
     app.mount(ASSETS, StaticFiles(directory=_ASSET_DIR), name="docs-assets")
 
+    # The pages read the app from the request, not from this closure: FastAPI caches what it learns of
+    # each endpoint function (for the process's life), and a closure over the app would keep it alive.
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
+        root, served = request.scope.get("root_path", ""), request.app
         return get_swagger_ui_html(
-            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API",
+            openapi_url=f"{root}{served.openapi_url}", title=f"{served.title} API",
             oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
             swagger_js_url=f"{root}{ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{root}{ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{root}{ASSETS}/favicon.png", swagger_ui_parameters={"persistAuthorization": True},
@@ -171,7 +173,7 @@ def install(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API",
+        root, served = request.scope.get("root_path", ""), request.app
+        return get_redoc_html(openapi_url=f"{root}{served.openapi_url}", title=f"{served.title} API",
                               redoc_js_url=f"{root}{ASSETS}/redoc.standalone.js",
                               redoc_favicon_url=f"{root}{ASSETS}/favicon.png", with_google_fonts=False)
