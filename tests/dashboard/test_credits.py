@@ -5,6 +5,7 @@ field with nothing written, viewer and CSRF refusals, other organizations' ids a
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,10 +116,15 @@ async def test_a_credit_wallet_counts_credits(api: Api, admin: Browser, clock: F
     page = (await admin.get(f"/contracts/{cid}/credits")).text
     assert "1200 credits at $0.50 each" in page and "1000 credits" in page and "200 credits" in page
     budget = f"/contracts/{cid}/credits/budgets/new"
-    assert 'for="f-cap">Cap in credits' in (await admin.get(budget)).text
-    made = await admin.submit(budget, {"label": "Dove", "key": "business_unit", "value": "dove", "cap": "150.5"})
+    form = (await admin.get(budget)).text
+    assert 'for="f-cap">Cap in credits' in form
+    meter = re.search(r'<option value="([0-9a-f-]{36})">API_CALL_\w+ — Api Call</option>', form)
+    assert meter and '<option value="" selected>Any meter</option>' in form  # the meter is chosen by name
+    made = await admin.submit(budget, {"label": "Dove", "key": "business_unit", "value": "dove", "cap": "150.5",
+                                       "meter_id": meter.group(1)})
     assert made.status_code == 303
-    assert [(b["maxCredits"], b["maxCreditsCents"]) for b in await _budgets(api, cid)] == [(150.5, None)]
+    assert [(b["maxCredits"], b["maxCreditsCents"], b["meterId"]) for b in await _budgets(api, cid)] == [
+        (150.5, None, meter.group(1))]
     row = (await admin.get(f"/contracts/{cid}/credits")).text.split('<table class="budgets">')[1]
     assert "0 credits of 150.5 credits (0.00%)" in row
 

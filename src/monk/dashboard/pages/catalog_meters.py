@@ -15,8 +15,10 @@ from monk.dashboard.pages.catalog import dollars_text
 from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.kit import deps
 from monk.kit.errors import MonkError, NotFound
+from monk.kit.pagination import MAX_LIMIT, Page
 from monk.meters import repository, service
 from monk.meters.schemas import MeterCreate, meter_out
+from monk.models import Meter
 from monk.ratecards import service as ratecards
 from monk.ratecards.schemas import RateCardPut, rate_card_out
 
@@ -29,6 +31,14 @@ FIELDS = {"code": "code", "displayName": "display_name", "description": "descrip
 """The API model's field names → the form's (errors are shown next to the form's field)."""
 RATE_FIELDS = {"rates": "rates", "fallbackRate": "fallback"}
 _ENTRY = re.compile(r"^(?P<dims>.*?)\s*->\s*(?P<rate>\S*)\s*$")
+
+
+async def meter_options(web: Web) -> tuple[list[Meter], list[tuple[str, str]]]:
+    """The first 100 meters of the session's organization and mode (archived ones too, oldest first) and
+    their select options ``(id, "CODE — Display name")``, archived ones marked."""
+    listed, _total = await repository.list_page(web.session, web.principal, Page(limit=MAX_LIMIT, offset=0),
+                                                status="all")
+    return listed, [(m.id, f"{m.code} — {m.display_name}" + (" (archived)" if m.archived_at else "")) for m in listed]
 
 
 @router.get("/meters", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from monk.budgets import service as budgets
 from monk.budgets.schemas import BudgetCreate, BudgetUpdate
 from monk.credits import service as credits
 from monk.credits.wallet import terms
+from monk.dashboard.pages.catalog_meters import meter_options
 from monk.dashboard.web import AdminForm, SignedIn, Web, form_errors
 from monk.kit.errors import MonkError, NotFound
 from monk.models import Contract
@@ -71,10 +72,14 @@ class ContractView:
                    credit_wallet=terms(contract.credit_settings).tracks_credits)
 
 
-def _render(web: Web, contract: ContractView, form: dict[str, str], errors: dict[str, str], *,
-            index: int | None, status: int = 200) -> Response:
+async def _render(web: Web, contract: ContractView, form: dict[str, str], errors: dict[str, str], *,
+                  index: int | None, status: int = 200) -> Response:
+    _listed, options = await meter_options(web)
+    chosen = form.get("meter_id", "")
+    if chosen and chosen not in {value for value, _ in options}:
+        options.append((chosen, chosen))  # beyond the first 100, or not a meter (its error says so)
     return web.render("credits_budget.html", status, contract=contract, form=form, errors=errors, index=index,
-                      credit_wallet=contract.credit_wallet)
+                      credit_wallet=contract.credit_wallet, meters=[("", "Any meter")] + options)
 
 
 def _mapped(exc: ValidationError | MonkError) -> dict[str, str]:
@@ -108,7 +113,7 @@ async def _budget(web: Web, contract: ContractView, index: int) -> dict[str, Any
 async def new_budget(web: SignedIn, contract_id: str) -> Response:
     """The new-budget form: label, event property key and value, meter id (optional), cap. 404 unknown contract."""
     contract = ContractView.of(await credits.contract_of(web.session, web.principal, contract_id))
-    return _render(web, contract, {}, {}, index=None)
+    return await _render(web, contract, {}, {}, index=None)
 
 
 @router.post(BASE + "/new", response_class=HTMLResponse)
@@ -126,7 +131,7 @@ async def create_budget(web: AdminForm, contract_id: str) -> Response:
                                                           BudgetCreate.model_validate(body), now=web.now))
         if not errors:
             return web.redirect(f"/contracts/{contract.id}/credits")
-    return _render(web, contract, form, errors, index=None, status=400)
+    return await _render(web, contract, form, errors, index=None, status=400)
 
 
 @router.get(BASE + "/{index}", response_class=HTMLResponse)
@@ -140,7 +145,7 @@ async def edit_budget(web: SignedIn, contract_id: str, index: int = Index) -> Re
         None if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01")))
     form = {"label": budget["label"], "key": budget["eventPropertyKey"], "value": budget["eventPropertyValue"],
             "meter_id": budget["meterId"] or "", "cap": "" if cap is None else str(cap)}
-    return _render(web, contract, form, {}, index=index)
+    return await _render(web, contract, form, {}, index=index)
 
 
 @router.post(BASE + "/{index}", response_class=HTMLResponse)
@@ -159,7 +164,7 @@ async def update_budget(web: AdminForm, contract_id: str, index: int = Index) ->
                                                           BudgetUpdate.model_validate(body), now=web.now))
         if not errors:
             return web.redirect(f"/contracts/{contract.id}/credits")
-    return _render(web, contract, form, errors, index=index, status=400)
+    return await _render(web, contract, form, errors, index=index, status=400)
 
 
 @router.post(BASE + "/{index}/delete", response_class=HTMLResponse)

@@ -13,11 +13,10 @@ from fastapi.responses import Response
 
 from monk.billing.aggregation import Summary
 from monk.billing.money import format_quantity
+from monk.dashboard.pages.catalog_meters import meter_options
 from monk.dashboard.pages.usage import bounded_int, parse_day, router
 from monk.dashboard.web import SignedIn
 from monk.events import repository as events
-from monk.kit.pagination import MAX_LIMIT, Page
-from monk.meters import repository as meters
 from monk.meters import service as meter_service
 from monk.models import Meter, UsageDay
 
@@ -79,7 +78,7 @@ async def usage_chart(
     the day's exact total, and a meter select (the first 100 meters, archived ones too); at most 31 day
     rows are read, whatever the volume of events. 404 for a meter of another
     organization or mode; a malformed ``to`` → 400 with the message next to the field."""
-    listed, _total = await meters.list_page(web.session, web.principal, Page(limit=MAX_LIMIT, offset=0), status="all")
+    listed, options = await meter_options(web)
     chosen: Meter | None = None
     if meter:
         chosen = await meter_service.get(web.session, web.principal, meter)
@@ -101,7 +100,6 @@ async def usage_chart(
         rows = await events.daily_usage(web.session, chosen.id, day_list[0], last)
         totals = {r.day: day_total(chosen, r) for r in rows}
         chart, top = bars(day_list, totals)
-    options = [(m.id, f"{m.code} — {m.display_name}" + (" (archived)" if m.archived_at else "")) for m in listed]
     if chosen is not None and chosen.id not in {m.id for m in listed}:
         options.append((chosen.id, f"{chosen.code} — {chosen.display_name}"))
     total = sum((b.total for b in chart), Decimal(0))
