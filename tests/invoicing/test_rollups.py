@@ -10,7 +10,7 @@ from typing import Any
 
 from monk.invoicing import repository, rollups
 from monk.kit.db import create_engine, session_factory
-from tests.invoicing.meters import meters, store_meters
+from tests.invoicing.meters import change, meters
 
 PERIOD = date(2026, 3, 1)
 METERS = meters()
@@ -39,16 +39,9 @@ async def test_rollups_fold_records_in_and_out(database_url: str) -> None:
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     try:
-        await store_meters(sessions)
-        async with sessions() as s:
-            await repository.insert_usage(s, RECORDS)
-            await rollups.apply(s, added=RECORDS, removed=[])
-            await s.commit()
+        await change(sessions, rollups.apply, add=RECORDS)
         before = await _quantities(sessions)
-        async with sessions() as s:  # event e2 is re-matched: its records go
-            gone = await repository.forget_usage(s, ["e2"])
-            await rollups.apply(s, added=[], removed=gone)
-            await s.commit()
+        await change(sessions, rollups.apply, forget=["e2"])  # event e2 is re-matched: its records go
         after = await _quantities(sessions)
         async with sessions() as s:
             stored = {(r.meter_id, r.dimension_key): (r.count, r.sum, r.min, r.max)
@@ -72,14 +65,8 @@ async def test_a_unique_count_rollup_of_numbers_and_words_loses_its_smallest_num
     sessions = session_factory(engine)
     mixed = [_record("e1", "m-uniq", "5"), _record("e2", "m-uniq", "u1"), _record("e3", "m-uniq", "7")]
     try:
-        await store_meters(sessions)
-        async with sessions() as s:
-            await repository.insert_usage(s, mixed)
-            await rollups.apply(s, added=mixed, removed=[])
-            await s.commit()
-        async with sessions() as s:
-            await rollups.apply(s, added=[], removed=await repository.forget_usage(s, ["e1"]))
-            await s.commit()
+        await change(sessions, rollups.apply, add=mixed)
+        await change(sessions, rollups.apply, forget=["e1"])
         left = await _quantities(sessions)
     finally:
         await engine.dispose()
@@ -91,14 +78,8 @@ async def test_removing_every_record_empties_the_rollup(database_url: str) -> No
     sessions = session_factory(engine)
     one = [_record("e9", "m-sum", "4")]
     try:
-        await store_meters(sessions)
-        async with sessions() as s:
-            await repository.insert_usage(s, one)
-            await rollups.apply(s, added=one, removed=[])
-            await s.commit()
-        async with sessions() as s:
-            await rollups.apply(s, added=[], removed=await repository.forget_usage(s, ["e9"]))
-            await s.commit()
+        await change(sessions, rollups.apply, add=one)
+        await change(sessions, rollups.apply, forget=["e9"])
         async with sessions() as s:
             rows = await repository.rollups_of(s, "c1", PERIOD)
             counted = await repository.rollups_of(s, "c1", PERIOD, counted=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from monk.invoicing import repository, usage_days
+from monk.invoicing import usage_days
 from monk.kit.db import create_engine, session_factory
 from monk.models import UsageDay, UsageRecord
-from tests.invoicing.meters import KINDS, store_meters
+from tests.invoicing.meters import KINDS, change
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
 
@@ -28,13 +28,7 @@ def _record(event_id: str, meter_id: str, value: str | None, *, contract: str = 
 
 
 async def _change(sessions: Any, *, add: list[dict[str, Any]] | None = None, forget: list[str] | None = None) -> None:
-    """One matcher transaction: forget the events' records, insert the new ones, fold both in."""
-    add = add or []
-    async with sessions() as s:
-        old = await repository.forget_usage(s, forget or [])
-        await repository.insert_usage(s, add)
-        await usage_days.apply(s, added=add, removed=old)
-        await s.commit()
+    await change(sessions, usage_days.apply, add=add, forget=forget)
 
 
 async def _days(sessions: Any) -> dict[tuple[str, date], tuple[int, Any, Any, Any, int]]:
@@ -47,7 +41,6 @@ async def test_day_rows_fold_records_of_every_contract_in_and_out(database_url: 
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     try:
-        await store_meters(sessions)
         await _change(sessions, add=[
             _record("e1", "m-sum", "1.5"), _record("e2", "m-sum", "2.25", contract="c2"),
             _record("e3", "m-sum", "10", day=D2),
@@ -106,7 +99,6 @@ async def test_after_any_additions_and_removals_each_day_row_is_the_aggregate_of
     sessions = session_factory(engine)
     live: set[str] = set()
     try:
-        await store_meters(sessions)
         for step in range(40):
             forget = rng.sample(sorted(live), k=min(len(live), rng.randint(0, 3)))
             add = []

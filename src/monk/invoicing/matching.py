@@ -237,7 +237,8 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
         outcomes.setdefault((status, reason, customer_id), []).append(ev.id)
     await event_store.record_outcomes(session, outcomes)
     await store.insert_usage(session, new_records)
-    await rollups.apply(session, added=new_records, removed=old)
+    kinds = await store.aggregations(session, {r["meter_id"] for r in (*new_records, *old)})
+    await rollups.apply(session, added=new_records, removed=old, kinds=kinds)
     billings = {b.contract.id: b for bs in resolver.contracts.values() for b in bs}
     for contract_id, period_start in sorted(dirty):
         billing = billings.get(contract_id)
@@ -247,7 +248,8 @@ async def match_events(session: AsyncSession, events: list[Row[Any]], *, now: da
                 continue
             billing = billings[contract_id] = await load_billing(session, contract)
         await touch_usage(session, billing, period_start, now=now)
-    await usage_days.apply(session, added=new_records, removed=old)  # last: a shared day row is held briefly
+    # last: a day row is shared by every contract of its meter, so it is held as briefly as possible
+    await usage_days.apply(session, added=new_records, removed=old, kinds=kinds)
 
 
 async def set_aside(session: AsyncSession, event_id: str, error: BaseException, *, now: datetime) -> JobFailure | None:
@@ -272,8 +274,9 @@ async def _withdraw(session: AsyncSession, event_id: str, *, now: datetime) -> N
     try:
         async with session.begin_nested():
             old = await store.forget_usage(session, [event_id])
-            await rollups.apply(session, added=[], removed=old)
-            await usage_days.apply(session, added=[], removed=old)
+            kinds = await store.aggregations(session, {r["meter_id"] for r in old})
+            await rollups.apply(session, added=[], removed=old, kinds=kinds)
+            await usage_days.apply(session, added=[], removed=old, kinds=kinds)
             for contract_id, period_start in sorted({(r["contract_id"], r["period_start"]) for r in old}):
                 contract = await store.contract(session, contract_id)
                 if contract is not None:

@@ -75,11 +75,11 @@ async def refold(kind: str | None, summary: Summary, added: list[str | None], re
     return summary
 
 
-async def apply(
-    session: AsyncSession, *, added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]]
-) -> None:
+async def apply(session: AsyncSession, *, added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]],
+                kinds: Mapping[str, str]) -> None:
     """Fold usage records added and removed in this transaction into their rollups (after locking
-    their contracts: ``invoicing.repository.lock``)."""
+    their contracts: ``invoicing.repository.lock``); ``kinds``: each record's meter's aggregation type
+    by meter id (``invoicing.repository.aggregations``)."""
     plus: dict[Key, list[str | None]] = defaultdict(list)
     minus: dict[Key, list[str | None]] = defaultdict(list)
     for r in added:
@@ -91,7 +91,6 @@ async def apply(
         return
     await repository.lock(session, {k[0] for k in keys})
     current = await _load(session, keys)
-    kinds = await repository.aggregations(session, {k[1] for k in keys})
     rows: list[dict[str, Any]] = []
     for k in sorted(keys):
         summary = await refold(kinds.get(k[1]), current.get(k, Summary()), plus.get(k, []), minus.get(k, []),

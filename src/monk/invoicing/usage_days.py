@@ -56,16 +56,16 @@ async def _distinct_changes(session: AsyncSession, keys: list[DayKey], plus: dic
     return out
 
 
-async def apply(session: AsyncSession, *, added: Iterable[Mapping[str, Any]],
-                removed: Iterable[Mapping[str, Any]]) -> None:
+async def apply(session: AsyncSession, *, added: Iterable[Mapping[str, Any]], removed: Iterable[Mapping[str, Any]],
+                kinds: Mapping[str, str]) -> None:
     """Fold usage records added and removed in this transaction (already written: ``insert_usage``,
-    ``forget_usage``; each with ``meter_id``, ``day`` and ``value``) into their meters' day rows."""
+    ``forget_usage``; each with ``meter_id``, ``day`` and ``value``) into their meters' day rows;
+    ``kinds``: each meter's aggregation type by meter id (``invoicing.repository.aggregations``)."""
     plus, minus = _by_day(added), _by_day(removed)
     keys = sorted(set(plus) | set(minus))
     if not keys:
         return
     current = await repository.lock_days(session, keys)
-    kinds = await repository.aggregations(session, {k[0] for k in keys})
     distinct = await _distinct_changes(session, [k for k in keys if kinds.get(k[0]) == "UNIQUE_COUNT"], plus, minus)
     rows: list[dict[str, Any]] = []
     for k in keys:

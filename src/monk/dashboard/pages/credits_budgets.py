@@ -90,15 +90,19 @@ def _mapped(exc: ValidationError | MonkError) -> dict[str, str]:
     return form_errors(exc, FIELDS)
 
 
-async def _saved(web: Web, call: Callable[[], Awaitable[object]]) -> dict[str, str]:
-    """Run ``call()`` (a budgets service call whose body is validated inside it) → ``{}``, or its errors
-    as the form's (``_mapped``) with this request's writes rolled back."""
-    try:
-        await call()
-    except (ValidationError, MonkError) as exc:
-        await web.discard()
-        return _mapped(exc)
-    return {}
+async def _save(web: Web, contract: ContractView, form: dict[str, str], errors: dict[str, str], *,
+                index: int | None, call: Callable[[], Awaitable[object]]) -> Response:
+    """Without ``errors``, run ``call()`` (a budgets service call whose body is validated inside it) → 303 to
+    the wallet; otherwise, or when it fails, the form again (400) with the errors next to their fields
+    (``_mapped``) and this request's writes rolled back."""
+    if not errors:
+        try:
+            await call()
+            return web.redirect(f"/contracts/{contract.id}/credits")
+        except (ValidationError, MonkError) as exc:
+            await web.discard()
+            errors = _mapped(exc)
+    return await _render(web, contract, form, errors, index=index, status=400)
 
 
 async def _budget(web: Web, contract: ContractView, index: int) -> dict[str, Any]:
@@ -126,12 +130,8 @@ async def create_budget(web: AdminForm, contract_id: str) -> Response:
     cap_name, cap = _cap(form, contract.credit_wallet, errors)
     body = {"label": form.get("label", ""), "eventPropertyKey": form.get("key", ""),
             "eventPropertyValue": form.get("value", ""), "meterId": form.get("meter_id") or None, cap_name: cap}
-    if not errors:
-        errors = await _saved(web, lambda: budgets.create(web.session, web.principal, contract.id,
-                                                          BudgetCreate.model_validate(body), now=web.now))
-        if not errors:
-            return web.redirect(f"/contracts/{contract.id}/credits")
-    return await _render(web, contract, form, errors, index=None, status=400)
+    return await _save(web, contract, form, errors, index=None, call=lambda: budgets.create(
+        web.session, web.principal, contract.id, BudgetCreate.model_validate(body), now=web.now))
 
 
 @router.get(BASE + "/{index}", response_class=HTMLResponse)
@@ -159,12 +159,8 @@ async def update_budget(web: AdminForm, contract_id: str, index: int = Index) ->
     errors: dict[str, str] = {}
     cap_name, cap = _cap(form, contract.credit_wallet, errors)
     body = {"label": form.get("label", ""), "meterId": form.get("meter_id") or None, cap_name: cap}
-    if not errors:
-        errors = await _saved(web, lambda: budgets.update(web.session, web.principal, contract.id, index,
-                                                          BudgetUpdate.model_validate(body), now=web.now))
-        if not errors:
-            return web.redirect(f"/contracts/{contract.id}/credits")
-    return await _render(web, contract, form, errors, index=index, status=400)
+    return await _save(web, contract, form, errors, index=index, call=lambda: budgets.update(
+        web.session, web.principal, contract.id, index, BudgetUpdate.model_validate(body), now=web.now))
 
 
 @router.post(BASE + "/{index}/delete", response_class=HTMLResponse)
